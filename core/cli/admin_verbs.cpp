@@ -1,0 +1,181 @@
+#include "cli/command.h"
+
+#include "error.h"
+#include "snapshot/json_snapshot.h"
+#include "store/migrations.h"
+#include "store/seed.h"
+#include "util/json_writer.h"
+
+#include <pqxx/pqxx>
+#include <pqxx/transaction>
+
+#include <chrono>
+#include <iomanip>
+
+namespace cellscope::cli {
+
+namespace {
+
+// The control database plus every cell the control database declares.
+std::vector<std::pair<std::string, std::string>> databasesOf(Context& context)
+{
+    const store::DatabaseConfig& config = context.source().databases();
+    std::vector<std::pair<std::string, std::string>> databases{{"control", config.control}};
+    auto control = store::connect(config.control);
+    pqxx::read_transaction tx(*control);
+    if (tx.exec("SELECT to_regclass('cellscope.cell') IS NOT NULL")[0][0].as<bool>())
+        for (const auto& row : tx.exec("SELECT name FROM cellscope.cell ORDER BY name"))
+            databases.emplace_back(row[0].as<std::string>(), config.cellConninfo(row[0].as<std::string>()));
+    return databases;
+}
+
+int runMigrate(Context& context)
+{
+    const auto databases = databasesOf(context);
+    JsonWriter w(context.out(), true);
+    if (context.json())
+        w.beginArray();
+    for (const auto& [name, conninfo] : databases) {
+        if (name != "control")
+            store::ensureDatabase(conninfo);
+        auto connection = store::connect(conninfo);
+        const int applied = store::migrate(*connection, name == "control" ? store::SchemaKind::Control
+                                                                          : store::SchemaKind::Cell);
+        if (context.json())
+            w.beginObject().key("database").value(name).key("applied").value(applied).endObject();
+        else
+            context.out() << name << ": " << applied << (applied == 1 ? " migration" : " migrations")
+                          << " applied\n";
+    }
+    if (context.json()) {
+        w.endArray();
+        context.out() << '\n';
+    }
+    return 0;
+}
+
+int runStatus(Context& context)
+{
+    const auto databases = databasesOf(context);
+    bool pending = false;
+    JsonWriter w(context.out(), true);
+    if (context.json())
+        w.beginArray();
+    for (const auto& [name, conninfo] : databases) {
+        auto connection = store::connect(conninfo);
+        const auto states = store::migrationStatus(*connection, name == "control" ? store::SchemaKind::Control
+                                                                                  : store::SchemaKind::Cell);
+        if (context.json()) {
+            w.beginObject().key("database").value(name).key("migrations").beginArray();
+            for (const auto& state : states) {
+                w.beginObject();
+                w.key("version").value(state.migration.version);
+                w.key("name").value(state.migration.name);
+                w.key("applied").value(state.applied);
+                if (state.applied)
+                    w.key("applied_at").value(state.appliedAt);
+                w.key("modified_since_applied").value(state.checksumMismatch);
+                w.endObject();
+            }
+            w.endArray().endObject();
+        } else {
+            context.out() << name << " (" << store::describeConninfo(conninfo) << ")\n";
+        }
+        for (const auto& state : states) {
+            pending = pending || !state.applied;
+            if (!context.json())
+                context.out() << "  " << state.migration.name << "  "
+                              << (state.applied ? "applied " + state.appliedAt : std::string("PENDING"))
+                              << (state.checksumMismatch ? "  (file changed since it was applied)" : "")
+                              << '\n';
+        }
+    }
+    if (context.json()) {
+        w.endArray();
+        context.out() << '\n';
+    }
+    return pending ? static_cast<int>(ErrorCode::CheckFailed) : 0;
+}
+
+int runSeed(Context& context)
+{
+    store::SeedOptions options;
+    options.seed = context.sizeOption(QStringLiteral("seed"), store::kDefaultDemoSeed);
+    options.orgs = context.sizeOption(QStringLiteral("orgs"), store::kDefaultDemoOrgs);
+    const auto report =
+        store::seedDemoWorld(context.source().databases(), options, [&](std::string_view message) {
+            if (!context.json())
+                context.err() << "cellctl seed: " << message << '\n';
+        });
+    std::size_t total = 0;
+    for (const auto& [table, rows] : report.rows)
+        total += rows;
+    if (context.json()) {
+        JsonWriter w(context.out(), true);
+        w.beginObject();
+        w.key("seed").value(static_cast<std::int64_t>(options.seed));
+        w.key("organizations").value(options.orgs);
+        w.key("rows").beginObject();
+        for (const auto& [table, rows] : report.rows)
+            w.key(table).value(rows);
+        w.endObject();
+        w.key("total_rows").value(total);
+        w.key("seconds").value(static_cast<std::int64_t>(report.seconds * 1000) / 1000);
+        w.endObject();
+        context.out() << '\n';
+        return 0;
+    }
+    TextTable table({"TABLE", "ROWS"}, {false, true});
+    for (const auto& [name, rows] : report.rows)
+        table.addRow({name, std::to_string(rows)});
+    table.print(context.out());
+    context.out() << std::fixed << std::setprecision(1) << "Seeded " << options.orgs
+                  << " organizations (seed " << options.seed << "): " << total << " rows in "
+                  << report.seconds << " s\n";
+    return 0;
+}
+
+int runSnapshotExport(Context& context)
+{
+    const QStringList positional = context.positional();
+    if (positional.size() != 1)
+        fail(ErrorCode::BadInput, "expects exactly one argument: FILE");
+    const std::string path = positional.first().toStdString();
+    const SnapshotPtr snapshot = context.snapshot();
+    if (path == "-")
+        writeSnapshotJson(*snapshot, context.out());
+    else
+        writeSnapshotJsonFile(*snapshot, path);
+    if (path != "-")
+        context.err() << "cellctl: wrote " << snapshot->organizations().size() << " organizations to " << path
+                      << '\n';
+    return 0;
+}
+
+} // namespace
+
+void addAdminVerbs(std::vector<Verb>& verbs)
+{
+    verbs.push_back({"db migrate",
+                     "",
+                     "Apply pending schema migrations to the control and cell databases",
+                     {},
+                     runMigrate});
+    verbs.push_back(
+        {"db status", "", "Show applied and pending migrations (exit 1 if any is pending)", {}, runStatus});
+    verbs.push_back({"seed", "", "Replace the databases' contents with the demo world (--seed N, --orgs N)",
+                     [](QCommandLineParser& p) {
+                         p.addOption({QStringLiteral("seed"), QStringLiteral("Random seed (default 42)."),
+                                      QStringLiteral("N")});
+                         p.addOption({QStringLiteral("orgs"), QStringLiteral("Organizations (default 5000)."),
+                                      QStringLiteral("N")});
+                     },
+                     runSeed});
+    verbs.push_back({"snapshot export",
+                     "FILE",
+                     "Write the world as a snapshot JSON file ('-' for stdout)",
+                     {},
+                     runSnapshotExport});
+}
+
+} // namespace cellscope::cli

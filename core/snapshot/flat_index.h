@@ -1,0 +1,74 @@
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace cellscope {
+
+inline std::uint64_t mixHash(std::uint64_t x) noexcept
+{
+    // splitmix64 finaliser: ids are often sequential, which a plain modulo would cluster.
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+inline std::uint64_t textHash(std::string_view text) noexcept
+{
+    return mixHash(std::hash<std::string_view>{}(text));
+}
+
+// Open-addressing hash set of 32-bit record indexes. The records themselves hold the keys, so the
+// index costs 4 bytes a slot; callers pass the key's hash and a predicate that compares a candidate.
+class FlatIndex
+{
+public:
+    void reset(std::size_t expected)
+    {
+        const std::size_t wanted = expected < 8 ? 16 : expected * 2;
+        m_slots.assign(std::bit_ceil(wanted), 0u);
+        m_mask = m_slots.size() - 1;
+    }
+
+    template <typename Matches>
+    std::optional<std::uint32_t> find(std::uint64_t hash, Matches&& matches) const noexcept
+    {
+        if (m_slots.empty())
+            return std::nullopt;
+        for (std::size_t slot = hash & m_mask;; slot = (slot + 1) & m_mask) {
+            const std::uint32_t stored = m_slots[slot];
+            if (stored == 0)
+                return std::nullopt;
+            if (matches(stored - 1))
+                return stored - 1;
+        }
+    }
+
+    // Inserts value unless an equal key is present; returns the index already present, if any.
+    template <typename Matches>
+    std::optional<std::uint32_t> insert(std::uint64_t hash, std::uint32_t value, Matches&& matches)
+    {
+        for (std::size_t slot = hash & m_mask;; slot = (slot + 1) & m_mask) {
+            const std::uint32_t stored = m_slots[slot];
+            if (stored == 0) {
+                m_slots[slot] = value + 1;
+                return std::nullopt;
+            }
+            if (matches(stored - 1))
+                return stored - 1;
+        }
+    }
+
+private:
+    std::vector<std::uint32_t> m_slots;
+    std::size_t m_mask = 0;
+};
+
+} // namespace cellscope

@@ -1,0 +1,216 @@
+#pragma once
+
+#include "model/topology.h"
+#include "snapshot/flat_index.h"
+#include "snapshot/string_pool.h"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace cellscope {
+
+// Records as the snapshot stores them: fixed-size, text in the snapshot's StringPool.
+struct OrganizationMapping
+{
+    std::int64_t id = 0;
+    std::int64_t dateCreated = 0; // unix seconds
+    StrRef slug;
+    StrRef name;
+    CellIndex cell = kNoCell;
+    OrgStatus status = OrgStatus::Active;
+};
+
+struct MemberMapping
+{
+    std::int64_t organizationId = 0;
+    std::int64_t userId = 0; // 0: an invite by email with no user yet
+    StrRef email;
+    std::uint8_t role = 0; // index into Snapshot::roles()
+    InviteStatus inviteStatus = InviteStatus::Approved;
+};
+
+// A DSN public key. Sentry's keys are 32 lowercase hex digits (uuid4().hex); those are packed into
+// 16 bytes. Any other text is kept in the pool and flagged, so foreign data still round-trips.
+struct ProjectKey
+{
+    std::array<std::uint8_t, 16> packed{};
+    std::int64_t projectKeyId = 0;
+    std::int64_t projectId = 0;
+    std::int64_t organizationId = 0;
+    CellIndex cell = kNoCell;
+    DsnFormat dsnFormat = DsnFormat::Locality;
+    bool packedHex = true;
+};
+
+struct SlugReservation
+{
+    StrRef slug;
+    std::int64_t organizationId = 0;
+    std::int64_t userId = 0;
+    CellIndex cell = kNoCell;
+    ReservationType type = ReservationType::Primary;
+};
+
+struct Integration
+{
+    std::int64_t id = 0;
+    std::string provider;
+    std::string externalId;
+    std::string name;
+    std::vector<std::int64_t> organizations; // active installations (sentry_organizationintegration)
+};
+
+struct SnapshotInfo
+{
+    int version = 1; // JSON format version
+    std::string appHost = "sentry.io";
+    std::string monolithCell; // SENTRY_MONOLITH_REGION
+    std::string source;       // "postgresql://…", "file:…", "control-api:…"
+    std::int64_t takenAt = 0; // unix seconds when the data was read
+};
+
+// The world, frozen: built once by a loader, never mutated, shared as shared_ptr<const Snapshot>.
+// Every lookup is O(1) or O(log n) and allocation-free, so tracers and views can call it per keystroke.
+class Snapshot
+{
+public:
+    const SnapshotInfo& info() const noexcept { return m_info; }
+    std::string_view text(StrRef ref) const noexcept { return m_pools[StringPool::poolOf(ref)].view(ref); }
+
+    // Topology
+    std::span<const Locality> localities() const noexcept { return m_localities; }
+    std::span<const Cell> cells() const noexcept { return m_cells; }
+    std::optional<CellIndex> findCell(std::string_view name) const noexcept;
+    std::optional<std::size_t> findLocality(std::string_view name) const noexcept;
+    const Locality* localityOfCell(CellIndex cell) const noexcept;
+    std::optional<CellIndex> monolithCell() const noexcept;
+    std::string_view cellName(CellIndex cell) const noexcept;
+
+    // Organizations
+    std::span<const OrganizationMapping> organizations() const noexcept { return m_orgs; }
+    const OrganizationMapping& org(OrgIndex index) const noexcept { return m_orgs[index]; }
+    std::string_view slug(OrgIndex index) const noexcept { return text(m_orgs[index].slug); }
+    std::string_view name(OrgIndex index) const noexcept { return text(m_orgs[index].name); }
+    std::optional<OrgIndex> findOrgById(std::int64_t id) const noexcept;
+    std::optional<OrgIndex> findOrgBySlug(std::string_view slug) const noexcept;
+    // get_cell_for_organization's rule: all decimal digits → id, otherwise slug.
+    std::optional<OrgIndex> findOrg(std::string_view idOrSlug) const noexcept;
+    std::size_t orgCountInCell(CellIndex cell) const noexcept { return m_orgsPerCell[cell]; }
+
+    // Members
+    std::span<const MemberMapping> members() const noexcept { return m_members; }
+    std::span<const MemberIndex> membersOfOrg(OrgIndex index) const noexcept;
+    std::span<const MemberIndex> membersOfUser(std::int64_t userId) const noexcept;
+    std::vector<MemberIndex> membersWithEmail(std::string_view email) const; // case-insensitive scan
+    std::span<const std::string> roles() const noexcept { return m_roles; }
+    std::string_view role(const MemberMapping& member) const noexcept { return m_roles[member.role]; }
+
+    // Project keys
+    std::span<const ProjectKey> projectKeys() const noexcept { return m_keys; }
+    std::string publicKey(KeyIndex index) const;
+    std::optional<KeyIndex> findProjectKey(std::string_view publicKey) const noexcept;
+    std::span<const KeyIndex> keysOfOrg(OrgIndex index) const noexcept;
+
+    // Slug reservations, sorted by organization id
+    std::span<const SlugReservation> slugReservations() const noexcept { return m_reservations; }
+    std::span<const SlugReservation> reservationsOfOrg(std::int64_t organizationId) const noexcept;
+    const SlugReservation* findReservation(std::string_view slug) const noexcept;
+
+    // Integrations
+    std::span<const Integration> integrations() const noexcept { return m_integrations; }
+    const Integration* findIntegration(std::string_view provider, std::string_view externalId) const noexcept;
+    const Integration* findIntegrationById(std::int64_t id) const noexcept;
+
+private:
+    friend class SnapshotBuilder;
+    Snapshot() = default;
+
+    // One pool per bulk table so that loader threads never share one (see SnapshotBuilder).
+    enum Pool : std::uint32_t
+    {
+        kMiscPool,
+        kOrgPool,
+        kMemberPool,
+        kKeyPool
+    };
+    SnapshotInfo m_info;
+    std::array<StringPool, 4> m_pools{StringPool(kMiscPool), StringPool(kOrgPool), StringPool(kMemberPool),
+                                      StringPool(kKeyPool)};
+    std::vector<Locality> m_localities;
+    std::vector<Cell> m_cells;
+    std::vector<OrganizationMapping> m_orgs;
+    std::vector<std::size_t> m_orgsPerCell;
+    std::vector<MemberMapping> m_members;
+    std::vector<std::string> m_roles;
+    std::vector<ProjectKey> m_keys;
+    std::vector<SlugReservation> m_reservations;
+    std::vector<Integration> m_integrations;
+
+    FlatIndex m_orgById;
+    FlatIndex m_orgBySlug;
+    FlatIndex m_keyByPublicKey;
+    FlatIndex m_reservationBySlug;
+    std::vector<std::uint32_t> m_orgMemberStart; // CSR: members of org i are [start[i], start[i+1])
+    std::vector<MemberIndex> m_orgMembers;
+    std::vector<MemberIndex> m_membersByUser; // sorted by userId
+    std::vector<std::uint32_t> m_orgKeyStart;
+    std::vector<KeyIndex> m_orgKeys;
+    std::unordered_map<std::string, std::uint32_t> m_integrationByExternal; // "provider\x1fexternal"
+};
+
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+// Collects records from a loader, then freezes them into a Snapshot with all its indexes.
+// Loaders add localities and cells first; a cell name no configuration declares becomes an
+// undeclared cell, so data from a real replica is never dropped.
+//
+// Threading: after the topology is added, addOrganization, addMember, addProjectKey and
+// addSlugReservation may run concurrently with each other, each kind from one thread (each kind
+// has its own records and string pool); cellIndex() is safe from any thread.
+class SnapshotBuilder
+{
+public:
+    SnapshotBuilder();
+
+    SnapshotInfo& info() noexcept { return m_snapshot->m_info; }
+    void reserve(std::size_t orgs, std::size_t members, std::size_t keys);
+
+    void addLocality(Locality locality, std::span<const std::string> cellNames);
+    CellIndex addCell(Cell cell);
+    CellIndex cellIndex(std::string_view name); // finds or adds an undeclared cell
+
+    void addOrganization(std::int64_t id, std::string_view slug, std::string_view name, CellIndex cell,
+                         OrgStatus status, std::int64_t dateCreated);
+    void addMember(std::int64_t organizationId, std::int64_t userId, std::string_view email,
+                   std::string_view role, InviteStatus inviteStatus);
+    void addProjectKey(std::string_view publicKey, CellIndex cell, std::int64_t projectKeyId,
+                       std::int64_t projectId, std::int64_t organizationId, DsnFormat format);
+    void addSlugReservation(std::string_view slug, std::int64_t organizationId, std::int64_t userId,
+                            CellIndex cell, ReservationType type);
+    void addIntegration(Integration integration);
+
+    // Builds indexes and checks uniqueness (org id, slug, public key); throws Error(BadInput) naming
+    // the first duplicate. The builder is empty afterwards.
+    SnapshotPtr finish();
+
+private:
+    std::uint8_t roleIndex(std::string_view role);
+
+    std::unique_ptr<Snapshot> m_snapshot;
+    std::mutex m_cellMutex;
+    std::unordered_map<std::string, CellIndex> m_cellByName;
+    std::vector<std::vector<std::string>> m_localityCellNames;
+};
+
+// True when every character is an ASCII decimal digit (Python's str.isdecimal() for ASCII input).
+bool isDecimalId(std::string_view text) noexcept;
+
+} // namespace cellscope

@@ -1,0 +1,157 @@
+#include "store/database.h"
+
+#include "error.h"
+
+#include <QSettings>
+#include <QStandardPaths>
+
+#include <libpq-fe.h>
+#include <pqxx/except>
+#include <pqxx/nontransaction>
+#include <pqxx/pqxx>
+
+#include <cstdlib>
+#include <memory>
+
+namespace cellscope::store {
+
+namespace {
+
+struct ConninfoOptions
+{
+    PQconninfoOption* options = nullptr;
+    ~ConninfoOptions() { PQconninfoFree(options); }
+};
+
+// Parses with libpq itself so every form it accepts (URI, keyword=value) is handled identically.
+ConninfoOptions parseConninfo(const std::string& conninfo)
+{
+    char* error = nullptr;
+    ConninfoOptions parsed{PQconninfoParse(conninfo.c_str(), &error)};
+    if (!parsed.options) {
+        std::string message = error ? error : "out of memory";
+        PQfreemem(error);
+        while (!message.empty() && message.back() == '\n')
+            message.pop_back();
+        fail(ErrorCode::BadInput, "malformed connection string: " + message);
+    }
+    return parsed;
+}
+
+std::string quoteValue(const char* value)
+{
+    std::string quoted = "'";
+    for (const char* p = value; *p; ++p) {
+        if (*p == '\'' || *p == '\\')
+            quoted += '\\';
+        quoted += *p;
+    }
+    return quoted + "'";
+}
+
+std::string firstLine(std::string text)
+{
+    if (const auto end = text.find('\n'); end != std::string::npos)
+        text.resize(end);
+    return text;
+}
+
+} // namespace
+
+std::string cellDatabaseName(std::string_view cell)
+{
+    return "cellscope_cell_" + std::string(cell);
+}
+
+std::string DatabaseConfig::cellConninfo(std::string_view cell) const
+{
+    if (auto it = cells.find(cell); it != cells.end())
+        return it->second;
+    return withDatabase(control, cellDatabaseName(cell));
+}
+
+DatabaseConfig readSettingsFile(const std::string& path)
+{
+    QSettings settings(QString::fromStdString(path), QSettings::IniFormat);
+    if (settings.status() != QSettings::NoError)
+        fail(ErrorCode::BadInput, "cannot read settings file " + path);
+    DatabaseConfig config;
+    settings.beginGroup(QStringLiteral("databases"));
+    for (const QString& key : settings.childKeys()) {
+        const std::string value = settings.value(key).toString().toStdString();
+        if (key == QStringLiteral("control"))
+            config.control = value;
+        else
+            config.cells.emplace(key.toStdString(), value);
+    }
+    return config;
+}
+
+std::string defaultSettingsPath()
+{
+    if (const char* explicitPath = std::getenv("CELLSCOPE_CONFIG"); explicitPath && *explicitPath)
+        return explicitPath;
+    return (QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) +
+            QStringLiteral("/cellscope/cellscope.ini"))
+        .toStdString();
+}
+
+std::string withDatabase(const std::string& conninfo, const std::string& dbname)
+{
+    const ConninfoOptions parsed = parseConninfo(conninfo);
+    std::string out;
+    for (PQconninfoOption* o = parsed.options; o->keyword; ++o) {
+        if (!o->val || std::string_view(o->keyword) == "dbname")
+            continue;
+        out += std::string(o->keyword) + "=" + quoteValue(o->val) + " ";
+    }
+    return out + "dbname=" + quoteValue(dbname.c_str());
+}
+
+std::string describeConninfo(const std::string& conninfo)
+{
+    const ConninfoOptions parsed = parseConninfo(conninfo);
+    std::string out;
+    for (PQconninfoOption* o = parsed.options; o->keyword; ++o) {
+        const std::string_view keyword = o->keyword;
+        if (!o->val || !*o->val ||
+            (keyword != "host" && keyword != "hostaddr" && keyword != "port" && keyword != "dbname" &&
+             keyword != "user" && keyword != "service"))
+            continue;
+        if (!out.empty())
+            out += ' ';
+        out += std::string(keyword) + "=" + o->val;
+    }
+    return out.empty() ? "(libpq defaults)" : out;
+}
+
+std::unique_ptr<pqxx::connection> connect(const std::string& conninfo)
+{
+    parseConninfo(conninfo); // a malformed string is bad input, not an unreachable server
+    try {
+        return std::make_unique<pqxx::connection>(conninfo);
+    } catch (const pqxx::broken_connection& e) {
+        fail(ErrorCode::Unreachable,
+             "cannot connect to PostgreSQL (" + describeConninfo(conninfo) + "): " + firstLine(e.what()));
+    } catch (const pqxx::sql_error& e) {
+        fail(ErrorCode::Unreachable, "PostgreSQL refused the connection (" + describeConninfo(conninfo) +
+                                         "): " + firstLine(e.what()));
+    }
+}
+
+void ensureDatabase(const std::string& conninfo)
+{
+    const ConninfoOptions parsed = parseConninfo(conninfo);
+    std::string dbname;
+    for (PQconninfoOption* o = parsed.options; o->keyword; ++o)
+        if (std::string_view(o->keyword) == "dbname" && o->val)
+            dbname = o->val;
+    if (dbname.empty())
+        fail(ErrorCode::BadInput, "connection string names no database: " + describeConninfo(conninfo));
+    auto admin = connect(withDatabase(conninfo, "postgres"));
+    pqxx::nontransaction tx(*admin);
+    if (tx.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", dbname).empty())
+        tx.exec0("CREATE DATABASE " + tx.quote_name(dbname));
+}
+
+} // namespace cellscope::store

@@ -1,0 +1,114 @@
+#include "store/migrations.h"
+
+#include "error.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QRegularExpression>
+
+#include <pqxx/pqxx>
+#include <pqxx/transaction>
+
+#include <algorithm>
+
+namespace cellscope::store {
+
+namespace {
+
+constexpr long kMigrationLockKey = 0x63656c6c73636f70; // "cellscop"
+
+QString resourceDir(SchemaKind kind)
+{
+    return kind == SchemaKind::Control ? QStringLiteral(":/cellscope/sql/control")
+                                       : QStringLiteral(":/cellscope/sql/cell");
+}
+
+void ensureLedger(pqxx::work& tx)
+{
+    tx.exec0("CREATE SCHEMA IF NOT EXISTS cellscope");
+    tx.exec0("CREATE TABLE IF NOT EXISTS cellscope.schema_migration ("
+             " version integer PRIMARY KEY,"
+             " name text NOT NULL,"
+             " checksum text NOT NULL,"
+             " applied_at timestamptz NOT NULL DEFAULT now())");
+}
+
+} // namespace
+
+std::vector<Migration> bundledMigrations(SchemaKind kind)
+{
+    static const QRegularExpression namePattern(QStringLiteral("^(\\d{4})_[a-z0-9_]+\\.sql$"));
+    std::vector<Migration> migrations;
+    const QDir dir(resourceDir(kind));
+    for (const QString& file : dir.entryList({QStringLiteral("*.sql")}, QDir::Files, QDir::Name)) {
+        const auto match = namePattern.match(file);
+        if (!match.hasMatch())
+            fail(ErrorCode::Internal, "bundled migration has a malformed name: " + file.toStdString());
+        QFile f(dir.filePath(file));
+        if (!f.open(QIODevice::ReadOnly))
+            fail(ErrorCode::Internal, "cannot read bundled migration " + file.toStdString());
+        const QByteArray sql = f.readAll();
+        migrations.push_back(
+            {match.captured(1).toInt(), file.toStdString(), sql.toStdString(),
+             QCryptographicHash::hash(sql, QCryptographicHash::Sha256).toHex().toStdString()});
+    }
+    if (migrations.empty())
+        fail(ErrorCode::Internal, "no bundled migrations found in " + resourceDir(kind).toStdString());
+    return migrations;
+}
+
+int migrate(pqxx::connection& connection, SchemaKind kind)
+{
+    int applied = 0;
+    for (const Migration& migration : bundledMigrations(kind)) {
+        pqxx::work tx(connection, "migrate");
+        tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")");
+        ensureLedger(tx);
+        const auto done = tx.exec_params("SELECT checksum FROM cellscope.schema_migration WHERE version = $1",
+                                         migration.version);
+        if (!done.empty()) {
+            tx.commit();
+            continue;
+        }
+        try {
+            tx.exec0(migration.sql);
+        } catch (const pqxx::sql_error& e) {
+            fail(ErrorCode::Internal, "migration " + migration.name + " failed: " + e.what());
+        }
+        tx.exec_params0(
+            "INSERT INTO cellscope.schema_migration (version, name, checksum) VALUES ($1, $2, $3)",
+            migration.version, migration.name, migration.checksum);
+        tx.commit();
+        ++applied;
+    }
+    return applied;
+}
+
+std::vector<MigrationState> migrationStatus(pqxx::connection& connection, SchemaKind kind)
+{
+    pqxx::read_transaction tx(connection);
+    const bool hasLedger =
+        tx.exec("SELECT to_regclass('cellscope.schema_migration') IS NOT NULL")[0][0].as<bool>();
+    std::vector<MigrationState> states;
+    for (Migration& migration : bundledMigrations(kind)) {
+        MigrationState state;
+        if (hasLedger) {
+            const auto row =
+                tx.exec_params("SELECT checksum, to_char(applied_at AT TIME ZONE 'UTC', "
+                               "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM cellscope.schema_migration "
+                               "WHERE version = $1",
+                               migration.version);
+            if (!row.empty()) {
+                state.applied = true;
+                state.checksumMismatch = row[0][0].as<std::string>() != migration.checksum;
+                state.appliedAt = row[0][1].as<std::string>();
+            }
+        }
+        state.migration = std::move(migration);
+        states.push_back(std::move(state));
+    }
+    return states;
+}
+
+} // namespace cellscope::store

@@ -1,0 +1,52 @@
+#pragma once
+
+#include "snapshot/snapshot.h"
+#include "store/database.h"
+#include "store/embedded_cluster.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cellscope::store {
+
+// What the user asked for on the command line (or in the GUI's File menu).
+struct SourceOptions
+{
+    std::string snapshotFile; // --snapshot FILE
+    std::string db;           // --db CONNINFO (else $CELLSCOPE_DB)
+    std::string settingsFile; // --config FILE (else the default settings path)
+};
+
+// Where the world comes from, resolved in this order: a snapshot file; --db / CELLSCOPE_DB;
+// the settings file's [databases] control entry; otherwise the embedded default cluster, which is
+// created, migrated and seeded with the demo world on first use.
+class WorldSource
+{
+public:
+    using Progress = std::function<void(std::string_view)>;
+
+    static std::unique_ptr<WorldSource> open(const SourceOptions& options, const Progress& progress = {});
+
+    bool isFile() const noexcept { return !m_snapshotFile.empty(); }
+    bool isEmbedded() const noexcept { return m_cluster != nullptr; }
+    // The databases; Error(BadInput) for a snapshot-file source, which has none.
+    const DatabaseConfig& databases() const;
+    std::string description() const;
+    SnapshotPtr loadSnapshot() const;
+
+private:
+    WorldSource() = default;
+
+    std::string m_snapshotFile;
+    DatabaseConfig m_config;
+    std::unique_ptr<EmbeddedCluster> m_cluster;
+};
+
+inline constexpr const char* kEmbeddedControlDatabase = "cellscope_control";
+inline constexpr std::size_t kDefaultDemoOrgs = 5000;
+inline constexpr std::uint64_t kDefaultDemoSeed = 42;
+
+} // namespace cellscope::store
