@@ -112,15 +112,15 @@ std::string describeConninfo(const std::string& conninfo)
 {
     const ConninfoOptions parsed = parseConninfo(conninfo);
     std::string out;
-    for (PQconninfoOption* o = parsed.options; o->keyword; ++o) {
-        const std::string_view keyword = o->keyword;
-        if (!o->val || !*o->val ||
-            (keyword != "host" && keyword != "hostaddr" && keyword != "port" && keyword != "dbname" &&
-             keyword != "user" && keyword != "service"))
-            continue;
-        if (!out.empty())
-            out += ' ';
-        out += std::string(keyword) + "=" + o->val;
+    // Where, then what, then who; never the password.
+    for (const std::string_view wanted : {"host", "hostaddr", "port", "dbname", "user", "service"}) {
+        for (PQconninfoOption* o = parsed.options; o->keyword; ++o) {
+            if (wanted != o->keyword || !o->val || !*o->val)
+                continue;
+            if (!out.empty())
+                out += ' ';
+            out += std::string(wanted) + "=" + o->val;
+        }
     }
     return out.empty() ? "(libpq defaults)" : out;
 }

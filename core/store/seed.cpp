@@ -325,6 +325,7 @@ SeedReport seedDemoWorld(const DatabaseConfig& config, const SeedOptions& option
     Reporter reporter(progress);
     const DemoWorld world(options.seed, options.orgs);
 
+    ensureDatabase(config.control);
     {
         auto control = connect(config.control);
         migrate(*control, SchemaKind::Control);

@@ -1,0 +1,146 @@
+// The embedded default cluster, for real: initdb, start, sharing between processes, stop on the
+// last release, and recovery after a crash. Each test uses its own root under /tmp.
+#include "error.h"
+#include "store/database.h"
+#include "store/embedded_cluster.h"
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+#ifndef CELLCTL_PATH
+#error "CELLCTL_PATH must name the cellctl binary"
+#endif
+
+using namespace cellscope;
+
+namespace {
+
+bool canQuery(const store::EmbeddedCluster& cluster)
+{
+    try {
+        pqxx::connection c(cluster.conninfo("postgres"));
+        pqxx::nontransaction(c).exec("SELECT 1");
+        return true;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+long postmasterPid(const std::string& root)
+{
+    QFile pid(QString::fromStdString(root + "/data/postmaster.pid"));
+    return pid.open(QIODevice::ReadOnly) ? pid.readLine().trimmed().toLong() : 0;
+}
+
+class EmbeddedClusterTest : public ::testing::Test
+{
+protected:
+    void SetUp() override
+    {
+        ASSERT_TRUE(m_dir.isValid());
+        root = m_dir.path().toStdString();
+    }
+    QTemporaryDir m_dir{QStringLiteral("/tmp/cellscope-embedded-XXXXXX")};
+    std::string root;
+};
+
+} // namespace
+
+TEST_F(EmbeddedClusterTest, FirstAcquireCreatesSecondReuses)
+{
+    {
+        store::EmbeddedCluster cluster(root);
+        EXPECT_TRUE(cluster.acquire());
+        EXPECT_TRUE(canQuery(cluster));
+        // No TCP: the server listens on its private socket only.
+        pqxx::connection c(cluster.conninfo("postgres"));
+        EXPECT_EQ(pqxx::nontransaction(c).exec("SHOW listen_addresses")[0][0].as<std::string>(), "");
+    }
+    // Released by the destructor: the server is down.
+    EXPECT_EQ(postmasterPid(root), 0);
+    store::EmbeddedCluster again(root);
+    EXPECT_FALSE(again.acquire());
+    EXPECT_TRUE(canQuery(again));
+    again.release();
+    EXPECT_FALSE(canQuery(again));
+}
+
+TEST_F(EmbeddedClusterTest, ServerStaysUpWhileAnotherProcessUsesIt)
+{
+    store::EmbeddedCluster cluster(root);
+    cluster.acquire();
+    // A second Cellscope process (the real cellctl) comes and goes; its release must not stop the
+    // server this process still uses.
+    QProcess cellctl;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("CELLSCOPE_HOME"), QString::fromStdString(root));
+    env.remove(QStringLiteral("CELLSCOPE_DB"));
+    env.insert(QStringLiteral("CELLSCOPE_CONFIG"), QStringLiteral("/nonexistent/cellscope.ini"));
+    cellctl.setProcessEnvironment(env);
+    cellctl.start(QStringLiteral(CELLCTL_PATH), {QStringLiteral("world"), QStringLiteral("--json")});
+    ASSERT_TRUE(cellctl.waitForFinished(180000));
+    EXPECT_EQ(cellctl.exitCode(), 0) << cellctl.readAllStandardError().toStdString();
+    EXPECT_TRUE(cellctl.readAllStandardOutput().contains("\"us1\""));
+    EXPECT_TRUE(canQuery(cluster));
+    cluster.release();
+    EXPECT_FALSE(canQuery(cluster));
+}
+
+TEST_F(EmbeddedClusterTest, RecoversFromACrashedServer)
+{
+    store::EmbeddedCluster cluster(root);
+    cluster.acquire();
+    const long pid = postmasterPid(root);
+    ASSERT_GT(pid, 0);
+    ::kill(static_cast<pid_t>(pid), SIGKILL);
+    // The postmaster's children notice its death and exit; wait for them to let go of shared memory.
+    for (int i = 0; i < 100 && canQuery(cluster); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    cluster.release(); // the server is already gone; release must cope
+
+    store::EmbeddedCluster restarted(root);
+    EXPECT_FALSE(restarted.acquire());
+    EXPECT_TRUE(canQuery(restarted));
+    EXPECT_NE(postmasterPid(root), pid);
+}
+
+TEST_F(EmbeddedClusterTest, StalePidFileNamingALiveNonPostgresProcessIsCleared)
+{
+    {
+        store::EmbeddedCluster cluster(root);
+        cluster.acquire();
+    }
+    // After a crash and a reboot, the pid in postmaster.pid may belong to an unrelated process —
+    // here, this test process itself.
+    QFile pid(QString::fromStdString(root + "/data/postmaster.pid"));
+    ASSERT_TRUE(pid.open(QIODevice::WriteOnly));
+    pid.write(QByteArray::number(static_cast<qint64>(::getpid())) + "\n" + QByteArray::fromStdString(root) +
+              "/data\n");
+    pid.close();
+    store::EmbeddedCluster cluster(root);
+    cluster.acquire();
+    EXPECT_TRUE(canQuery(cluster));
+}
+
+TEST_F(EmbeddedClusterTest, ClientsThatDiedAreNotCountedAsUsers)
+{
+    store::EmbeddedCluster cluster(root);
+    cluster.acquire();
+    // A client that was SIGKILLed left its registration behind (pid 2^22-1 is never a live process here).
+    QFile ghost(QString::fromStdString(root + "/clients/4194303"));
+    ASSERT_TRUE(ghost.open(QIODevice::WriteOnly));
+    ghost.close();
+    cluster.release();
+    EXPECT_FALSE(canQuery(cluster));
+    EXPECT_FALSE(QFile::exists(QString::fromStdString(root + "/clients/4194303")));
+}

@@ -1,0 +1,250 @@
+// Integration tests against the throwaway PostgreSQL cluster of the CTest fixture.
+#include "error.h"
+#include "pg_test_env.h"
+#include "snapshot/json_snapshot.h"
+#include "snapshot/pg_loader.h"
+#include "store/database.h"
+#include "store/demo_world.h"
+#include "store/migrations.h"
+#include "store/org_tables.h"
+#include "store/seed.h"
+#include "store/world_source.h"
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include <sstream>
+
+using namespace cellscope;
+
+namespace {
+
+// A control database and its cell databases, private to one test, dropped afterwards.
+class PgWorld : public ::testing::Test
+{
+protected:
+    void SetUp() override
+    {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        m_prefix = std::string("t_") + info->name();
+        for (auto& c : m_prefix)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        dropAll();
+        config.control = test::pgServerConninfo(m_prefix + "_control");
+        for (const auto& cell : store::demoCells())
+            config.cells.emplace(cell.name, test::pgServerConninfo(m_prefix + "_" + cell.name));
+        store::ensureDatabase(config.control);
+    }
+    void TearDown() override { dropAll(); }
+
+    void dropAll()
+    {
+        auto admin = store::connect(test::pgServerConninfo());
+        pqxx::nontransaction tx(*admin);
+        for (const auto& row :
+             tx.exec_params("SELECT datname FROM pg_database WHERE datname LIKE $1", m_prefix + "\\_%"))
+            tx.exec0("DROP DATABASE " + tx.quote_name(row[0].as<std::string>()) + " WITH (FORCE)");
+    }
+
+    long count(const std::string& conninfo, const std::string& sql)
+    {
+        auto c = store::connect(conninfo);
+        pqxx::nontransaction tx(*c);
+        return tx.exec(sql)[0][0].as<long>();
+    }
+
+    store::DatabaseConfig config;
+    std::string m_prefix;
+};
+
+std::string exportJson(const Snapshot& snapshot)
+{
+    std::ostringstream out;
+    writeSnapshotJson(snapshot, out);
+    return out.str();
+}
+
+} // namespace
+
+TEST_F(PgWorld, MigrationsApplyOnceAndRecordThemselves)
+{
+    auto control = store::connect(config.control);
+    EXPECT_EQ(store::migrate(*control, store::SchemaKind::Control), 2);
+    EXPECT_EQ(store::migrate(*control, store::SchemaKind::Control), 0);
+    for (const auto& state : store::migrationStatus(*control, store::SchemaKind::Control)) {
+        EXPECT_TRUE(state.applied) << state.migration.name;
+        EXPECT_FALSE(state.checksumMismatch);
+    }
+    EXPECT_EQ(count(config.control, "SELECT count(*) FROM pg_roles WHERE rolname IN "
+                                    "('cellscope_viewer', 'cellscope_lead', 'cellscope_staff')"),
+              3);
+    EXPECT_EQ(count(config.control, "SELECT count(*) FROM information_schema.tables WHERE table_name IN "
+                                    "('sentry_organizationmapping', 'sentry_organizationmembermapping', "
+                                    "'sentry_organizationslugreservation', 'sentry_projectkeymapping', "
+                                    "'sentry_integration', 'sentry_organizationintegration')"),
+              6);
+}
+
+TEST_F(PgWorld, PendingMigrationsAreReported)
+{
+    auto control = store::connect(config.control);
+    const auto before = store::migrationStatus(*control, store::SchemaKind::Control);
+    ASSERT_FALSE(before.empty());
+    EXPECT_FALSE(before.front().applied);
+}
+
+TEST_F(PgWorld, SeedLoadsAndSnapshotMatchesTheDatabase)
+{
+    const auto report = store::seedDemoWorld(config, {42, 300});
+    EXPECT_GT(report.rows.size(), 10u);
+    const auto snapshot = loadSnapshotFromPostgres(config.control);
+    EXPECT_EQ(static_cast<long>(snapshot->organizations().size()),
+              count(config.control, "SELECT count(*) FROM sentry_organizationmapping"));
+    EXPECT_EQ(static_cast<long>(snapshot->members().size()),
+              count(config.control, "SELECT count(*) FROM sentry_organizationmembermapping"));
+    EXPECT_EQ(static_cast<long>(snapshot->projectKeys().size()),
+              count(config.control, "SELECT count(*) FROM sentry_projectkeymapping"));
+    EXPECT_EQ(static_cast<long>(snapshot->slugReservations().size()),
+              count(config.control, "SELECT count(*) FROM sentry_organizationslugreservation"));
+    EXPECT_EQ(snapshot->localities().size(), 3u);
+    EXPECT_EQ(snapshot->cells().size(), 6u);
+    EXPECT_EQ(snapshot->cellName(*snapshot->monolithCell()), "us1");
+
+    // The rows agree with the generator, org by org.
+    const store::DemoWorld world(42, 300);
+    for (std::size_t i = 0; i < 300; i += 37) {
+        const auto expected = world.org(i);
+        const auto org = snapshot->findOrg(expected.slug);
+        ASSERT_TRUE(org) << expected.slug;
+        EXPECT_EQ(snapshot->org(*org).id, expected.id);
+        EXPECT_EQ(snapshot->cellName(snapshot->org(*org).cell), store::demoCells()[expected.cell].name);
+        EXPECT_EQ(snapshot->org(*org).dateCreated, expected.dateCreated);
+        EXPECT_EQ(snapshot->membersOfOrg(*org).size(), world.members(expected, i).size());
+    }
+
+    // Each cell database holds exactly its own organizations.
+    long cellOrgs = 0;
+    for (const auto& cell : store::demoCells()) {
+        const long here = count(config.cellConninfo(cell.name), "SELECT count(*) FROM sentry_organization");
+        EXPECT_EQ(static_cast<std::size_t>(here), snapshot->orgCountInCell(*snapshot->findCell(cell.name)));
+        cellOrgs += here;
+    }
+    EXPECT_EQ(cellOrgs, 300);
+}
+
+TEST_F(PgWorld, SnapshotJsonRoundTripEqualsTheDatabaseSnapshot)
+{
+    store::seedDemoWorld(config, {7, 200});
+    const auto fromDb = loadSnapshotFromPostgres(config.control);
+    const std::string json = exportJson(*fromDb);
+    const auto fromFile = loadSnapshotJson(json, "export.json");
+    EXPECT_EQ(exportJson(*fromFile), json);
+}
+
+TEST_F(PgWorld, ReseedReplacesTheWorld)
+{
+    store::seedDemoWorld(config, {1, 100});
+    store::seedDemoWorld(config, {1, 60});
+    EXPECT_EQ(count(config.control, "SELECT count(*) FROM sentry_organizationmapping"), 60);
+    long cellOrgs = 0;
+    for (const auto& cell : store::demoCells())
+        cellOrgs += count(config.cellConninfo(cell.name), "SELECT count(*) FROM sentry_organization");
+    EXPECT_EQ(cellOrgs, 60);
+}
+
+TEST_F(PgWorld, OrgScopedTablesCoverEveryCellTable)
+{
+    store::seedDemoWorld(config, {3, 50});
+    auto cell = store::connect(config.cellConninfo("us1"));
+    pqxx::nontransaction tx(*cell);
+    std::set<std::string> declared;
+    for (const auto& table : store::orgScopedTables())
+        declared.insert(std::string(table.name));
+    std::set<std::string> actual;
+    for (const auto& row :
+         tx.exec("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"))
+        actual.insert(row[0].as<std::string>());
+    EXPECT_EQ(declared, actual)
+        << "a cell table is missing from store/org_tables.cpp (or the list names a table "
+           "the schema lacks)";
+    // Every org-scoped row is reachable through its declared filter: the sum over orgs equals the table.
+    for (const auto& table : store::orgScopedTables()) {
+        const long total = tx.exec("SELECT count(*) FROM " + std::string(table.name))[0][0].as<long>();
+        long perOrg = 0;
+        for (const auto& org : tx.exec("SELECT id FROM sentry_organization"))
+            perOrg += tx.exec_params("SELECT count(*) FROM " + std::string(table.name) + " WHERE " +
+                                         std::string(table.orgFilter),
+                                     org[0].as<std::int64_t>())[0][0]
+                          .as<long>();
+        EXPECT_EQ(perOrg, total) << table.name;
+    }
+}
+
+TEST_F(PgWorld, ReplicaWithoutCellscopeSchemaStillLoads)
+{
+    store::seedDemoWorld(config, {5, 40});
+    {
+        auto c = store::connect(config.control);
+        pqxx::nontransaction(*c).exec0("DROP SCHEMA cellscope CASCADE");
+    }
+    const auto snapshot = loadSnapshotFromPostgres(config.control);
+    EXPECT_EQ(snapshot->organizations().size(), 40u);
+    // Sentry's fallback: with no localities configured, each cell is its own locality.
+    for (const Locality& locality : snapshot->localities()) {
+        ASSERT_EQ(locality.cells.size(), 1u);
+        EXPECT_EQ(snapshot->cellName(locality.cells[0]), locality.name);
+    }
+}
+
+TEST_F(PgWorld, WorldSourceUsesTheGivenDatabase)
+{
+    store::seedDemoWorld(config, {5, 30});
+    store::SourceOptions options;
+    options.db = config.control;
+    const auto source = store::WorldSource::open(options);
+    EXPECT_FALSE(source->isEmbedded());
+    EXPECT_EQ(source->loadSnapshot()->organizations().size(), 30u);
+}
+
+TEST(PgErrors, BadConnectionStringsAndUnreachableServers)
+{
+    try {
+        store::connect("host=/nonexistent-dir port=1 dbname=x connect_timeout=2");
+        FAIL() << "connected to nothing";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::Unreachable);
+        EXPECT_NE(std::string(e.what()).find(
+                      "cannot connect to PostgreSQL (host=/nonexistent-dir port=1 dbname=x)"),
+                  std::string::npos)
+            << e.what();
+    }
+    try {
+        store::connect("this is = not 'valid");
+        FAIL() << "accepted a malformed string";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::BadInput);
+    }
+    try {
+        loadSnapshotFromPostgres(test::pgServerConninfo("postgres"));
+        FAIL() << "loaded a database without control tables";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::BadInput);
+        EXPECT_NE(std::string(e.what()).find("no sentry_organizationmapping table"), std::string::npos);
+    }
+}
+
+TEST(PgErrors, SeedRefusesNonsense)
+{
+    store::DatabaseConfig config;
+    config.control = test::pgServerConninfo("never_created");
+    EXPECT_THROW(store::seedDemoWorld(config, {1, 0}), Error);
+}
+
+TEST(Conninfo, RewritesDatabaseAndHidesSecrets)
+{
+    EXPECT_EQ(store::describeConninfo("postgresql://alice:secret@db.example:6432/control?sslmode=require"),
+              "host=db.example port=6432 dbname=control user=alice");
+    const std::string rewritten =
+        store::withDatabase("host=/tmp port=5 dbname=control user=bob", "cellscope_cell_us1");
+    EXPECT_EQ(store::describeConninfo(rewritten), "host=/tmp port=5 dbname=cellscope_cell_us1 user=bob");
+}
