@@ -245,8 +245,8 @@ int runOrg(Context& context)
         for (const SlugReservation& r : reservations) {
             w.beginObject();
             w.key("slug").value(s.text(r.slug));
-            w.key("cell").value(s.cellName(r.cell));
-            w.key("reservation_type").value(reservationTypeName(r.type));
+            w.key("cell").value(s.cellName(r.cellIndex()));
+            w.key("reservation_type").value(reservationTypeName(r.reservationType()));
             w.endObject();
         }
         w.endArray();
@@ -299,8 +299,8 @@ int runOrg(Context& context)
     out << "Slug reservations\n";
     TextTable reservationTable({"SLUG", "TYPE", "CELL"});
     for (const SlugReservation& r : reservations)
-        reservationTable.addRow({std::string(s.text(r.slug)), std::string(reservationTypeName(r.type)),
-                                 std::string(s.cellName(r.cell))});
+        reservationTable.addRow({std::string(s.text(r.slug)), std::string(reservationTypeName(r.reservationType())),
+                                 std::string(s.cellName(r.cellIndex()))});
     reservationTable.print(out, "  ");
     out << "\nMembers\n";
     TextTable memberTable({"USER", "EMAIL", "ROLE", "ALSO IN CELLS"}, {true, false, false, false});

@@ -32,7 +32,9 @@ class FlatIndex
 public:
     void reset(std::size_t expected)
     {
-        const std::size_t wanted = expected < 8 ? 16 : expected * 2;
+        // Load factor between 1/3 and 2/3: short probe runs without doubling the memory for sizes
+        // just above a power of two.
+        const std::size_t wanted = expected < 8 ? 16 : expected + expected / 2;
         m_slots.assign(std::bit_ceil(wanted), 0u);
         m_mask = m_slots.size() - 1;
     }

@@ -117,8 +117,8 @@ void writeSnapshotJson(const Snapshot& s, std::ostream& out)
         w.breakLine().beginObject();
         w.key("slug").value(s.text(reservation.slug));
         w.key("organization_id").value(reservation.organizationId);
-        w.key("cell").value(s.cellName(reservation.cell));
-        w.key("reservation_type").value(reservationTypeName(reservation.type));
+        w.key("cell").value(s.cellName(reservation.cellIndex()));
+        w.key("reservation_type").value(reservationTypeName(reservation.reservationType()));
         if (reservation.userId)
             w.key("user_id").value(reservation.userId);
         w.endObject();

@@ -171,10 +171,13 @@ SnapshotPtr loadSnapshotFromPostgres(const std::string& controlConninfo)
     }
     builder.reserve(estimateRows(tx, "sentry_organizationmapping") * 21 / 20,
                     estimateRows(tx, "sentry_organizationmembermapping") * 21 / 20,
-                    estimateRows(tx, "sentry_projectkeymapping") * 21 / 20);
+                    estimateRows(tx, "sentry_projectkeymapping") * 21 / 20,
+                    estimateRows(tx, "sentry_organizationslugreservation") * 21 / 20);
 
     const bool hasKeyInfo = tableExists(tx, "cellscope.projectkey_info");
-    auto orgs = std::async(std::launch::async, [&] {
+    // Each loader thread indexes its own table; the per-organization indexes of members and keys
+    // wait for the organizations to be indexed.
+    std::shared_future<void> orgs = std::async(std::launch::async, [&] {
         CellResolver cells(builder);
         copyRows(shared, "sentry_organizationmapping",
                  "SELECT organization_id, slug, name, region_name, coalesce(status, 0), date_created "
@@ -194,22 +197,31 @@ SnapshotPtr loadSnapshotFromPostgres(const std::string& controlConninfo)
                                        line.isNull(2) ? std::string_view() : line.text(2), line.text(3),
                                        static_cast<InviteStatus>(line.integer(4)));
                  });
+        builder.indexMembersByUser();
+        orgs.wait();
+        builder.indexMembersByOrganization();
     });
+    // Keys first, then their project and organization from Cellscope's table, matched through the
+    // key index: two plain COPYs are cheaper for the server than one join.
     auto keys = std::async(std::launch::async, [&] {
         CellResolver cells(builder);
-        const std::string query =
-            hasKeyInfo
-                ? "SELECT m.public_key, m.region_name, coalesce(m.project_key_id, 0), "
-                  "coalesce(i.project_id, 0), coalesce(i.organization_id, 0), coalesce(i.dsn_format, "
-                  "'locality') "
-                  "FROM sentry_projectkeymapping m LEFT JOIN cellscope.projectkey_info i USING (public_key)"
-                : "SELECT public_key, region_name, coalesce(project_key_id, 0), 0, 0, 'locality' "
-                  "FROM sentry_projectkeymapping";
-        copyRows(shared, "sentry_projectkeymapping", query, 6, [&](const CopyTextLine& line) {
-            builder.addProjectKey(line.text(0), cells(line.text(1)), line.integer(2), line.integer(3),
-                                  line.integer(4),
-                                  parseDsnFormat(line.text(5)).value_or(DsnFormat::Locality));
-        });
+        copyRows(shared, "sentry_projectkeymapping",
+                 "SELECT public_key, region_name, coalesce(project_key_id, 0) FROM sentry_projectkeymapping",
+                 3, [&](const CopyTextLine& line) {
+                     builder.addProjectKey(line.text(0), cells(line.text(1)), line.integer(2), 0, 0,
+                                           DsnFormat::Locality);
+                 });
+        builder.indexProjectKeys();
+        if (hasKeyInfo)
+            copyRows(
+                shared, "cellscope.projectkey_info",
+                "SELECT public_key, project_id, organization_id, dsn_format FROM cellscope.projectkey_info",
+                4, [&](const CopyTextLine& line) {
+                    builder.annotateProjectKey(line.text(0), line.integer(1), line.integer(2),
+                                               parseDsnFormat(line.text(3)).value_or(DsnFormat::Locality));
+                });
+        orgs.wait();
+        builder.indexProjectKeysByOrganization();
     });
     {
         CellResolver cells(builder);

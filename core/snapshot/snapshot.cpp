@@ -259,11 +259,13 @@ const Integration* Snapshot::findIntegrationById(std::int64_t id) const noexcept
 
 SnapshotBuilder::SnapshotBuilder() : m_snapshot(new Snapshot) {}
 
-void SnapshotBuilder::reserve(std::size_t orgs, std::size_t members, std::size_t keys)
+void SnapshotBuilder::reserve(std::size_t orgs, std::size_t members, std::size_t keys,
+                              std::size_t reservations)
 {
     m_snapshot->m_orgs.reserve(orgs);
     m_snapshot->m_members.reserve(members);
     m_snapshot->m_keys.reserve(keys);
+    m_snapshot->m_reservations.reserve(reservations);
 }
 
 void SnapshotBuilder::addLocality(Locality locality, std::span<const std::string> cellNames)
@@ -321,16 +323,40 @@ void SnapshotBuilder::addOrganization(std::int64_t id, std::string_view slug, st
                                       CellIndex cell, OrgStatus status, std::int64_t dateCreated)
 {
     auto& s = *m_snapshot;
+    if (dateCreated < 0 || dateCreated > std::int64_t{UINT32_MAX})
+        fail(ErrorCode::BadInput,
+             "organization " + std::to_string(id) + " has a creation date outside 1970–2106");
     auto& pool = s.m_pools[Snapshot::kOrgPool];
-    s.m_orgs.push_back({id, dateCreated, pool.add(slug), pool.add(name), cell, status});
+    s.m_orgs.push_back(
+        {id, pool.add(slug), pool.add(name), static_cast<std::uint32_t>(dateCreated), cell, status});
 }
 
 void SnapshotBuilder::addMember(std::int64_t organizationId, std::int64_t userId, std::string_view email,
                                 std::string_view role, InviteStatus inviteStatus)
 {
     auto& s = *m_snapshot;
-    s.m_members.push_back(
-        {organizationId, userId, s.m_pools[Snapshot::kMemberPool].add(email), roleIndex(role), inviteStatus});
+    if (userId < 0 || userId > kMaxUserId)
+        fail(ErrorCode::BadInput, "user id " + std::to_string(userId) + " is out of the supported range");
+    MemberMapping member;
+    member.organizationId = organizationId;
+    member.userId = userId;
+    member.role = roleIndex(role);
+    member.inviteStatus = static_cast<std::int64_t>(inviteStatus);
+    // A user's email repeats in every membership; with dense user ids (Sentry's are sequential) keep
+    // one copy per user. The table grows with the largest id seen, bounded relative to the rows.
+    auto& pool = s.m_pools[Snapshot::kMemberPool];
+    const auto user = static_cast<std::size_t>(userId);
+    if (userId > 0 && user < 4 * s.m_members.capacity() + 1024) {
+        if (user >= m_emailOfUser.size())
+            m_emailOfUser.resize(std::max(user + 1, m_emailOfUser.size() * 3 / 2));
+        StrRef& known = m_emailOfUser[user];
+        if (known.length == 0 || s.text(known) != email)
+            known = pool.add(email);
+        member.email = known;
+    } else {
+        member.email = pool.add(email);
+    }
+    s.m_members.push_back(member);
 }
 
 void SnapshotBuilder::addProjectKey(std::string_view publicKey, CellIndex cell, std::int64_t projectKeyId,
@@ -343,6 +369,9 @@ void SnapshotBuilder::addProjectKey(std::string_view publicKey, CellIndex cell, 
         const StrRef ref = s.m_pools[Snapshot::kKeyPool].add(publicKey);
         std::memcpy(key.packed.data(), &ref, sizeof ref);
     }
+    if (projectKeyId < 0 || projectKeyId >= (std::int64_t{1} << 44))
+        fail(ErrorCode::BadInput,
+             "project key id " + std::to_string(projectKeyId) + " is out of the supported range");
     key.projectKeyId = projectKeyId;
     key.projectId = projectId;
     key.organizationId = organizationId;
@@ -355,13 +384,136 @@ void SnapshotBuilder::addSlugReservation(std::string_view slug, std::int64_t org
                                          std::int64_t userId, CellIndex cell, ReservationType type)
 {
     auto& s = *m_snapshot;
-    s.m_reservations.push_back(
-        {s.m_pools[Snapshot::kMiscPool].add(slug), organizationId, userId, cell, type});
+    SlugReservation reservation;
+    reservation.slug = s.m_pools[Snapshot::kMiscPool].add(slug);
+    reservation.organizationId = organizationId;
+    reservation.userId = userId;
+    reservation.type = static_cast<std::uint64_t>(type);
+    reservation.cell = cell;
+    s.m_reservations.push_back(reservation);
 }
 
 void SnapshotBuilder::addIntegration(Integration integration)
 {
     m_snapshot->m_integrations.push_back(std::move(integration));
+}
+
+void SnapshotBuilder::indexOrganizations()
+{
+    if (m_orgsIndexed)
+        return;
+    Snapshot& s = *m_snapshot;
+    s.m_orgById.reset(s.m_orgs.size());
+    s.m_orgBySlug.reset(s.m_orgs.size());
+    for (std::uint32_t i = 0; i < s.m_orgs.size(); ++i) {
+        const auto& org = s.m_orgs[i];
+        if (s.m_orgById.insert(mixHash(static_cast<std::uint64_t>(org.id)), i,
+                               [&](std::uint32_t j) { return s.m_orgs[j].id == org.id; }))
+            fail(ErrorCode::BadInput, "organization id " + std::to_string(org.id) + " appears twice");
+        const std::string_view slug = s.text(org.slug);
+        if (s.m_orgBySlug.insert(textHash(slug), i,
+                                 [&](std::uint32_t j) { return s.text(s.m_orgs[j].slug) == slug; }))
+            fail(ErrorCode::BadInput, "organization slug '" + std::string(slug) + "' appears twice");
+    }
+    m_orgsIndexed = true;
+}
+
+void SnapshotBuilder::indexMembersByUser()
+{
+    if (m_membersIndexed)
+        return;
+    Snapshot& s = *m_snapshot;
+    std::int64_t maxUser = 0;
+    for (const auto& member : s.m_members)
+        maxUser = std::max<std::int64_t>(maxUser, member.userId);
+    if (static_cast<std::uint64_t>(maxUser) <= 4 * s.m_members.size() + 1024) {
+        // Dense ids (Sentry's are sequential): a counting sort is linear and stable.
+        std::vector<std::uint32_t> start;
+        buildCsr(
+            static_cast<std::size_t>(maxUser) + 1, s.m_members.size(),
+            [&](std::size_t i) { return std::optional(static_cast<std::uint32_t>(s.m_members[i].userId)); },
+            start, s.m_membersByUser);
+    } else {
+        s.m_membersByUser.resize(s.m_members.size());
+        std::iota(s.m_membersByUser.begin(), s.m_membersByUser.end(), 0u);
+        std::stable_sort(
+            s.m_membersByUser.begin(), s.m_membersByUser.end(),
+            [&](MemberIndex a, MemberIndex b) { return s.m_members[a].userId < s.m_members[b].userId; });
+    }
+    m_membersIndexed = true;
+}
+
+void SnapshotBuilder::indexMembersByOrganization()
+{
+    if (m_membersByOrgIndexed)
+        return;
+    indexOrganizations();
+    Snapshot& s = *m_snapshot;
+    buildCsr(
+        s.m_orgs.size(), s.m_members.size(),
+        [&](std::size_t i) -> std::optional<std::uint32_t> {
+            return s.findOrgById(s.m_members[i].organizationId);
+        },
+        s.m_orgMemberStart, s.m_orgMembers);
+    m_membersByOrgIndexed = true;
+}
+
+void SnapshotBuilder::indexProjectKeysByOrganization()
+{
+    if (m_keysByOrgIndexed)
+        return;
+    indexOrganizations();
+    Snapshot& s = *m_snapshot;
+    buildCsr(
+        s.m_orgs.size(), s.m_keys.size(),
+        [&](std::size_t i) -> std::optional<std::uint32_t> {
+            return s.findOrgById(s.m_keys[i].organizationId);
+        },
+        s.m_orgKeyStart, s.m_orgKeys);
+    m_keysByOrgIndexed = true;
+}
+
+void SnapshotBuilder::indexProjectKeys()
+{
+    if (m_keysIndexed)
+        return;
+    Snapshot& s = *m_snapshot;
+    s.m_keyByPublicKey.reset(s.m_keys.size());
+    for (std::uint32_t i = 0; i < s.m_keys.size(); ++i) {
+        const ProjectKey& key = s.m_keys[i];
+        const bool duplicate =
+            key.packedHex
+                ? s.m_keyByPublicKey
+                      .insert(textHash({reinterpret_cast<const char*>(key.packed.data()), key.packed.size()}),
+                              i,
+                              [&](std::uint32_t j) {
+                                  return s.m_keys[j].packedHex && s.m_keys[j].packed == key.packed;
+                              })
+                      .has_value()
+                : s.m_keyByPublicKey
+                      .insert(textHash(s.text(unpackRef(key.packed))), i,
+                              [&](std::uint32_t j) {
+                                  return !s.m_keys[j].packedHex && s.text(unpackRef(s.m_keys[j].packed)) ==
+                                                                       s.text(unpackRef(key.packed));
+                              })
+                      .has_value();
+        if (duplicate)
+            fail(ErrorCode::BadInput, "public key " + s.publicKey(i) + " appears twice");
+    }
+    m_keysIndexed = true;
+}
+
+bool SnapshotBuilder::annotateProjectKey(std::string_view publicKey, std::int64_t projectId,
+                                         std::int64_t organizationId, DsnFormat format)
+{
+    const auto found = m_snapshot->findProjectKey(publicKey);
+    if (!found)
+        return false;
+    ProjectKey& key = m_snapshot->m_keys[*found];
+    key.projectId = projectId;
+    key.organizationId = organizationId;
+    key.dsnFormat = format;
+    return true;
 }
 
 SnapshotPtr SnapshotBuilder::finish()
@@ -388,68 +540,15 @@ SnapshotPtr SnapshotBuilder::finish()
         cell.monolith =
             cell.monolith || (!s.m_info.monolithCell.empty() && cell.name == s.m_info.monolithCell);
 
+    indexOrganizations();
     s.m_orgsPerCell.assign(s.m_cells.size(), 0);
-    s.m_orgById.reset(s.m_orgs.size());
-    s.m_orgBySlug.reset(s.m_orgs.size());
-    for (std::uint32_t i = 0; i < s.m_orgs.size(); ++i) {
-        const auto& org = s.m_orgs[i];
-        if (s.m_orgById.insert(mixHash(static_cast<std::uint64_t>(org.id)), i,
-                               [&](std::uint32_t j) { return s.m_orgs[j].id == org.id; }))
-            fail(ErrorCode::BadInput, "organization id " + std::to_string(org.id) + " appears twice");
-        const std::string_view slug = s.text(org.slug);
-        if (s.m_orgBySlug.insert(textHash(slug), i,
-                                 [&](std::uint32_t j) { return s.text(s.m_orgs[j].slug) == slug; }))
-            fail(ErrorCode::BadInput, "organization slug '" + std::string(slug) + "' appears twice");
+    for (const auto& org : s.m_orgs)
         ++s.m_orgsPerCell[org.cell];
-    }
 
-    // Members: CSR by org index, and a permutation sorted by user for find_cells_for_user.
-    std::vector<std::uint32_t> memberOrg(s.m_members.size());
-    for (std::size_t i = 0; i < s.m_members.size(); ++i)
-        memberOrg[i] = s.findOrgById(s.m_members[i].organizationId).value_or(UINT32_MAX);
-    buildCsr(
-        s.m_orgs.size(), s.m_members.size(),
-        [&](std::size_t i) {
-            return memberOrg[i] == UINT32_MAX ? std::nullopt : std::optional(memberOrg[i]);
-        },
-        s.m_orgMemberStart, s.m_orgMembers);
-    memberOrg = {};
-    s.m_membersByUser.resize(s.m_members.size());
-    std::iota(s.m_membersByUser.begin(), s.m_membersByUser.end(), 0u);
-    std::stable_sort(s.m_membersByUser.begin(), s.m_membersByUser.end(), [&](MemberIndex a, MemberIndex b) {
-        return s.m_members[a].userId < s.m_members[b].userId;
-    });
-
-    s.m_keyByPublicKey.reset(s.m_keys.size());
-    for (std::uint32_t i = 0; i < s.m_keys.size(); ++i) {
-        const ProjectKey& key = s.m_keys[i];
-        const bool duplicate =
-            key.packedHex
-                ? s.m_keyByPublicKey
-                      .insert(textHash({reinterpret_cast<const char*>(key.packed.data()), key.packed.size()}),
-                              i,
-                              [&](std::uint32_t j) {
-                                  return s.m_keys[j].packedHex && s.m_keys[j].packed == key.packed;
-                              })
-                      .has_value()
-                : s.m_keyByPublicKey
-                      .insert(textHash(s.text(unpackRef(key.packed))), i,
-                              [&](std::uint32_t j) {
-                                  return !s.m_keys[j].packedHex && s.text(unpackRef(s.m_keys[j].packed)) ==
-                                                                       s.text(unpackRef(key.packed));
-                              })
-                      .has_value();
-        if (duplicate)
-            fail(ErrorCode::BadInput, "public key " + s.publicKey(i) + " appears twice");
-    }
-    buildCsr(
-        s.m_orgs.size(), s.m_keys.size(),
-        [&](std::size_t i) -> std::optional<std::uint32_t> {
-            if (auto org = s.findOrgById(s.m_keys[i].organizationId))
-                return *org;
-            return std::nullopt;
-        },
-        s.m_orgKeyStart, s.m_orgKeys);
+    indexMembersByOrganization();
+    indexMembersByUser();
+    indexProjectKeys();
+    indexProjectKeysByOrganization();
 
     std::stable_sort(s.m_reservations.begin(), s.m_reservations.end(),
                      [](const auto& a, const auto& b) { return a.organizationId < b.organizationId; });
@@ -472,6 +571,8 @@ SnapshotPtr SnapshotBuilder::finish()
 
     m_cellByName.clear();
     m_localityCellNames.clear();
+    m_emailOfUser = {};
+    m_orgsIndexed = m_membersIndexed = m_keysIndexed = m_membersByOrgIndexed = m_keysByOrgIndexed = false;
     SnapshotPtr frozen(m_snapshot.release());
     m_snapshot.reset(new Snapshot);
     return frozen;

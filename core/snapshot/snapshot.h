@@ -18,46 +18,57 @@
 namespace cellscope {
 
 // Records as the snapshot stores them: fixed-size, text in the snapshot's StringPool.
+// 32 bytes each; a million-org snapshot holds a million.
 struct OrganizationMapping
 {
     std::int64_t id = 0;
-    std::int64_t dateCreated = 0; // unix seconds
     StrRef slug;
     StrRef name;
+    std::uint32_t dateCreated = 0; // unix seconds (1970–2106)
     CellIndex cell = kNoCell;
     OrgStatus status = OrgStatus::Active;
 };
+static_assert(sizeof(OrganizationMapping) == 32);
 
+// 24 bytes: a million-org world has three million of these. User ids fit 53 bits (Sentry's are
+// sequential bigints far below that); the loader refuses larger ones.
 struct MemberMapping
 {
     std::int64_t organizationId = 0;
-    std::int64_t userId = 0; // 0: an invite by email with no user yet
+    std::int64_t userId : 53 = 0;      // 0: an invite by email with no user yet
+    std::int64_t role : 9 = 0;         // index into Snapshot::roles()
+    std::int64_t inviteStatus : 2 = 0; // InviteStatus
     StrRef email;
-    std::uint8_t role = 0; // index into Snapshot::roles()
-    InviteStatus inviteStatus = InviteStatus::Approved;
 };
+static_assert(sizeof(MemberMapping) == 24);
+inline constexpr std::int64_t kMaxUserId = (std::int64_t{1} << 52) - 1;
 
 // A DSN public key. Sentry's keys are 32 lowercase hex digits (uuid4().hex); those are packed into
 // 16 bytes. Any other text is kept in the pool and flagged, so foreign data still round-trips.
 struct ProjectKey
 {
     std::array<std::uint8_t, 16> packed{};
-    std::int64_t projectKeyId = 0;
     std::int64_t projectId = 0;
     std::int64_t organizationId = 0;
-    CellIndex cell = kNoCell;
-    DsnFormat dsnFormat = DsnFormat::Locality;
-    bool packedHex = true;
+    // Small fields share one 8-byte word (40 bytes a key; a million-org world has two million).
+    CellIndex cell : 16 = kNoCell;
+    DsnFormat dsnFormat : 2 = DsnFormat::Locality;
+    bool packedHex : 1 = true;
+    std::int64_t projectKeyId : 45 = 0;
 };
+static_assert(sizeof(ProjectKey) == 40);
 
 struct SlugReservation
 {
     StrRef slug;
     std::int64_t organizationId = 0;
-    std::int64_t userId = 0;
-    CellIndex cell = kNoCell;
-    ReservationType type = ReservationType::Primary;
+    std::int64_t userId : 40 = 0; // Sentry writes -1 for reservations made by the system
+    std::uint64_t type : 8 = 0;   // ReservationType
+    std::uint64_t cell : 16 = kNoCell;
+    ReservationType reservationType() const noexcept { return static_cast<ReservationType>(type); }
+    CellIndex cellIndex() const noexcept { return static_cast<CellIndex>(cell); }
 };
+static_assert(sizeof(SlugReservation) == 24);
 
 struct Integration
 {
@@ -181,7 +192,7 @@ public:
     SnapshotBuilder();
 
     SnapshotInfo& info() noexcept { return m_snapshot->m_info; }
-    void reserve(std::size_t orgs, std::size_t members, std::size_t keys);
+    void reserve(std::size_t orgs, std::size_t members, std::size_t keys, std::size_t reservations = 0);
 
     void addLocality(Locality locality, std::span<const std::string> cellNames);
     CellIndex addCell(Cell cell);
@@ -197,16 +208,36 @@ public:
                             CellIndex cell, ReservationType type);
     void addIntegration(Integration integration);
 
-    // Builds indexes and checks uniqueness (org id, slug, public key); throws Error(BadInput) naming
-    // the first duplicate. The builder is empty afterwards.
+    // Fills in a loaded key's project and organization (a control replica keeps them apart from the
+    // key mapping). Needs indexProjectKeys() first; false when the key is unknown.
+    bool annotateProjectKey(std::string_view publicKey, std::int64_t projectId, std::int64_t organizationId,
+                            DsnFormat format);
+
+    // Each table's indexes can be built by the thread that loaded it, as soon as it is loaded;
+    // finish() builds whatever is still missing. They throw Error(BadInput) on a duplicate key.
+    void indexOrganizations();
+    void indexMembersByUser();
+    void indexProjectKeys();
+    // These two need indexOrganizations() done (they resolve organization ids).
+    void indexMembersByOrganization();
+    void indexProjectKeysByOrganization();
+
+    // Builds the remaining indexes and checks uniqueness (org id, slug, public key); throws
+    // Error(BadInput) naming the first duplicate. The builder is empty afterwards.
     SnapshotPtr finish();
 
 private:
     std::uint8_t roleIndex(std::string_view role);
 
     std::unique_ptr<Snapshot> m_snapshot;
+    bool m_orgsIndexed = false;
+    bool m_membersIndexed = false;
+    bool m_keysIndexed = false;
+    bool m_membersByOrgIndexed = false;
+    bool m_keysByOrgIndexed = false;
     std::mutex m_cellMutex;
     std::unordered_map<std::string, CellIndex> m_cellByName;
+    std::vector<StrRef> m_emailOfUser; // dense user id → first email seen, to store each email once
     std::vector<std::vector<std::string>> m_localityCellNames;
 };
 

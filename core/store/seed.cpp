@@ -1,31 +1,21 @@
 #include "store/seed.h"
 
 #include "error.h"
+#include "store/bulk_copy.h"
 #include "store/demo_world.h"
 #include "store/migrations.h"
 #include "store/org_tables.h"
-#include "util/time_format.h"
 
-#include <pqxx/nontransaction>
-#include <pqxx/pqxx>
-#include <pqxx/stream_to>
-#include <pqxx/transaction>
-
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <mutex>
 #include <string>
-#include <tuple>
 
 namespace cellscope::store {
 
 namespace {
-
-// libpqxx 6 writes a null for a null `const char*`, which is how nullable text/int columns are passed.
-const char* nullable(const std::string& text)
-{
-    return text.empty() ? nullptr : text.c_str();
-}
 
 class Reporter
 {
@@ -50,268 +40,326 @@ private:
     std::vector<std::pair<std::string, std::size_t>> m_rows;
 };
 
-// Skips FK triggers while bulk-loading rows that are consistent by construction. Only a superuser
-// may do this; for anyone else the triggers simply run.
-void relaxForBulkLoad(pqxx::connection& connection)
+// One database's share of the seeding, in one transaction: truncate, defer indexes, COPY, rebuild.
+class LoadTransaction
 {
-    pqxx::nontransaction tx(connection);
-    if (tx.exec("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")[0][0].as<bool>())
-        tx.exec0("SET session_replication_role = replica");
-}
+public:
+    LoadTransaction(const std::string& conninfo, const std::vector<std::string>& tables) : m_session(conninfo)
+    {
+        // Skip FK triggers for rows consistent by construction (superusers only; others keep them).
+        if (m_session.query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").at(0).at(0) == "t")
+            m_session.exec("SET session_replication_role = replica");
+        m_session.exec("BEGIN");
+        m_session.exec("SET LOCAL maintenance_work_mem = '256MB'");
+        // Truncating in the same transaction as the COPY lets PostgreSQL skip WAL for the new rows
+        // (wal_level = minimal, as the embedded cluster runs).
+        std::string list;
+        for (const auto& table : tables)
+            list += (list.empty() ? "" : ", ") + table;
+        m_session.exec("TRUNCATE " + list + " RESTART IDENTITY CASCADE");
+        for (const auto& table : tables)
+            deferIndexes(table);
+    }
 
-void seedControl(pqxx::connection& connection, const DemoWorld& world, Reporter& reporter)
+    BulkSession& session() noexcept { return m_session; }
+
+    void commit()
+    {
+        for (const std::string& statement : m_recreate)
+            m_session.exec(statement);
+        m_session.exec("COMMIT");
+    }
+
+private:
+    // Drops the table's secondary indexes and unique constraints — keeping its primary key and any
+    // index a foreign key depends on — to re-create them after the COPY: building an index once is
+    // several times cheaper than maintaining it row by row. It all happens inside the transaction,
+    // so no one ever sees the table without its indexes.
+    void deferIndexes(const std::string& table)
+    {
+        const std::string schema =
+            table.find('.') == std::string::npos ? "public" : table.substr(0, table.find('.'));
+        const auto rows = m_session.query(
+            "SELECT c.relname, coalesce(con.conname, ''), coalesce(pg_get_constraintdef(con.oid), ''), "
+            "pg_get_indexdef(i.indexrelid) "
+            "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.contype = 'u' "
+            "WHERE i.indrelid = $1::regclass AND NOT i.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = "
+            "i.indexrelid)",
+            {table});
+        for (const auto& row : rows) {
+            if (!row[1].empty()) {
+                const std::string name = m_session.quoteIdentifier(row[1]);
+                m_session.exec("ALTER TABLE " + table + " DROP CONSTRAINT " + name);
+                m_recreate.push_back("ALTER TABLE " + table + " ADD CONSTRAINT " + name + " " + row[2]);
+            } else {
+                m_session.exec("DROP INDEX " + m_session.quoteIdentifier(schema) + "." +
+                               m_session.quoteIdentifier(row[0]));
+                m_recreate.push_back(row[3]);
+            }
+        }
+    }
+
+    BulkSession m_session;
+    std::vector<std::string> m_recreate;
+};
+
+void seedTopology(BulkSession& session)
 {
-    relaxForBulkLoad(connection);
-    pqxx::work tx(connection, "seed-control");
-    tx.exec0("TRUNCATE sentry_organizationmapping, sentry_organizationmembermapping, "
-             "sentry_organizationslugreservation, sentry_projectkeymapping, sentry_organizationintegration, "
-             "sentry_integration, cellscope.projectkey_info, cellscope.cell, cellscope.locality "
-             "RESTART IDENTITY CASCADE");
+    session.exec("TRUNCATE cellscope.cell, cellscope.locality RESTART IDENTITY CASCADE");
     for (const auto& locality : demoLocalities())
-        tx.exec_params0(
+        session.query(
             "INSERT INTO cellscope.locality (name, category, new_org_cell, visible) VALUES ($1, $2, $3, $4)",
-            locality.name, std::string(categoryName(locality.category)), locality.newOrgCell,
-            locality.visible);
+            {locality.name, std::string(categoryName(locality.category)), locality.newOrgCell,
+             locality.visible ? "true" : "false"});
     for (const auto& cell : demoCells()) {
         const auto& locality =
             *std::find_if(demoLocalities().begin(), demoLocalities().end(),
                           [&](const auto& l) { return std::string_view(l.name) == cell.locality; });
-        tx.exec_params0(
-            "INSERT INTO cellscope.cell (name, locality, snowflake_id, address, category, visible, "
-            "is_monolith) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            cell.name, cell.locality, cell.snowflakeId, demoCellAddress(cell.name),
-            std::string(categoryName(locality.category)), locality.visible,
-            std::string_view(cell.name) == kDemoMonolithCell);
+        session.query("INSERT INTO cellscope.cell (name, locality, snowflake_id, address, category, visible, "
+                      "is_monolith) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                      {cell.name, cell.locality, std::to_string(cell.snowflakeId), demoCellAddress(cell.name),
+                       std::string(categoryName(locality.category)), locality.visible ? "true" : "false",
+                       std::string_view(cell.name) == kDemoMonolithCell ? "true" : "false"});
     }
-    tx.exec0("UPDATE cellscope.setting SET value = 'sentry.io' WHERE key = 'app_host'");
+    session.exec("UPDATE cellscope.setting SET value = 'sentry.io' WHERE key = 'app_host'");
+}
 
+// The control database in three independent parts, each on its own connection and transaction.
+void seedControlOrganizations(const std::string& conninfo, const DemoWorld& world, Reporter& reporter)
+{
+    LoadTransaction load(conninfo, {"sentry_organizationmapping", "sentry_organizationslugreservation",
+                                    "sentry_integration", "sentry_organizationintegration"});
+    BulkSession& session = load.session();
+    seedTopology(session);
     const auto cells = demoCells();
-    std::size_t orgRows = 0, memberRows = 0, reservationRows = 0, keyRows = 0;
-    {
-        pqxx::stream_to orgs(tx, "sentry_organizationmapping",
-                             std::vector<std::string>{"organization_id", "slug", "name", "date_created",
-                                                      "region_name", "status", "idempotency_key",
-                                                      "date_updated"});
-        for (std::size_t i = 0; i < world.orgCount(); ++i) {
-            const DemoOrg org = world.org(i);
-            orgs << std::make_tuple(org.id, org.slug, org.name, formatTimestamp(org.dateCreated),
-                                    cells[org.cell].name, static_cast<int>(org.status), std::string(),
-                                    formatTimestamp(org.dateUpdated));
-            ++orgRows;
-        }
-        orgs.complete();
+    BinaryCopy orgs(
+        session, "sentry_organizationmapping",
+        {"organization_id", "slug", "name", "date_created", "region_name", "status", "date_updated"});
+    for (std::size_t i = 0; i < world.orgCount(); ++i) {
+        const DemoOrg org = world.org(i);
+        orgs.row(7)
+            .int8(org.id)
+            .text(org.slug)
+            .text(org.name)
+            .timestamptz(org.dateCreated)
+            .text(cells[org.cell].name);
+        orgs.int8(static_cast<std::int64_t>(org.status)).timestamptz(org.dateUpdated);
     }
-    reporter.say("control: organization mappings written");
-    {
-        pqxx::stream_to members(tx, "sentry_organizationmembermapping",
-                                std::vector<std::string>{"organization_id", "date_created", "role", "user_id",
-                                                         "email", "invite_status"});
-        for (std::size_t i = 0; i < world.orgCount(); ++i) {
-            const DemoOrg org = world.org(i);
-            const std::string created = formatTimestamp(org.dateCreated);
-            for (const DemoMember& member : world.members(org, i)) {
-                const std::string user = member.userId ? std::to_string(member.userId) : std::string();
-                members << std::make_tuple(org.id, created, member.role, nullable(user), member.email, 0);
-                ++memberRows;
-            }
-        }
-        members.complete();
+    reporter.count("control.sentry_organizationmapping", orgs.finish());
+
+    BinaryCopy reservations(session, "sentry_organizationslugreservation",
+                            {"slug", "organization_id", "region_name", "reservation_type", "date_added"});
+    for (std::size_t i = 0; i < world.orgCount(); ++i) {
+        const DemoOrg org = world.org(i);
+        reservations.row(5)
+            .text(org.slug)
+            .int8(org.id)
+            .text(cells[org.cell].name)
+            .int8(0)
+            .timestamptz(org.dateCreated);
+        if (org.vanityAlias)
+            reservations.row(5)
+                .text(org.slug + "-alias")
+                .int8(org.id)
+                .text(cells[org.cell].name)
+                .int8(1)
+                .timestamptz(org.dateCreated);
     }
-    reporter.say("control: member mappings written");
-    {
-        pqxx::stream_to reservations(tx, "sentry_organizationslugreservation",
-                                     std::vector<std::string>{"slug", "organization_id", "user_id",
-                                                              "region_name", "reservation_type",
-                                                              "date_added"});
-        for (std::size_t i = 0; i < world.orgCount(); ++i) {
-            const DemoOrg org = world.org(i);
-            const std::string created = formatTimestamp(org.dateCreated);
-            reservations << std::make_tuple(org.slug, org.id, nullptr, cells[org.cell].name, 0, created);
-            ++reservationRows;
-            if (org.vanityAlias) {
-                reservations << std::make_tuple(org.slug + "-alias", org.id, nullptr, cells[org.cell].name, 1,
-                                                created);
-                ++reservationRows;
-            }
-        }
-        reservations.complete();
-    }
-    {
-        pqxx::stream_to keys(
-            tx, "sentry_projectkeymapping",
-            std::vector<std::string>{"project_key_id", "public_key", "region_name", "date_updated"});
-        for (std::size_t i = 0; i < world.orgCount(); ++i) {
-            const DemoOrg org = world.org(i);
-            for (const DemoProject& project : world.projects(org, i)) {
-                keys << std::make_tuple(project.keyId, project.publicKey, cells[org.cell].name,
-                                        formatTimestamp(org.dateUpdated));
-                ++keyRows;
-            }
-        }
-        keys.complete();
-    }
-    {
-        pqxx::stream_to info(
-            tx, "cellscope.projectkey_info",
-            std::vector<std::string>{"public_key", "project_id", "organization_id", "dsn_format"});
-        for (std::size_t i = 0; i < world.orgCount(); ++i) {
-            const DemoOrg org = world.org(i);
-            for (const DemoProject& project : world.projects(org, i))
-                info << std::make_tuple(project.publicKey, project.id, org.id,
-                                        std::string(dsnFormatName(project.dsnFormat)));
-        }
-        info.complete();
-    }
-    reporter.say("control: key mappings written");
-    std::size_t installations = 0;
+    reporter.count("control.sentry_organizationslugreservation", reservations.finish());
+
     const auto integrations = world.integrations();
-    {
-        pqxx::stream_to rows(tx, "sentry_integration",
-                             std::vector<std::string>{"id", "provider", "external_id", "name", "status"});
-        for (const auto& integration : integrations)
-            rows << std::make_tuple(integration.id, integration.provider, integration.externalId,
-                                    integration.name, 0);
-        rows.complete();
+    BinaryCopy integrationRows(session, "sentry_integration",
+                               {"id", "provider", "external_id", "name", "status"});
+    for (const auto& integration : integrations)
+        integrationRows.row(5)
+            .int8(integration.id)
+            .text(integration.provider)
+            .text(integration.externalId)
+            .text(integration.name)
+            .int4(0);
+    reporter.count("control.sentry_integration", integrationRows.finish());
+    BinaryCopy installations(session, "sentry_organizationintegration",
+                             {"organization_id", "integration_id", "status"});
+    for (const auto& integration : integrations)
+        for (const auto& [orgId, status] : integration.installations)
+            installations.row(3).int8(orgId).int8(integration.id).int4(status);
+    reporter.count("control.sentry_organizationintegration", installations.finish());
+    session.query("SELECT setval(pg_get_serial_sequence('sentry_integration', 'id'), $1, false)",
+                  {std::to_string(integrations.size() + 1)});
+    load.commit();
+    reporter.say("control: organization mappings written");
+}
+
+void seedControlMembers(const std::string& conninfo, const DemoWorld& world, Reporter& reporter)
+{
+    LoadTransaction load(conninfo, {"sentry_organizationmembermapping"});
+    BinaryCopy members(load.session(), "sentry_organizationmembermapping",
+                       {"organization_id", "date_created", "role", "user_id", "email", "invite_status"});
+    for (std::size_t i = 0; i < world.orgCount(); ++i) {
+        const DemoOrg org = world.org(i);
+        for (const DemoMember& member : world.members(org, i)) {
+            members.row(6).int8(org.id).timestamptz(org.dateCreated).text(member.role);
+            if (member.userId)
+                members.int8(member.userId);
+            else
+                members.null();
+            members.text(member.email).int4(0);
+        }
     }
-    {
-        pqxx::stream_to rows(tx, "sentry_organizationintegration",
-                             std::vector<std::string>{"organization_id", "integration_id", "status"});
-        for (const auto& integration : integrations)
-            for (const auto& [orgId, status] : integration.installations) {
-                rows << std::make_tuple(orgId, integration.id, status);
-                ++installations;
-            }
-        rows.complete();
+    reporter.count("control.sentry_organizationmembermapping", members.finish());
+    load.commit();
+    reporter.say("control: member mappings written");
+}
+
+void seedControlKeys(const std::string& conninfo, const DemoWorld& world, Reporter& reporter)
+{
+    LoadTransaction load(conninfo, {"sentry_projectkeymapping", "cellscope.projectkey_info"});
+    const auto cells = demoCells();
+    BinaryCopy keys(load.session(), "sentry_projectkeymapping",
+                    {"project_key_id", "public_key", "region_name", "date_updated"});
+    for (std::size_t i = 0; i < world.orgCount(); ++i) {
+        const DemoOrg org = world.org(i);
+        for (const DemoProject& project : world.projects(org, i))
+            keys.row(4)
+                .int8(project.keyId)
+                .text(project.publicKey)
+                .text(cells[org.cell].name)
+                .timestamptz(org.dateUpdated);
     }
-    tx.exec("SELECT setval(pg_get_serial_sequence('sentry_integration', 'id'), " +
-            std::to_string(integrations.size() + 1) + ", false)");
-    tx.commit();
-    reporter.count("control.sentry_organizationmapping", orgRows);
-    reporter.count("control.sentry_organizationmembermapping", memberRows);
-    reporter.count("control.sentry_organizationslugreservation", reservationRows);
+    const std::size_t keyRows = keys.finish();
+    BinaryCopy info(load.session(), "cellscope.projectkey_info",
+                    {"public_key", "project_id", "organization_id", "dsn_format"});
+    for (std::size_t i = 0; i < world.orgCount(); ++i) {
+        const DemoOrg org = world.org(i);
+        for (const DemoProject& project : world.projects(org, i))
+            info.row(4)
+                .text(project.publicKey)
+                .int8(project.id)
+                .int8(org.id)
+                .text(dsnFormatName(project.dsnFormat));
+    }
+    info.finish();
+    load.commit();
     reporter.count("control.sentry_projectkeymapping", keyRows);
     reporter.count("control.cellscope.projectkey_info", keyRows);
-    reporter.count("control.sentry_integration", integrations.size());
-    reporter.count("control.sentry_organizationintegration", installations);
+    reporter.say("control: key mappings written");
 }
 
 // Writes one cell's org-scoped tables, in the declared dependency order.
-void seedCell(pqxx::connection& connection, const DemoWorld& world, int cellIndex, Reporter& reporter)
+void seedCell(const std::string& conninfo, const DemoWorld& world, int cellIndex, Reporter& reporter)
 {
-    const char* cellName = demoCells()[static_cast<std::size_t>(cellIndex)].name;
-    relaxForBulkLoad(connection);
-    pqxx::work tx(connection, "seed-cell");
-    std::string truncate = "TRUNCATE ";
+    const std::string cellName = demoCells()[static_cast<std::size_t>(cellIndex)].name;
+    std::vector<std::string> tables;
     for (const auto& table : orgScopedTables())
-        truncate += std::string(table.name) + (&table == &orgScopedTables().back() ? "" : ", ");
-    tx.exec0(truncate + " CASCADE");
+        tables.emplace_back(table.name);
+    LoadTransaction load(conninfo, tables);
+    BulkSession& session = load.session();
 
-    std::vector<std::size_t> orgsHere;
+    std::vector<DemoOrg> orgs;
+    std::vector<std::size_t> indexes;
     for (std::size_t i = 0; i < world.orgCount(); ++i)
-        if (world.org(i).cell == cellIndex)
-            orgsHere.push_back(i);
+        if (DemoOrg org = world.org(i); org.cell == cellIndex) {
+            orgs.push_back(std::move(org));
+            indexes.push_back(i);
+        }
 
     for (const auto& table : orgScopedTables()) {
         const std::string name(table.name);
         std::size_t rows = 0;
-        auto forEachOrg = [&](auto&& write) {
-            for (std::size_t i : orgsHere) {
-                const DemoOrg org = world.org(i);
-                write(org, i);
-            }
-        };
         if (name == "sentry_organization") {
-            pqxx::stream_to out(tx, name,
-                                std::vector<std::string>{"id", "name", "slug", "status", "date_added"});
-            forEachOrg([&](const DemoOrg& org, std::size_t) {
-                out << std::make_tuple(org.id, org.name, org.slug, static_cast<int>(org.status),
-                                       formatTimestamp(org.dateCreated));
-                ++rows;
-            });
-            out.complete();
+            BinaryCopy out(session, name, {"id", "name", "slug", "status", "date_added"});
+            for (const DemoOrg& org : orgs)
+                out.row(5)
+                    .int8(org.id)
+                    .text(org.name)
+                    .text(org.slug)
+                    .int4(static_cast<std::int32_t>(org.status))
+                    .timestamptz(org.dateCreated);
+            rows = out.finish();
         } else if (name == "sentry_team") {
-            pqxx::stream_to out(
-                tx, name, std::vector<std::string>{"id", "organization_id", "slug", "name", "date_added"});
-            forEachOrg([&](const DemoOrg& org, std::size_t) {
+            BinaryCopy out(session, name, {"id", "organization_id", "slug", "name", "date_added"});
+            for (const DemoOrg& org : orgs)
                 for (int t = 0; t < org.teams; ++t) {
                     const std::string slug = world.teamSlug(t);
-                    out << std::make_tuple(org.id * 100 + t, org.id, slug, slug,
-                                           formatTimestamp(org.dateCreated));
-                    ++rows;
+                    out.row(5)
+                        .int8(org.id * 100 + t)
+                        .int8(org.id)
+                        .text(slug)
+                        .text(slug)
+                        .timestamptz(org.dateCreated);
                 }
-            });
-            out.complete();
+            rows = out.finish();
         } else if (name == "sentry_organizationmember") {
-            pqxx::stream_to out(
-                tx, name,
-                std::vector<std::string>{"id", "organization_id", "user_id", "email", "role", "date_added"});
-            forEachOrg([&](const DemoOrg& org, std::size_t i) {
-                const std::string created = formatTimestamp(org.dateCreated);
-                for (const DemoMember& member : world.members(org, i)) {
-                    const std::string user = member.userId ? std::to_string(member.userId) : std::string();
-                    out << std::make_tuple(member.id, org.id, nullable(user), member.email, member.role,
-                                           created);
-                    ++rows;
+            BinaryCopy out(session, name,
+                           {"id", "organization_id", "user_id", "email", "role", "date_added"});
+            for (std::size_t k = 0; k < orgs.size(); ++k)
+                for (const DemoMember& member : world.members(orgs[k], indexes[k])) {
+                    out.row(6).int8(member.id).int8(orgs[k].id);
+                    if (member.userId)
+                        out.int8(member.userId);
+                    else
+                        out.null();
+                    out.text(member.email).text(member.role).timestamptz(orgs[k].dateCreated);
                 }
-            });
-            out.complete();
-        } else if (name == "sentry_project") {
-            pqxx::stream_to out(
-                tx, name,
-                std::vector<std::string>{"id", "organization_id", "slug", "name", "platform", "date_added"});
-            forEachOrg([&](const DemoOrg& org, std::size_t i) {
-                for (const DemoProject& project : world.projects(org, i)) {
-                    out << std::make_tuple(project.id, org.id, project.slug, project.name, project.platform,
-                                           formatTimestamp(org.dateCreated));
-                    ++rows;
-                }
-            });
-            out.complete();
-        } else if (name == "sentry_projectteam") {
-            pqxx::stream_to out(tx, name, std::vector<std::string>{"id", "project_id", "team_id"});
-            forEachOrg([&](const DemoOrg& org, std::size_t i) {
-                for (const DemoProject& project : world.projects(org, i)) {
-                    out << std::make_tuple(project.id, project.id, project.teamId);
-                    ++rows;
-                }
-            });
-            out.complete();
-        } else if (name == "sentry_projectkey") {
-            pqxx::stream_to out(tx, name,
-                                std::vector<std::string>{"id", "project_id", "public_key", "secret_key",
-                                                         "label", "date_added"});
-            forEachOrg([&](const DemoOrg& org, std::size_t i) {
-                for (const DemoProject& project : world.projects(org, i)) {
-                    out << std::make_tuple(project.keyId, project.id, project.publicKey, project.secretKey,
-                                           "Default", formatTimestamp(org.dateCreated));
-                    ++rows;
-                }
-            });
-            out.complete();
-        } else if (name == "sentry_groupedmessage") {
-            pqxx::stream_to out(tx, name,
-                                std::vector<std::string>{"id", "project_id", "message", "culprit",
-                                                         "times_seen", "first_seen", "last_seen"});
-            forEachOrg([&](const DemoOrg& org, std::size_t i) {
-                for (const DemoProject& project : world.projects(org, i))
-                    for (int g = 0; g < project.issues; ++g) {
-                        const std::int64_t groupId = project.id * 10000000 + g;
-                        out << std::make_tuple(
-                            groupId, project.id, world.issueMessage(groupId), project.slug,
-                            1 + static_cast<int>(world.hash(13, static_cast<std::uint64_t>(groupId)) % 5000),
-                            formatTimestamp(org.dateUpdated), formatTimestamp(org.dateUpdated + 3600));
-                        ++rows;
+            rows = out.finish();
+        } else if (name == "sentry_project" || name == "sentry_projectteam" || name == "sentry_projectkey" ||
+                   name == "sentry_groupedmessage") {
+            BinaryCopy out =
+                name == "sentry_project"
+                    ? BinaryCopy(session, name,
+                                 {"id", "organization_id", "slug", "name", "platform", "date_added"})
+                : name == "sentry_projectteam" ? BinaryCopy(session, name, {"id", "project_id", "team_id"})
+                : name == "sentry_projectkey"
+                    ? BinaryCopy(session, name,
+                                 {"id", "project_id", "public_key", "secret_key", "label", "date_added"})
+                    : BinaryCopy(session, name,
+                                 {"id", "project_id", "message", "culprit", "times_seen", "first_seen",
+                                  "last_seen"});
+            for (std::size_t k = 0; k < orgs.size(); ++k) {
+                const DemoOrg& org = orgs[k];
+                for (const DemoProject& project : world.projects(org, indexes[k])) {
+                    if (name == "sentry_project") {
+                        out.row(6)
+                            .int8(project.id)
+                            .int8(org.id)
+                            .text(project.slug)
+                            .text(project.name)
+                            .text(project.platform);
+                        out.timestamptz(org.dateCreated);
+                    } else if (name == "sentry_projectteam") {
+                        out.row(3).int8(project.id).int8(project.id).int8(project.teamId);
+                    } else if (name == "sentry_projectkey") {
+                        out.row(6)
+                            .int8(project.keyId)
+                            .int8(project.id)
+                            .text(project.publicKey)
+                            .text(project.secretKey);
+                        out.text("Default").timestamptz(org.dateCreated);
+                    } else {
+                        for (int g = 0; g < project.issues; ++g) {
+                            const std::int64_t groupId = project.id * 10000000 + g;
+                            const auto seen = static_cast<std::int32_t>(
+                                1 + world.hash(13, static_cast<std::uint64_t>(groupId)) % 5000);
+                            out.row(7)
+                                .int8(groupId)
+                                .int8(project.id)
+                                .text(world.issueMessage(groupId))
+                                .text(project.slug);
+                            out.int4(seen).timestamptz(org.dateUpdated).timestamptz(org.dateUpdated + 3600);
+                        }
                     }
-            });
-            out.complete();
+                }
+            }
+            rows = out.finish();
         } else {
             fail(ErrorCode::Internal, "the demo seeder has no rows for org-scoped table " + name);
         }
-        reporter.count(std::string(cellName) + "." + name, rows);
+        reporter.count(cellName + "." + name, rows);
     }
-    tx.commit();
-    reporter.say(std::string("cell ") + cellName + ": " + std::to_string(orgsHere.size()) +
-                 " organizations written");
+    load.commit();
+    reporter.say("cell " + cellName + ": " + std::to_string(orgs.size()) + " organizations written");
 }
 
 } // namespace
@@ -340,29 +388,40 @@ SeedReport seedDemoWorld(const DatabaseConfig& config, const SeedOptions& option
     }
     reporter.say("schemas ready; writing " + std::to_string(options.orgs) + " organizations");
 
-    // The control database and the cells are independent: load them concurrently (one stream per
-    // database, two cell workers so the two cores stay busy while the server builds indexes).
-    auto controlDone = std::async(std::launch::async, [&] {
-        auto connection = connect(config.control);
-        seedControl(*connection, world, reporter);
-    });
-    std::atomic<std::size_t> nextCell{0};
-    auto cellWorker = [&] {
-        for (std::size_t c = nextCell++; c < cellConninfos.size(); c = nextCell++) {
-            auto connection = connect(cellConninfos[c]);
-            seedCell(*connection, world, static_cast<int>(c), reporter);
-        }
-    };
-    auto cellsA = std::async(std::launch::async, cellWorker);
-    auto cellsB = std::async(std::launch::async, cellWorker);
-    controlDone.get();
-    cellsA.get();
-    cellsB.get();
-
+    // The control parts and the cells are independent units: run them on three lanes, largest first
+    // (longest-processing-time scheduling), so client-side row generation overlaps the server's
+    // work and no lane is left with one big cell at the end. Sizes are the expected row counts.
+    struct Unit
     {
-        auto connection = connect(config.control);
-        pqxx::nontransaction(*connection).exec0("ANALYZE");
-    }
+        double rows;
+        std::function<void()> run;
+    };
+    std::vector<Unit> units;
+    const double orgs = static_cast<double>(options.orgs);
+    auto controlUnit = [&](double rows, void (*part)(const std::string&, const DemoWorld&, Reporter&)) {
+        units.push_back({rows, [&, part] {
+                             part(config.control, world, reporter);
+                         }});
+    };
+    controlUnit(2.1 * orgs, seedControlOrganizations);
+    controlUnit(3.0 * orgs, seedControlMembers);
+    controlUnit(4.0 * orgs, seedControlKeys);
+    for (std::size_t c = 0; c < cellConninfos.size(); ++c)
+        units.push_back({13.5 * orgs * demoCells()[c].weight / 1000.0, [&, c] {
+                             seedCell(cellConninfos[c], world, static_cast<int>(c), reporter);
+                         }});
+    std::sort(units.begin(), units.end(), [](const Unit& a, const Unit& b) { return a.rows > b.rows; });
+    std::atomic<std::size_t> next{0};
+    auto lane = [&] {
+        for (std::size_t u = next++; u < units.size(); u = next++)
+            units[u].run();
+    };
+    std::vector<std::future<void>> lanes;
+    for (int i = 0; i < 3; ++i)
+        lanes.push_back(std::async(std::launch::async, lane));
+    for (auto& running : lanes)
+        running.get();
+
     SeedReport report;
     report.rows = reporter.rows();
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
