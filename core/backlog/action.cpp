@@ -55,7 +55,8 @@ QString actionMeaning(Action action)
 {
     switch (action) {
     case Action::ToBeReplacedWithOrgScopedVariant:
-        return u"The URL has no organization_id_or_slug; it must get one in its path so Synapse can route it."_s;
+        return u"The URL has no organization_id_or_slug; it must get one in its path so Synapse can "
+               u"route it."_s;
     case Action::ToBeReplacedWithCellScopedVariant:
         return u"A staff-only _admin endpoint that must be scoped to a cell by a cell ID parameter."_s;
     case Action::ToBeControlOnly:
@@ -64,12 +65,14 @@ QString actionMeaning(Action action)
         return u"The endpoint must become @internal_cell_silo_endpoint, which exempts it from the routing "
                u"requirement."_s;
     case Action::ToBeStandardized:
-        return u"A URL typo or convention mismatch (e.g. missing org slug support, a path not following existing "
+        return u"A URL typo or convention mismatch (e.g. missing org slug support, a path not following "
+               u"existing "
                u"conventions) must be fixed."_s;
     case Action::ToBeSelfHostedOnly:
         return u"The endpoint must move behind a self-hosted guard so it is not reachable in SaaS cells."_s;
     case Action::ToBeDeprecated:
-        return u"The endpoint is being removed, after a deprecation period."_s;
+        return u"The endpoint is being removed; callers are warned by a deprecation header while it is "
+               u"still live."_s;
     case Action::ToBeDeleted:
         return u"Not a public endpoint; it can be removed immediately without deprecation."_s;
     case Action::ToBeBroken:
@@ -99,25 +102,29 @@ QStringList actionDefinitionOfDone(Action action)
                 u"requirement."_s,
                 removeFromMap()};
     case Action::ToBeStandardized:
-        return {u"Fix the URL typo or convention mismatch (e.g. add the missing org slug support, make the path "
-                u"follow existing conventions)."_s,
-                removeFromMap()};
+        return {
+            u"Fix the URL typo or convention mismatch (e.g. add the missing org slug support, make the path "
+            u"follow existing conventions)."_s,
+            removeFromMap()};
     case Action::ToBeSelfHostedOnly:
         return {u"Move the endpoint behind a self-hosted guard so it is not reachable in SaaS cells."_s,
                 removeFromMap()};
     case Action::ToBeDeprecated:
-        return {u"Before touching anything: search the getsentry GitHub org for the URL name and path to find "
-                u"all callers."_s,
-                u"While the endpoint is still live, add an X-Sentry-Deprecation-Date response header (see "
-                u"_add_deprecation_headers in sentry/api/helpers/deprecation.py)."_s,
-                u"When fully removed: delete the URL from src/sentry/api/urls.py."_s,
-                u"Delete the view file."_s, removeFromMap(),
-                u"If the endpoint is public, delete it from src/sentry/apidocs/."_s};
+        return {
+            u"Before touching anything: search the getsentry GitHub org for the URL name and path to find "
+            u"all callers."_s,
+            u"While the endpoint is still live, add an X-Sentry-Deprecation-Date response header (see "
+            u"_add_deprecation_headers in sentry/api/helpers/deprecation.py)."_s,
+            u"When fully removed: delete the URL from src/sentry/api/urls.py."_s,
+            u"Delete the view file."_s,
+            removeFromMap(),
+            u"If the endpoint is public, delete it from src/sentry/apidocs/."_s};
     case Action::ToBeDeleted:
         return {u"Remove the endpoint immediately; it is not public, so no deprecation is needed."_s,
                 removeFromMap()};
     case Action::ToBeBroken:
-        return {u"Nothing is scheduled: the endpoint is known broken, has no owner and is deferred indefinitely."_s,
+        return {u"Nothing is scheduled: the endpoint is known broken, has no owner and is deferred "
+                u"indefinitely."_s,
                 u"Only relocation endpoints carry this label; never add new entries with it."_s};
     case Action::ToBeInvestigatedEcosystemTeam:
         return {u"Wait for the ecosystem team to determine the right fix."_s,

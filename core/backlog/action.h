@@ -11,7 +11,8 @@ namespace cellscope::backlog {
 
 // The labels of getsentry's URL_NAME_TO_ACTION map: what has to happen to a public cell-silo URL
 // that lacks organization_id_or_slug (see "Active Migration" in cell-architecture.txt).
-enum class Action {
+enum class Action
+{
     ToBeReplacedWithOrgScopedVariant,
     ToBeReplacedWithCellScopedVariant,
     ToBeControlOnly,
@@ -25,11 +26,16 @@ enum class Action {
 };
 
 inline constexpr std::array<Action, 10> allActions = {
-    Action::ToBeReplacedWithOrgScopedVariant, Action::ToBeReplacedWithCellScopedVariant,
-    Action::ToBeControlOnly,                  Action::ToBeInternalOnly,
-    Action::ToBeStandardized,                 Action::ToBeSelfHostedOnly,
-    Action::ToBeDeprecated,                   Action::ToBeDeleted,
-    Action::ToBeBroken,                       Action::ToBeInvestigatedEcosystemTeam,
+    Action::ToBeReplacedWithOrgScopedVariant,
+    Action::ToBeReplacedWithCellScopedVariant,
+    Action::ToBeControlOnly,
+    Action::ToBeInternalOnly,
+    Action::ToBeStandardized,
+    Action::ToBeSelfHostedOnly,
+    Action::ToBeDeprecated,
+    Action::ToBeDeleted,
+    Action::ToBeBroken,
+    Action::ToBeInvestigatedEcosystemTeam,
 };
 
 // The label exactly as Sentry spells it, e.g. "TO_BE_DEPRECATED".

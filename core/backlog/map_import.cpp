@@ -137,7 +137,9 @@ private:
     void rejectLexError(const python::Token& tok) const
     {
         if (tok.kind == python::TokenKind::Error) {
-            fail(tok, tok.error == python::LexError::UnterminatedString ? Reason::UnterminatedString : Reason::Syntax,
+            fail(tok,
+                 tok.error == python::LexError::UnterminatedString ? Reason::UnterminatedString
+                                                                   : Reason::Syntax,
                  tok.text);
         }
     }
@@ -194,7 +196,8 @@ private:
             if (!current().isOp(u":")) {
                 rejectUnusable(current());
                 fail(current(), Reason::ExpectedColon,
-                     u"expected ':' after the key '%1', found %2"_s.arg(key.text, python::describe(current())));
+                     u"expected ':' after the key '%1', found %2"_s.arg(key.text,
+                                                                        python::describe(current())));
             }
             ++m_pos;
             entries.push_back({key.text, parseValue(), key.line});
@@ -206,8 +209,8 @@ private:
                 break;
             rejectUnusable(current());
             fail(current(), Reason::ExpectedComma,
-                 u"expected ',' or '}' after the entry for '%1', found %2"_s.arg(key.text,
-                                                                                python::describe(current())));
+                 u"expected ',' or '}' after the entry for '%1', found %2"_s.arg(
+                     key.text, python::describe(current())));
         }
         return entries;
     }
@@ -276,7 +279,14 @@ private:
 // A strict RFC 8259 reader that keeps positions, which QJsonDocument does not: errors and entries need lines.
 struct JsonValue
 {
-    enum class Type { Object, Array, String, Number, Literal };
+    enum class Type
+    {
+        Object,
+        Array,
+        String,
+        Number,
+        Literal
+    };
     Type type = Type::Literal;
     int line = 0;
     int column = 0;
@@ -415,7 +425,8 @@ private:
             skipWhitespace();
             failOnEnd(u"{", object.line, object.column);
             if (peek() != u':')
-                fail(Reason::ExpectedColon, u"expected ':' after the key '%1', found %2"_s.arg(key.text, found()));
+                fail(Reason::ExpectedColon,
+                     u"expected ':' after the key '%1', found %2"_s.arg(key.text, found()));
             advance();
             skipWhitespace();
             failOnEnd(u"{", object.line, object.column);
@@ -473,7 +484,8 @@ private:
                 return string;
             }
             if (c.unicode() < 0x20)
-                fail(Reason::Syntax, u"control character U+%1 in a string"_s.arg(int(c.unicode()), 4, 16, QChar(u'0')));
+                fail(Reason::Syntax,
+                     u"control character U+%1 in a string"_s.arg(int(c.unicode()), 4, 16, QChar(u'0')));
             if (c != u'\\') {
                 string.text += c;
                 advance();
@@ -570,9 +582,9 @@ std::vector<MapEntry> parseJsonMap(QStringView text, const QString& file)
             if (key.text.isEmpty())
                 throw ImportError(Reason::EmptyUrlName, file, key.line, key.column, u"empty URL name"_s);
             if (value.type != JsonValue::Type::String)
-                throw ImportError(Reason::InvalidValue, file, value.line, value.column,
-                                  u"the action of '%1' must be a string, found %2"_s.arg(key.text,
-                                                                                         value.typeName()));
+                throw ImportError(
+                    Reason::InvalidValue, file, value.line, value.column,
+                    u"the action of '%1' must be a string, found %2"_s.arg(key.text, value.typeName()));
             entries.push_back({key.text, lookupAction(value.text, file, value.line, value.column), key.line});
         }
         return entries;
@@ -584,9 +596,9 @@ std::vector<MapEntry> parseJsonMap(QStringView text, const QString& file)
     SeenNames seen;
     for (const JsonValue& item : root.items) {
         if (item.type != JsonValue::Type::Object)
-            throw ImportError(Reason::InvalidValue, file, item.line, item.column,
-                              u"expected an object {\"url_name\": ..., \"action\": ...}, found %1"_s.arg(
-                                  item.typeName()));
+            throw ImportError(
+                Reason::InvalidValue, file, item.line, item.column,
+                u"expected an object {\"url_name\": ..., \"action\": ...}, found %1"_s.arg(item.typeName()));
         const JsonValue* name = nullptr;
         const JsonValue* action = nullptr;
         for (const auto& [key, value] : item.members) {
@@ -606,7 +618,8 @@ std::vector<MapEntry> parseJsonMap(QStringView text, const QString& file)
         if (name->text.isEmpty())
             throw ImportError(Reason::EmptyUrlName, file, name->line, name->column, u"empty URL name"_s);
         seen.add(name->text, file, name->line, name->column);
-        entries.push_back({name->text, lookupAction(action->text, file, action->line, action->column), name->line});
+        entries.push_back(
+            {name->text, lookupAction(action->text, file, action->line, action->column), name->line});
     }
     return entries;
 }
@@ -633,8 +646,12 @@ std::vector<CsvRecord> readCsv(QStringView text, const QString& file)
     qsizetype pos = 0;
     int line = 1;
     int column = 1;
-    const auto atEnd = [&] { return pos >= text.size(); };
-    const auto atNewline = [&] { return !atEnd() && (text[pos] == u'\n' || text[pos] == u'\r'); };
+    const auto atEnd = [&] {
+        return pos >= text.size();
+    };
+    const auto atNewline = [&] {
+        return !atEnd() && (text[pos] == u'\n' || text[pos] == u'\r');
+    };
     const auto advance = [&] {
         if (atNewline()) {
             if (text[pos] == u'\r' && pos + 1 < text.size() && text[pos + 1] == u'\n')
@@ -669,9 +686,10 @@ std::vector<CsvRecord> readCsv(QStringView text, const QString& file)
                     advance();
                 }
                 if (!atEnd() && !atNewline() && text[pos] != u',')
-                    throw ImportError(Reason::Syntax, file, line, column,
-                                      u"expected ',' or the end of the line after a closing quote, found '%1'"_s.arg(
-                                          text[pos]));
+                    throw ImportError(
+                        Reason::Syntax, file, line, column,
+                        u"expected ',' or the end of the line after a closing quote, found '%1'"_s.arg(
+                            text[pos]));
             } else {
                 while (!atEnd() && !atNewline() && text[pos] != u',') {
                     if (text[pos] == u'"')
@@ -703,7 +721,8 @@ std::vector<MapEntry> parseCsvMap(QStringView text, const QString& file)
 {
     const std::vector<CsvRecord> records = readCsv(text, file);
     if (records.empty())
-        throw ImportError(Reason::MissingField, file, 0, 0, u"empty file: expected a header url_name,action"_s);
+        throw ImportError(Reason::MissingField, file, 0, 0,
+                          u"empty file: expected a header url_name,action"_s);
     const CsvRecord& header = records.front();
     qsizetype nameColumn = -1;
     qsizetype actionColumn = -1;
@@ -732,8 +751,8 @@ std::vector<MapEntry> parseCsvMap(QStringView text, const QString& file)
         if (urlName.isEmpty())
             throw ImportError(Reason::EmptyUrlName, file, name.line, name.column, u"empty URL name"_s);
         seen.add(urlName, file, name.line, name.column);
-        entries.push_back({urlName, lookupAction(action.value.trimmed(), file, action.line, action.column),
-                           record.line});
+        entries.push_back(
+            {urlName, lookupAction(action.value.trimmed(), file, action.line, action.column), record.line});
     }
     return entries;
 }
@@ -743,8 +762,7 @@ std::vector<MapEntry> parseCsvMap(QStringView text, const QString& file)
 ImportError::ImportError(Reason reason, const QString& file, int line, int column, const QString& message)
     : cellscope::Error(ErrorCode::BadInput, positioned(file, line, column, message).toStdString()),
       m_reason(reason), m_file(file), m_line(line), m_column(column), m_message(message)
-{
-}
+{}
 
 QString ImportError::toString() const
 {
@@ -777,11 +795,13 @@ std::vector<MapEntry> importMapFile(const QString& path)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
-        throw ImportError(Reason::FileUnreadable, path, 0, 0, u"cannot read the file: %1"_s.arg(file.errorString()));
+        throw ImportError(Reason::FileUnreadable, path, 0, 0,
+                          u"cannot read the file: %1"_s.arg(file.errorString()));
     return importMap(file.readAll(), path);
 }
 
-std::vector<MapEntry> importMap(const QByteArray& content, const QString& fileName, std::optional<MapFormat> format)
+std::vector<MapEntry> importMap(const QByteArray& content, const QString& fileName,
+                                std::optional<MapFormat> format)
 {
     QStringDecoder decoder(QStringConverter::Utf8);
     const QString text = decoder.decode(content);
@@ -791,8 +811,9 @@ std::vector<MapEntry> importMap(const QByteArray& content, const QString& fileNa
     if (!format)
         format = detectMapFormat(fileName, content);
     if (!format)
-        throw ImportError(Reason::UnknownFormat, fileName, 0, 0,
-                          u"cannot tell whether this is a Python, JSON or CSV map; name it .py, .json or .csv"_s);
+        throw ImportError(
+            Reason::UnknownFormat, fileName, 0, 0,
+            u"cannot tell whether this is a Python, JSON or CSV map; name it .py, .json or .csv"_s);
     switch (*format) {
     case MapFormat::Python:
         return PythonMapParser(text, fileName).parse();

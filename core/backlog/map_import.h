@@ -19,7 +19,8 @@ struct MapEntry
     int line = 0;
 };
 
-enum class MapFormat {
+enum class MapFormat
+{
     Python, // the test module that assigns URL_NAME_TO_ACTION = {...}
     Json,   // {"url-name": "ACTION", ...} or [{"url_name": ..., "action": ...}, ...]
     Csv,    // RFC 4180 with a header naming the columns url_name and action
@@ -31,7 +32,8 @@ class ImportError : public cellscope::Error
 {
 public:
     // Stable reasons, for faces and tests; the message is the human sentence.
-    enum class Reason {
+    enum class Reason
+    {
         FileUnreadable,
         InvalidEncoding,
         UnknownFormat,

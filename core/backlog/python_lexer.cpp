@@ -223,7 +223,8 @@ private:
             length = 1;
         if (length == 0) {
             advance();
-            fail(tok, LexError::UnexpectedCharacter, u"unexpected character '%1'"_s.arg(tok.begin < m_src.size() ? m_src[tok.begin] : QChar()));
+            fail(tok, LexError::UnexpectedCharacter,
+                 u"unexpected character '%1'"_s.arg(tok.begin < m_src.size() ? m_src[tok.begin] : QChar()));
             return;
         }
         for (qsizetype i = 0; i < length; ++i)
@@ -250,7 +251,8 @@ private:
         for (;;) {
             if (atEnd() || (!triple && atNewline())) {
                 fail(tok, LexError::UnterminatedString,
-                     triple ? u"unterminated triple-quoted string literal"_s : u"unterminated string literal"_s);
+                     triple ? u"unterminated triple-quoted string literal"_s
+                            : u"unterminated string literal"_s);
                 return;
             }
             const QChar c = peek();

@@ -10,7 +10,8 @@
 // so that a reader can decide whether they matter (most of a test module is irrelevant to the map).
 namespace cellscope::backlog::python {
 
-enum class TokenKind {
+enum class TokenKind
+{
     Name,
     Number,
     String,
@@ -20,7 +21,8 @@ enum class TokenKind {
     Error,
 };
 
-enum class LexError {
+enum class LexError
+{
     None,
     UnterminatedString,
     InvalidEscape,
@@ -30,10 +32,10 @@ enum class LexError {
 struct Token
 {
     TokenKind kind = TokenKind::End;
-    QString text;         // Name/Number/Op: the source text; String: the decoded value; Error: the message
-    int line = 1;         // 1-based
-    int column = 1;       // 1-based, in Unicode code points
-    qsizetype begin = 0;  // offsets into the source (UTF-16 units), end exclusive
+    QString text;        // Name/Number/Op: the source text; String: the decoded value; Error: the message
+    int line = 1;        // 1-based
+    int column = 1;      // 1-based, in Unicode code points
+    qsizetype begin = 0; // offsets into the source (UTF-16 units), end exclusive
     qsizetype end = 0;
     bool bytes = false;     // b"" prefix
     bool formatted = false; // f"" prefix: the value is the raw template, not an evaluated string

@@ -137,7 +137,15 @@ struct UrlList
 
 struct Binding
 {
-    enum class Kind { Class, UrlList, Function, ModuleImport, FromImport, Other };
+    enum class Kind
+    {
+        Class,
+        UrlList,
+        Function,
+        ModuleImport,
+        FromImport,
+        Other
+    };
     Kind kind = Kind::Other;
     int line = 0;
     size_t index = 0; // into Module::classes or Module::lists
@@ -351,12 +359,17 @@ private:
         for (size_t i = s.begin; i < s.end; ++i) {
             if (m_module.at(i).kind == TokenKind::Error) {
                 // A broken URL list must surface where it is included, with the reason.
-                if (s.end - s.begin > 1 && (m_module.at(s.begin + 1).isOp(u"=") || m_module.at(s.begin + 1).isOp(u":"))) {
-                    m_module.lists.push_back({first.text, first.line, {},
-                                       u"%1 cannot be read: %2 at %3:%4"_s.arg(first.text, m_module.at(i).text,
-                                                                                m_module.location(m_module.at(i).line))
-                                           .arg(m_module.at(i).column)});
-                    bind(first.text, {Binding::Kind::UrlList, first.line, m_module.lists.size() - 1, {}, {}, {}});
+                if (s.end - s.begin > 1 &&
+                    (m_module.at(s.begin + 1).isOp(u"=") || m_module.at(s.begin + 1).isOp(u":"))) {
+                    m_module.lists.push_back(
+                        {first.text,
+                         first.line,
+                         {},
+                         u"%1 cannot be read: %2 at %3:%4"_s
+                             .arg(first.text, m_module.at(i).text, m_module.location(m_module.at(i).line))
+                             .arg(m_module.at(i).column)});
+                    bind(first.text,
+                         {Binding::Kind::UrlList, first.line, m_module.lists.size() - 1, {}, {}, {}});
                 }
                 return;
             }
@@ -386,26 +399,29 @@ private:
                 continue;
             // Undo import aliases so the silo table sees Sentry's names.
             const auto it = m_module.bindings.constFind(decorator.front());
-            const bool aliased = decorator.size() == 1 && it != m_module.bindings.cend() &&
-                                 it->kind == Binding::Kind::FromImport;
-            cls.decorators << (aliased ? it->attr : decorator.back());
+            const bool imported = decorator.size() == 1 && it != m_module.bindings.cend() &&
+                                  it->kind == Binding::Kind::FromImport;
+            cls.decorators << (imported ? it->attr : decorator.back());
         }
         const size_t open = s.begin + 2;
         if (open < s.end && m_module.at(open).isOp(u"(") && m_module.closing[open] != noMatch) {
             for (const Span base : m_module.split(inner({open, m_module.closing[open] + 1}), u",")) {
-                if (!m_module.keyword(base) && !m_module.at(base.begin).isOp(u"*") && !m_module.at(base.begin).isOp(u"**"))
+                if (!m_module.keyword(base) && !m_module.at(base.begin).isOp(u"*") &&
+                    !m_module.at(base.begin).isOp(u"**"))
                     cls.bases.push_back(base);
             }
         }
         m_module.classes.push_back(std::move(cls));
-        bind(m_module.classes.back().name, {Binding::Kind::Class, m_module.classes.back().line, m_module.classes.size() - 1, {}, {}, {}});
+        bind(m_module.classes.back().name,
+             {Binding::Kind::Class, m_module.classes.back().line, m_module.classes.size() - 1, {}, {}, {}});
     }
 
     // Dotted name starting at i; i ends after it.
     QString readDotted(size_t& i, size_t end) const
     {
         QStringList parts;
-        while (i < end && m_module.at(i).kind == TokenKind::Name && m_module.at(i).text != u"import" && m_module.at(i).text != u"as") {
+        while (i < end && m_module.at(i).kind == TokenKind::Name && m_module.at(i).text != u"import" &&
+               m_module.at(i).text != u"as") {
             parts << m_module.at(i).text;
             ++i;
             if (i < end && m_module.at(i).isOp(u"."))
@@ -428,7 +444,8 @@ private:
             if (i + 1 < part.end && m_module.at(i).text == u"as")
                 bind(m_module.at(i + 1).text, {Binding::Kind::ModuleImport, line, 0, module, {}, {}});
             else
-                bind(module.section(u'.', 0, 0), {Binding::Kind::ModuleImport, line, 0, module.section(u'.', 0, 0), {}, {}});
+                bind(module.section(u'.', 0, 0),
+                     {Binding::Kind::ModuleImport, line, 0, module.section(u'.', 0, 0), {}, {}});
         }
     }
 
@@ -475,7 +492,7 @@ private:
             package.removeLast();
         if (package.isEmpty()) {
             *problem = u"relative import %1%2 goes beyond the top-level package"_s.arg(QString(dots, u'.'),
-                                                                                      relative);
+                                                                                       relative);
             return {};
         }
         if (!relative.isEmpty())
@@ -543,13 +560,22 @@ struct Origin
 
 struct Symbol
 {
-    enum class Kind { Missing, Module, Class, UrlList, Function, Other };
+    enum class Kind
+    {
+        Missing,
+        Module,
+        Class,
+        UrlList,
+        Function,
+        Other
+    };
     Kind kind = Kind::Missing;
     Module* module = nullptr;
     size_t index = 0;
-    QString qualified;       // module.name, for messages and endpointClass
-    QString problem;         // Missing: why
-    bool notDefined = false; // Missing because the module lacks the name (rather than a broken chain behind it)
+    QString qualified; // module.name, for messages and endpointClass
+    QString problem;   // Missing: why
+    bool notDefined =
+        false; // Missing because the module lacks the name (rather than a broken chain behind it)
 };
 
 Symbol missing(const QString& problem, bool notDefined = false)
@@ -650,7 +676,8 @@ private:
                     return missing(u"%1 (at %2)"_s.arg(b.problem, m->location(b.line)));
                 Module* source = load(b.module);
                 if (!source)
-                    return missing(u"module %1 not found (imported at %2)"_s.arg(b.module, m->location(b.line)));
+                    return missing(
+                        u"module %1 not found (imported at %2)"_s.arg(b.module, m->location(b.line)));
                 // `from . import x` inside a package names its submodule x, not the binding being resolved.
                 if (source == m && b.attr == name) {
                     if (Module* sub = load(b.module + u'.' + b.attr))
@@ -660,8 +687,8 @@ private:
                 }
                 Symbol s = resolveName(source, b.attr, depth + 1);
                 if (s.kind == Symbol::Kind::Missing && s.notDefined)
-                    return missing(u"%1 has no name '%2' (imported at %3)"_s.arg(b.module, b.attr,
-                                                                                m->location(b.line)));
+                    return missing(
+                        u"%1 has no name '%2' (imported at %3)"_s.arg(b.module, b.attr, m->location(b.line)));
                 return s;
             }
             }
@@ -687,7 +714,8 @@ private:
             if (s.kind == Symbol::Kind::Missing)
                 return s;
             if (s.kind != Symbol::Kind::Module)
-                return missing(u"%1 is not a module, so '%2' cannot be looked up in it"_s.arg(s.qualified, parts[i]));
+                return missing(
+                    u"%1 is not a module, so '%2' cannot be looked up in it"_s.arg(s.qualified, parts[i]));
             s = resolveName(s.module, parts[i]);
         }
         return s;
@@ -707,7 +735,8 @@ private:
         case Symbol::Kind::Module: {
             const Symbol patterns = resolveName(s.module, u"urlpatterns"_s);
             if (patterns.kind == Symbol::Kind::Missing && patterns.notDefined)
-                unresolved(origin, u"module %1 (%2) has no urlpatterns"_s.arg(s.module->name, s.module->path));
+                unresolved(origin,
+                           u"module %1 (%2) has no urlpatterns"_s.arg(s.module->name, s.module->path));
             else
                 walkSymbol(patterns, prefix, origin);
             return;
@@ -775,7 +804,8 @@ private:
             else
                 positional.push_back(arg);
         }
-        const auto argument = [&](size_t position, std::initializer_list<QString> names) -> std::optional<Span> {
+        const auto argument = [&](size_t position,
+                                  std::initializer_list<QString> names) -> std::optional<Span> {
             if (position < positional.size())
                 return positional[position];
             for (const QString& name : names) {
@@ -802,8 +832,10 @@ private:
         }
         const auto view = m->call(*viewArg);
         const bool isInclude = view && view->callee == QStringList{u"include"_s};
-        const Origin origin{!name.isEmpty() ? name : isInclude ? m->text(*viewArg) : m->text(*patternArg), m->path,
-                            line};
+        const Origin origin{!name.isEmpty() ? name
+                            : isInclude     ? m->text(*viewArg)
+                                            : m->text(*patternArg),
+                            m->path, line};
 
         const auto literal = m->stringLiteral(*patternArg);
         if (!literal) {
@@ -825,14 +857,17 @@ private:
             return;
         }
         if (name.isEmpty()) {
-            unresolved({pattern, m->path, line}, u"the URL has no name=, so URL_NAME_TO_ACTION cannot refer to it"_s);
+            unresolved({pattern, m->path, line},
+                       u"the URL has no name=, so URL_NAME_TO_ACTION cannot refer to it"_s);
             return;
         }
 
-        ScannedEndpoint endpoint{name, pattern, {}, u"unknown"_s, capturesOrganization(pattern), m->path, line};
+        ScannedEndpoint endpoint{name,    pattern, {}, u"unknown"_s, capturesOrganization(pattern),
+                                 m->path, line};
         if (!view || view->callee.size() < 2 || view->callee.back() != u"as_view") {
             endpoint.endpointClass = m->text(*viewArg);
-            unresolved(origin, u"the view is not an <Endpoint>.as_view() call: %1"_s.arg(endpoint.endpointClass));
+            unresolved(origin,
+                       u"the view is not an <Endpoint>.as_view() call: %1"_s.arg(endpoint.endpointClass));
         } else {
             const QStringList classPath = view->callee.first(view->callee.size() - 1);
             endpoint.endpointClass = classPath.join(u'.');
@@ -880,8 +915,9 @@ private:
         } else if (m->enclosedBy(*target, u"[") || m->dotted(*target)) {
             walkTerm(m, *target, prefix, origin);
         } else if (m->call(*target)) {
-            unresolved(origin, u"include() of the result of %1 cannot be evaluated without running Python"_s.arg(
-                                   m->text(*target)));
+            unresolved(origin,
+                       u"include() of the result of %1 cannot be evaluated without running Python"_s.arg(
+                           m->text(*target)));
         } else {
             unresolved(origin, u"unsupported include() argument: %1"_s.arg(m->text(*target)));
         }
@@ -976,7 +1012,8 @@ ScanReport analyze(const ScanResult& scan, const std::vector<MapEntry>& map)
         bool allInternal = true;
         const ScannedEndpoint* movedSilo = nullptr;
         for (const ScannedEndpoint* endpoint : endpoints) {
-            undecided |= endpoint->silo == u"unknown" || (endpoint->silo == u"cell" && !endpoint->hasOrgParam);
+            undecided |=
+                endpoint->silo == u"unknown" || (endpoint->silo == u"cell" && !endpoint->hasOrgParam);
             allInternal &= endpoint->silo == u"internal_cell";
             if (!movedSilo && endpoint->silo != u"cell")
                 movedSilo = endpoint;
@@ -985,7 +1022,8 @@ ScanReport analyze(const ScanResult& scan, const std::vector<MapEntry>& map)
             continue;
         if (allInternal)
             report.readyToDrain.push_back(
-                {entry, DrainReason::Internal, u"now @internal_cell_silo_endpoint, exempt from the routing rule"_s});
+                {entry, DrainReason::Internal,
+                 u"now @internal_cell_silo_endpoint, exempt from the routing rule"_s});
         else if (movedSilo)
             report.readyToDrain.push_back(
                 {entry, DrainReason::Conforming, u"no longer cell silo: now %1"_s.arg(movedSilo->silo)});
@@ -996,7 +1034,8 @@ ScanReport analyze(const ScanResult& scan, const std::vector<MapEntry>& map)
     return report;
 }
 
-QByteArray toCatalogJson(const ScanResult& scan, const QStringList& pinnedUrlNames, const std::vector<MapEntry>& map)
+QByteArray toCatalogJson(const ScanResult& scan, const QStringList& pinnedUrlNames,
+                         const std::vector<MapEntry>& map)
 {
     QHash<QString, Action> actions;
     for (const MapEntry& entry : map)
@@ -1006,7 +1045,8 @@ QByteArray toCatalogJson(const ScanResult& scan, const QStringList& pinnedUrlNam
     for (const ScannedEndpoint& endpoint : scan.endpoints) {
         if (endpoint.silo == u"unknown")
             continue;
-        QJsonObject object{{u"name"_s, endpoint.name}, {u"pattern"_s, endpoint.pattern}, {u"silo"_s, endpoint.silo}};
+        QJsonObject object{
+            {u"name"_s, endpoint.name}, {u"pattern"_s, endpoint.pattern}, {u"silo"_s, endpoint.silo}};
         if (const auto it = actions.constFind(endpoint.name); it != actions.cend())
             object.insert(u"backlog_action"_s, actionName(*it));
         endpoints.append(object);

@@ -113,7 +113,8 @@ std::string_view trimUnicode(std::string_view text) noexcept
     while (!text.empty()) {
         // Step back to the lead byte of the last sequence (at most 3 continuation bytes).
         std::size_t start = text.size() - 1;
-        while (start > 0 && text.size() - start < 4 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80)
+        while (start > 0 && text.size() - start < 4 &&
+               (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80)
             --start;
         char32_t c = kReplacementCharacter;
         const std::size_t length = decodeUtf8(text, start, c);
@@ -179,7 +180,8 @@ std::optional<double> parseTimestamp(std::string_view text) noexcept
 }
 
 // The crate's Auth::from_pairs, one pair at a time.
-class AuthBuilder {
+class AuthBuilder
+{
 public:
     // Returns false when the pair makes the whole parse fail.
     bool apply(std::string_view key, std::string_view value)
@@ -213,7 +215,10 @@ private:
     Auth m_auth;
 };
 
-AuthParseResult invalidVersion() { return AuthParseResult{std::nullopt, AuthError::InvalidVersion}; }
+AuthParseResult invalidVersion()
+{
+    return AuthParseResult{std::nullopt, AuthError::InvalidVersion};
+}
 
 // Calls visit(name, value) for each non-empty '&'-separated piece, split at its
 // first '=' (form_urlencoded::parse); stops early when visit returns false.
@@ -228,7 +233,8 @@ bool forEachQueryPair(std::string_view query, Visit&& visit)
             continue;
         const std::size_t eq = piece.find('=');
         const std::string_view name = piece.substr(0, eq);
-        const std::string_view value = eq == std::string_view::npos ? std::string_view{} : piece.substr(eq + 1);
+        const std::string_view value =
+            eq == std::string_view::npos ? std::string_view{} : piece.substr(eq + 1);
         if (!visit(name, value))
             return false;
     }
@@ -242,8 +248,14 @@ std::string formDecode(std::string_view text)
     return isValidUtf8(bytes) ? bytes : toUtf8Lossy(bytes);
 }
 
-bool isHex(char c) noexcept { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
-int hexValue(char c) noexcept { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
+bool isHex(char c) noexcept
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+int hexValue(char c) noexcept
+{
+    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
 
 // Compares the form-decoded `name` with the ASCII `target` without allocating.
 bool formDecodedEquals(std::string_view name, std::string_view target) noexcept
@@ -287,7 +299,8 @@ std::string formatLikeRustF64(double value)
     std::string digits;
     int exponent = 0;
     auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
-    splitScientific(std::string_view(buffer, static_cast<std::size_t>(result.ptr - buffer)), digits, exponent);
+    splitScientific(std::string_view(buffer, static_cast<std::size_t>(result.ptr - buffer)), digits,
+                    exponent);
 
     // When the value lies exactly halfway between two shortest candidates,
     // to_chars picks the even one and Rust the upper one. 767 significant
@@ -295,7 +308,8 @@ std::string formatLikeRustF64(double value)
     std::string exact;
     int exactExponent = 0;
     result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific, 767);
-    splitScientific(std::string_view(buffer, static_cast<std::size_t>(result.ptr - buffer)), exact, exactExponent);
+    splitScientific(std::string_view(buffer, static_cast<std::size_t>(result.ptr - buffer)), exact,
+                    exactExponent);
     const std::size_t n = digits.size();
     if (exact[n] == '5' && exact.find_first_not_of('0', n + 1) == std::string::npos) {
         digits = exact.substr(0, n);
@@ -326,9 +340,12 @@ std::string formatLikeRustF64(double value)
 std::string_view authErrorCode(AuthError error) noexcept
 {
     switch (error) {
-    case AuthError::NonSentryAuth: return "non_sentry_auth";
-    case AuthError::MissingPublicKey: return "missing_public_key";
-    case AuthError::InvalidVersion: return "invalid_version";
+    case AuthError::NonSentryAuth:
+        return "non_sentry_auth";
+    case AuthError::MissingPublicKey:
+        return "missing_public_key";
+    case AuthError::InvalidVersion:
+        return "invalid_version";
     }
     return "unknown";
 }
@@ -336,9 +353,12 @@ std::string_view authErrorCode(AuthError error) noexcept
 std::string_view authErrorMessage(AuthError error) noexcept
 {
     switch (error) {
-    case AuthError::NonSentryAuth: return "The auth header does not start with the \"Sentry\" scheme.";
-    case AuthError::MissingPublicKey: return "The auth has no sentry_key (public key), or it is empty.";
-    case AuthError::InvalidVersion: return "The sentry_version is not a whole number from 0 to 65535.";
+    case AuthError::NonSentryAuth:
+        return "The auth header does not start with the \"Sentry\" scheme.";
+    case AuthError::MissingPublicKey:
+        return "The auth has no sentry_key (public key), or it is empty.";
+    case AuthError::InvalidVersion:
+        return "The sentry_version is not a whole number from 0 to 65535.";
     }
     return "Unknown auth error.";
 }

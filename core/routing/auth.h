@@ -10,7 +10,12 @@ namespace cellscope::routing {
 // Sentry SDK authentication, parsed as the `sentry-types` crate does
 // (getsentry/sentry-rust, sentry-types/src/auth.rs): from an `X-Sentry-Auth`
 // header value or from a request's query string.
-enum class AuthError { NonSentryAuth, MissingPublicKey, InvalidVersion };
+enum class AuthError
+{
+    NonSentryAuth,
+    MissingPublicKey,
+    InvalidVersion
+};
 
 std::string_view authErrorCode(AuthError error) noexcept;
 std::string_view authErrorMessage(AuthError error) noexcept;
@@ -18,11 +23,12 @@ std::string_view authErrorMessage(AuthError error) noexcept;
 // sentry-types `protocol::LATEST`: the version assumed when none is given.
 inline constexpr std::uint16_t kLatestProtocolVersion = 7;
 
-struct Auth {
-    std::string publicKey; // sentry_key
-    std::optional<std::string> secretKey; // sentry_secret
+struct Auth
+{
+    std::string publicKey;                          // sentry_key
+    std::optional<std::string> secretKey;           // sentry_secret
     std::uint16_t version = kLatestProtocolVersion; // major part of sentry_version
-    std::optional<std::string> clientAgent; // sentry_client
+    std::optional<std::string> clientAgent;         // sentry_client
     // sentry_timestamp in seconds since the Unix epoch, rounded to whole
     // nanoseconds as the crate's SystemTime holds it; an unparsable, negative or
     // out-of-range value yields nullopt, never an error (crate rule).
@@ -34,7 +40,8 @@ struct Auth {
     std::string toString() const;
 };
 
-struct AuthParseResult {
+struct AuthParseResult
+{
     std::optional<Auth> auth;
     AuthError error{}; // meaningful only when !auth
 };

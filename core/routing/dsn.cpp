@@ -70,11 +70,16 @@ std::size_t countLabels(std::string_view text) noexcept
 std::string_view dsnErrorCode(DsnError error) noexcept
 {
     switch (error) {
-    case DsnError::InvalidUrl: return "invalid_url";
-    case DsnError::NoProjectId: return "no_project_id";
-    case DsnError::NoUsername: return "no_username";
-    case DsnError::InvalidScheme: return "invalid_scheme";
-    case DsnError::InvalidProjectId: return "invalid_project_id";
+    case DsnError::InvalidUrl:
+        return "invalid_url";
+    case DsnError::NoProjectId:
+        return "no_project_id";
+    case DsnError::NoUsername:
+        return "no_username";
+    case DsnError::InvalidScheme:
+        return "invalid_scheme";
+    case DsnError::InvalidProjectId:
+        return "invalid_project_id";
     }
     return "unknown";
 }
@@ -82,11 +87,16 @@ std::string_view dsnErrorCode(DsnError error) noexcept
 std::string_view dsnErrorMessage(DsnError error) noexcept
 {
     switch (error) {
-    case DsnError::InvalidUrl: return "The DSN is not a valid URL with a host.";
-    case DsnError::NoProjectId: return "The DSN has no project id: its path is empty.";
-    case DsnError::NoUsername: return "The DSN has no public key: the URL's username is empty.";
-    case DsnError::InvalidScheme: return "The DSN's scheme must be http or https.";
-    case DsnError::InvalidProjectId: return "The DSN's project id (its last path segment) is empty.";
+    case DsnError::InvalidUrl:
+        return "The DSN is not a valid URL with a host.";
+    case DsnError::NoProjectId:
+        return "The DSN has no project id: its path is empty.";
+    case DsnError::NoUsername:
+        return "The DSN has no public key: the URL's username is empty.";
+    case DsnError::InvalidScheme:
+        return "The DSN's scheme must be http or https.";
+    case DsnError::InvalidProjectId:
+        return "The DSN's project id (its last path segment) is empty.";
     }
     return "Unknown DSN error.";
 }
@@ -128,9 +138,15 @@ std::optional<std::uint64_t> Dsn::orgId() const noexcept
     return value;
 }
 
-std::string Dsn::storeUrl() const { return apiUrl(*this, "store"); }
+std::string Dsn::storeUrl() const
+{
+    return apiUrl(*this, "store");
+}
 
-std::string Dsn::envelopeUrl() const { return apiUrl(*this, "envelope"); }
+std::string Dsn::envelopeUrl() const
+{
+    return apiUrl(*this, "envelope");
+}
 
 DsnParseResult parseDsn(std::string_view text)
 {

@@ -11,12 +11,20 @@ namespace cellscope::routing {
 
 // A Sentry DSN, parsed exactly as the `sentry-types` crate (getsentry/sentry-rust,
 // sentry-types/src/dsn.rs and project_id.rs) parses it, which is what Relay uses.
-enum class DsnError { InvalidUrl, NoProjectId, NoUsername, InvalidScheme, InvalidProjectId };
+enum class DsnError
+{
+    InvalidUrl,
+    NoProjectId,
+    NoUsername,
+    InvalidScheme,
+    InvalidProjectId
+};
 
 std::string_view dsnErrorCode(DsnError error) noexcept;
 std::string_view dsnErrorMessage(DsnError error) noexcept;
 
-struct Dsn {
+struct Dsn
+{
     std::string scheme; // "http" | "https"
     std::string publicKey;
     std::optional<std::string> secretKey;
@@ -35,7 +43,8 @@ struct Dsn {
     std::string envelopeUrl() const;
 };
 
-struct DsnParseResult {
+struct DsnParseResult
+{
     std::optional<Dsn> dsn;
     DsnError error{};                 // meaningful only when !dsn
     std::optional<UrlError> urlError; // why the URL parser refused (error == InvalidUrl)

@@ -10,8 +10,14 @@ namespace {
 
 constexpr int kEof = -1;
 
-constexpr bool isAsciiAlpha(int c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-constexpr bool isAsciiDigit(int c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool isAsciiAlpha(int c) noexcept
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+constexpr bool isAsciiDigit(int c) noexcept
+{
+    return c >= '0' && c <= '9';
+}
 constexpr bool isAsciiHex(int c) noexcept
 {
     return isAsciiDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -22,7 +28,10 @@ constexpr int hexValue(int c) noexcept
         return c - '0';
     return (c | 0x20) - 'a' + 10;
 }
-constexpr char asciiLower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+constexpr char asciiLower(char c) noexcept
+{
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 
 // ---------------------------------------------------------------------------
 // Splitter
@@ -150,7 +159,8 @@ bool splitUrlImpl(std::string_view input, UrlView& out) noexcept
 
 // A set of ASCII bytes to percent-encode; bytes >= 0x80 are always encoded
 // (the UTF-8 percent-encode of a non-ASCII code point).
-struct AsciiSet {
+struct AsciiSet
+{
     std::array<std::uint64_t, 2> bits{};
 
     constexpr AsciiSet add(char c) const noexcept
@@ -204,7 +214,12 @@ void appendEncoded(std::string& out, std::string_view in, const AsciiSet& set)
         appendEncodedByte(out, c, set);
 }
 
-enum class SchemeKind { SpecialNotFile, File, NotSpecial };
+enum class SchemeKind
+{
+    SpecialNotFile,
+    File,
+    NotSpecial
+};
 
 SchemeKind schemeKindOf(std::string_view scheme) noexcept
 {
@@ -320,7 +335,9 @@ std::optional<std::array<std::uint16_t, 8>> parseIpv6(std::string_view in) noexc
     std::optional<std::size_t> compress;
     std::size_t p = 0;
     const std::size_t n = in.size();
-    auto at = [&](std::size_t i) -> int { return i < n ? static_cast<unsigned char>(in[i]) : kEof; };
+    auto at = [&](std::size_t i) -> int {
+        return i < n ? static_cast<unsigned char>(in[i]) : kEof;
+    };
 
     if (at(0) == ':') {
         if (at(1) != ':')
@@ -518,8 +535,19 @@ bool isForbiddenDomainByte(unsigned char c) noexcept
     if (c <= 0x20 || c == 0x7F)
         return true;
     switch (c) {
-    case '#': case '%': case '/': case ':': case '<': case '>': case '?':
-    case '@': case '[': case '\\': case ']': case '^': case '|':
+    case '#':
+    case '%':
+    case '/':
+    case ':':
+    case '<':
+    case '>':
+    case '?':
+    case '@':
+    case '[':
+    case '\\':
+    case ']':
+    case '^':
+    case '|':
         return true;
     default:
         return false;
@@ -530,8 +558,23 @@ bool isForbiddenDomainByte(unsigned char c) noexcept
 bool isForbiddenHostByte(unsigned char c) noexcept
 {
     switch (c) {
-    case 0: case '\t': case '\n': case '\r': case ' ': case '#': case '/': case ':': case '<':
-    case '>': case '?': case '@': case '[': case '\\': case ']': case '^': case '|':
+    case 0:
+    case '\t':
+    case '\n':
+    case '\r':
+    case ' ':
+    case '#':
+    case '/':
+    case ':':
+    case '<':
+    case '>':
+    case '?':
+    case '@':
+    case '[':
+    case '\\':
+    case ']':
+    case '^':
+    case '|':
         return true;
     default:
         return false;
@@ -610,7 +653,10 @@ bool isWindowsDriveLetter(std::string_view s) noexcept
     return s.size() == 2 && isAsciiAlpha(s[0]) && (s[1] == ':' || s[1] == '|');
 }
 
-bool isSingleDot(std::string_view s) noexcept { return s == "." || s == "%2e" || s == "%2E"; }
+bool isSingleDot(std::string_view s) noexcept
+{
+    return s == "." || s == "%2e" || s == "%2E";
+}
 
 bool isDoubleDot(std::string_view s) noexcept
 {
@@ -623,7 +669,8 @@ bool isDoubleDot(std::string_view s) noexcept
     return s.size() == 6 && isSingleDot(s.substr(0, 3)) && isSingleDot(s.substr(3));
 }
 
-class UrlParser {
+class UrlParser
+{
 public:
     explicit UrlParser(std::string_view input) : m_in(input) {}
 
@@ -664,7 +711,10 @@ public:
 private:
     static UrlParseResult fail(UrlError error) { return UrlParseResult{std::nullopt, error}; }
 
-    int at(std::size_t i) const noexcept { return i < m_in.size() ? static_cast<unsigned char>(m_in[i]) : kEof; }
+    int at(std::size_t i) const noexcept
+    {
+        return i < m_in.size() ? static_cast<unsigned char>(m_in[i]) : kEof;
+    }
 
     bool isSpecial() const noexcept { return m_kind != SchemeKind::NotSpecial; }
 
@@ -678,7 +728,8 @@ private:
         if (!isAsciiAlpha(at(0)))
             return false;
         std::size_t i = 1;
-        for (int c = at(i); isAsciiAlpha(c) || isAsciiDigit(c) || c == '+' || c == '-' || c == '.'; c = at(++i)) {
+        for (int c = at(i); isAsciiAlpha(c) || isAsciiDigit(c) || c == '+' || c == '-' || c == '.';
+             c = at(++i)) {
         }
         if (at(i) != ':')
             return false;
@@ -832,8 +883,8 @@ private:
             if (!separator && !done) {
                 // Crate quirk (file only): a leading normalized drive letter
                 // followed by more characters ("c:x") is split into "c:" and "x".
-                if (m_kind == SchemeKind::File && path.empty() && buffer.size() == 2 && isAsciiAlpha(buffer[0]) &&
-                    buffer[1] == ':') {
+                if (m_kind == SchemeKind::File && path.empty() && buffer.size() == 2 &&
+                    isAsciiAlpha(buffer[0]) && buffer[1] == ':') {
                     path += '/';
                     path += buffer;
                     buffer.clear();
@@ -947,15 +998,24 @@ std::optional<std::uint16_t> effectivePort(const UrlView& view) noexcept
 std::string_view urlErrorCode(UrlError error) noexcept
 {
     switch (error) {
-    case UrlError::RelativeUrlWithoutBase: return "relative_url_without_base";
-    case UrlError::EmptyHost: return "empty_host";
-    case UrlError::InvalidPort: return "invalid_port";
-    case UrlError::InvalidIpv4Address: return "invalid_ipv4_address";
-    case UrlError::InvalidIpv6Address: return "invalid_ipv6_address";
-    case UrlError::InvalidDomainCharacter: return "invalid_domain_character";
-    case UrlError::IdnaError: return "idna_error";
-    case UrlError::IdnaUnsupported: return "idna_unsupported";
-    case UrlError::InvalidUtf8: return "invalid_utf8";
+    case UrlError::RelativeUrlWithoutBase:
+        return "relative_url_without_base";
+    case UrlError::EmptyHost:
+        return "empty_host";
+    case UrlError::InvalidPort:
+        return "invalid_port";
+    case UrlError::InvalidIpv4Address:
+        return "invalid_ipv4_address";
+    case UrlError::InvalidIpv6Address:
+        return "invalid_ipv6_address";
+    case UrlError::InvalidDomainCharacter:
+        return "invalid_domain_character";
+    case UrlError::IdnaError:
+        return "idna_error";
+    case UrlError::IdnaUnsupported:
+        return "idna_unsupported";
+    case UrlError::InvalidUtf8:
+        return "invalid_utf8";
     }
     return "unknown";
 }
@@ -963,15 +1023,24 @@ std::string_view urlErrorCode(UrlError error) noexcept
 std::string_view urlErrorMessage(UrlError error) noexcept
 {
     switch (error) {
-    case UrlError::RelativeUrlWithoutBase: return "The URL has no scheme, and relative URLs need a base URL.";
-    case UrlError::EmptyHost: return "The URL needs a host but its host is empty.";
-    case UrlError::InvalidPort: return "The port is not a number between 0 and 65535.";
-    case UrlError::InvalidIpv4Address: return "The host ends in a number but is not a valid IPv4 address.";
-    case UrlError::InvalidIpv6Address: return "The bracketed host is not a valid IPv6 address.";
-    case UrlError::InvalidDomainCharacter: return "The host contains a character that is not allowed in a host.";
-    case UrlError::IdnaError: return "The host is not a valid internationalised domain name.";
-    case UrlError::IdnaUnsupported: return "Non-ASCII (internationalised) host names are not supported.";
-    case UrlError::InvalidUtf8: return "The URL is not valid UTF-8 text.";
+    case UrlError::RelativeUrlWithoutBase:
+        return "The URL has no scheme, and relative URLs need a base URL.";
+    case UrlError::EmptyHost:
+        return "The URL needs a host but its host is empty.";
+    case UrlError::InvalidPort:
+        return "The port is not a number between 0 and 65535.";
+    case UrlError::InvalidIpv4Address:
+        return "The host ends in a number but is not a valid IPv4 address.";
+    case UrlError::InvalidIpv6Address:
+        return "The bracketed host is not a valid IPv6 address.";
+    case UrlError::InvalidDomainCharacter:
+        return "The host contains a character that is not allowed in a host.";
+    case UrlError::IdnaError:
+        return "The host is not a valid internationalised domain name.";
+    case UrlError::IdnaUnsupported:
+        return "Non-ASCII (internationalised) host names are not supported.";
+    case UrlError::InvalidUtf8:
+        return "The URL is not valid UTF-8 text.";
     }
     return "Unknown URL error.";
 }

@@ -20,7 +20,8 @@ namespace cellscope::routing {
 // Any byte <= 0x20 or 0x7F makes the input unsplittable: a log token never
 // contains raw whitespace or controls, so such input is garbage.
 // ---------------------------------------------------------------------------
-struct UrlView {
+struct UrlView
+{
     std::string_view scheme, username, password, host, portText, path, query, fragment;
     bool hasAuthority = false;
 };
@@ -57,7 +58,8 @@ std::optional<std::uint16_t> effectivePort(const UrlView& view) noexcept;
 // ("c:", "c|") in any scheme; `file:` paths lose all leading empty segments and
 // keep the crate's drive-letter handling (see its expected_failures.txt).
 // ---------------------------------------------------------------------------
-enum class UrlError {
+enum class UrlError
+{
     RelativeUrlWithoutBase,
     EmptyHost,
     InvalidPort,
@@ -72,16 +74,17 @@ enum class UrlError {
 std::string_view urlErrorCode(UrlError error) noexcept;
 std::string_view urlErrorMessage(UrlError error) noexcept;
 
-struct Url {
-    std::string scheme;   // lowercase
-    std::string username; // percent-encoded (userinfo set)
-    std::string password; // percent-encoded; empty means "no password"
-    std::string host;     // ASCII domain, dotted IPv4, `[v6]`, or opaque host
+struct Url
+{
+    std::string scheme;                // lowercase
+    std::string username;              // percent-encoded (userinfo set)
+    std::string password;              // percent-encoded; empty means "no password"
+    std::string host;                  // ASCII domain, dotted IPv4, `[v6]`, or opaque host
     std::optional<std::uint16_t> port; // nullopt when absent or the scheme default
-    std::string path;     // percent-encoded, dot segments resolved
-    std::string query;    // without '?', meaningful when hasQuery
-    std::string fragment; // without '#', meaningful when hasFragment
-    bool hasAuthority = false; // serialised with "//" (host is non-null)
+    std::string path;                  // percent-encoded, dot segments resolved
+    std::string query;                 // without '?', meaningful when hasQuery
+    std::string fragment;              // without '#', meaningful when hasFragment
+    bool hasAuthority = false;         // serialised with "//" (host is non-null)
     bool hasQuery = false;
     bool hasFragment = false;
 
@@ -89,7 +92,8 @@ struct Url {
     std::string href() const;
 };
 
-struct UrlParseResult {
+struct UrlParseResult
+{
     std::optional<Url> url;
     UrlError error{}; // meaningful only when !url
 };
