@@ -1,0 +1,239 @@
+#include "models/org_table_model.h"
+
+#include "util/time_format.h"
+
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+#include <numeric>
+#include <thread>
+
+namespace cellscope::ui {
+
+namespace {
+
+QString toQString(std::string_view text)
+{
+    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
+}
+
+} // namespace
+
+OrgTableModel::OrgTableModel(QObject* parent) : QAbstractTableModel(parent) {}
+
+OrgTableModel::~OrgTableModel() = default;
+
+void OrgTableModel::setSnapshot(SnapshotPtr snapshot)
+{
+    beginResetModel();
+    m_snapshot = std::move(snapshot);
+    m_rows.clear();
+    m_orderCache = {};
+    // A cell index from the previous snapshot means nothing in the new one.
+    m_filter.cell.reset();
+    endResetModel();
+    schedule();
+}
+
+void OrgTableModel::setScope(std::optional<CellIndex> cell, std::optional<std::string> locality)
+{
+    m_filter.cell = cell;
+    m_filter.locality = std::move(locality);
+    schedule();
+}
+
+void OrgTableModel::setSearch(const QString& text)
+{
+    m_filter.search = text.toStdString();
+    schedule();
+}
+
+void OrgTableModel::sort(int column, Qt::SortOrder order)
+{
+    if (column < 0 || column >= ColumnCount)
+        return;
+    m_sortColumn = column;
+    m_sortOrder = order;
+    schedule();
+}
+
+std::vector<OrgIndex> OrgTableModel::sortedOrder(const Snapshot& s, Column column)
+{
+    std::vector<OrgIndex> order(s.organizations().size());
+    std::iota(order.begin(), order.end(), 0u);
+    auto by = [&](auto key) {
+        std::stable_sort(order.begin(), order.end(), [&](OrgIndex a, OrgIndex b) {
+            const auto ka = key(a), kb = key(b);
+            return ka < kb || (!(kb < ka) && s.org(a).id < s.org(b).id);
+        });
+    };
+    switch (column) {
+    case Id:
+        by([&](OrgIndex i) { return s.org(i).id; });
+        break;
+    case Slug:
+        by([&](OrgIndex i) { return s.slug(i); });
+        break;
+    case Name:
+        by([&](OrgIndex i) { return s.name(i); });
+        break;
+    case Cell:
+        by([&](OrgIndex i) { return s.cellName(s.org(i).cell); });
+        break;
+    case Locality:
+        by([&](OrgIndex i) { return localityNameOfCell(s, s.org(i).cell); });
+        break;
+    case Status:
+        by([&](OrgIndex i) { return static_cast<int>(s.org(i).status); });
+        break;
+    case Members:
+        by([&](OrgIndex i) { return s.membersOfOrg(i).size(); });
+        break;
+    case Created:
+        by([&](OrgIndex i) { return s.org(i).dateCreated; });
+        break;
+    case ColumnCount:
+        break;
+    }
+    return order;
+}
+
+std::vector<OrgIndex> OrgTableModel::computeRows(const Snapshot& snapshot, const OrgFilter& filter,
+                                                 const std::vector<OrgIndex>* order, bool descending)
+{
+    const OrgMatcher matcher(snapshot, filter);
+    const std::size_t total = order ? order->size() : snapshot.organizations().size();
+    auto at = [&](std::size_t k) -> OrgIndex {
+        const std::size_t position = descending ? total - 1 - k : k;
+        return order ? (*order)[position] : static_cast<OrgIndex>(position);
+    };
+    // Two halves on two threads; concatenating keeps the order.
+    auto scan = [&](std::size_t begin, std::size_t end, std::vector<OrgIndex>& out) {
+        for (std::size_t k = begin; k < end; ++k)
+            if (const OrgIndex org = at(k); matcher.matches(org))
+                out.push_back(org);
+    };
+    std::vector<OrgIndex> first, second;
+    const std::size_t middle = total / 2;
+    if (total < 50'000) {
+        scan(0, total, first);
+        return first;
+    }
+    std::thread helper([&] { scan(middle, total, second); });
+    scan(0, middle, first);
+    helper.join();
+    first.insert(first.end(), second.begin(), second.end());
+    return first;
+}
+
+void OrgTableModel::schedule()
+{
+    if (!m_snapshot)
+        return;
+    const quint64 generation = ++m_generation;
+    if (m_pending++ == 0)
+        emit busyChanged(true);
+    m_requested.start();
+    const SnapshotPtr snapshot = m_snapshot;
+    const OrgFilter filter = m_filter;
+    const int column = m_sortColumn;
+    const bool descending = m_sortOrder == Qt::DescendingOrder;
+    const auto cached = column >= 0 ? m_orderCache[static_cast<std::size_t>(column)] : nullptr;
+
+    auto* watcher = new QFutureWatcher<Result>(this);
+    connect(watcher, &QFutureWatcher<Result>::finished, this, [this, watcher] {
+        apply(watcher->result());
+        watcher->deleteLater();
+    });
+    watcher->setFuture(QtConcurrent::run([=]() {
+        Result result;
+        result.generation = generation;
+        auto order = cached;
+        if (column >= 0 && !order) {
+            order = std::make_shared<const std::vector<OrgIndex>>(
+                sortedOrder(*snapshot, static_cast<Column>(column)));
+            result.order = order;
+            result.orderColumn = column;
+        }
+        result.rows = computeRows(*snapshot, filter, order.get(), descending);
+        return result;
+    }));
+}
+
+void OrgTableModel::apply(Result result)
+{
+    if (result.order && result.orderColumn >= 0)
+        m_orderCache[static_cast<std::size_t>(result.orderColumn)] = result.order;
+    const bool latest = result.generation == m_generation;
+    if (latest) {
+        beginResetModel();
+        m_rows = std::move(result.rows);
+        endResetModel();
+        emit rowsReady(m_requested.elapsed(), static_cast<int>(m_rows.size()));
+    }
+    if (--m_pending == 0)
+        emit busyChanged(false);
+}
+
+int OrgTableModel::rowOfOrg(OrgIndex org) const
+{
+    const auto it = std::find(m_rows.begin(), m_rows.end(), org);
+    return it == m_rows.end() ? -1 : static_cast<int>(it - m_rows.begin());
+}
+
+int OrgTableModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+}
+
+int OrgTableModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant OrgTableModel::data(const QModelIndex& index, int role) const
+{
+    if (!index.isValid() || index.row() >= static_cast<int>(m_rows.size()))
+        return {};
+    const Snapshot& s = *m_snapshot;
+    const OrgIndex org = m_rows[static_cast<std::size_t>(index.row())];
+    if (role == OrgIndexRole)
+        return QVariant::fromValue(org);
+    if (role == Qt::TextAlignmentRole)
+        return index.column() == Id || index.column() == Members ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                                                                 : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+    if (role != Qt::DisplayRole && role != Qt::ToolTipRole)
+        return {};
+    const OrganizationMapping& mapping = s.org(org);
+    switch (index.column()) {
+    case Id:
+        return QString::number(mapping.id);
+    case Slug:
+        return toQString(s.slug(org));
+    case Name:
+        return toQString(s.name(org));
+    case Cell:
+        return toQString(s.cellName(mapping.cell));
+    case Locality:
+        return toQString(localityNameOfCell(s, mapping.cell));
+    case Status:
+        return toQString(orgStatusName(mapping.status));
+    case Members:
+        return static_cast<qulonglong>(s.membersOfOrg(org).size());
+    case Created:
+        return QString::fromStdString(formatIsoTimestamp(mapping.dateCreated).substr(0, 10));
+    default:
+        return {};
+    }
+}
+
+QVariant OrgTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    static const char* const kTitles[ColumnCount] = {"ID",       "Slug",   "Name",    "Cell",
+                                                     "Locality", "Status", "Members", "Created"};
+    return section >= 0 && section < ColumnCount ? QString::fromLatin1(kTitles[section]) : QVariant();
+}
+
+} // namespace cellscope::ui

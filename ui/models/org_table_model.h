@@ -1,0 +1,94 @@
+#pragma once
+
+#include "snapshot/queries.h"
+#include "snapshot/snapshot.h"
+
+#include <QAbstractTableModel>
+#include <QElapsedTimer>
+#include <QFutureWatcher>
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace cellscope::ui {
+
+// The organizations table over a whole snapshot (a million rows and more). It never filters or
+// sorts on the GUI thread: the visible rows are a permutation of org indexes, computed by a worker
+// and swapped in (the way Wireshark's packet list keeps its own visible-row list), instead of a
+// QSortFilterProxyModel calling data() millions of times.
+class OrgTableModel : public QAbstractTableModel
+{
+    Q_OBJECT
+
+public:
+    enum Column
+    {
+        Id,
+        Slug,
+        Name,
+        Cell,
+        Locality,
+        Status,
+        Members,
+        Created,
+        ColumnCount
+    };
+    static constexpr int OrgIndexRole = Qt::UserRole + 1;
+
+    explicit OrgTableModel(QObject* parent = nullptr);
+    ~OrgTableModel() override;
+
+    void setSnapshot(SnapshotPtr snapshot);
+    SnapshotPtr snapshot() const { return m_snapshot; }
+    void setScope(std::optional<CellIndex> cell, std::optional<std::string> locality);
+    void setSearch(const QString& text);
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    OrgIndex orgAt(int row) const { return m_rows[static_cast<std::size_t>(row)]; }
+    int rowOfOrg(OrgIndex org) const; // -1 when filtered out
+    bool isBusy() const { return m_pending > 0; }
+
+    // The computation the worker runs, exposed for tests and the benchmark: the orgs matching
+    // `filter`, in the order of `order` (all orgs in index order when null), walked backwards for
+    // descending order.
+    static std::vector<OrgIndex> computeRows(const Snapshot& snapshot, const OrgFilter& filter,
+                                             const std::vector<OrgIndex>* order, bool descending);
+    // All orgs sorted by a column (stable, ties by id); the cache behind sorting.
+    static std::vector<OrgIndex> sortedOrder(const Snapshot& snapshot, Column column);
+
+signals:
+    // A new row set is in place; `milliseconds` from request to swap.
+    void rowsReady(qint64 milliseconds, int rows);
+    void busyChanged(bool busy);
+
+private:
+    struct Result
+    {
+        quint64 generation = 0;
+        std::vector<OrgIndex> rows;
+        std::shared_ptr<const std::vector<OrgIndex>> order; // computed sort order to cache, if any
+        int orderColumn = -1;
+    };
+
+    void schedule();
+    void apply(Result result);
+
+    SnapshotPtr m_snapshot;
+    std::vector<OrgIndex> m_rows;
+    OrgFilter m_filter;
+    int m_sortColumn = -1;
+    Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
+    std::array<std::shared_ptr<const std::vector<OrgIndex>>, ColumnCount> m_orderCache;
+    quint64 m_generation = 0;
+    int m_pending = 0;
+    QElapsedTimer m_requested;
+};
+
+} // namespace cellscope::ui

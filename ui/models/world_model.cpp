@@ -1,0 +1,85 @@
+#include "models/world_model.h"
+
+#include "model/topology.h"
+
+namespace cellscope::ui {
+
+namespace {
+
+QString text(std::string_view value)
+{
+    return QString::fromUtf8(value.data(), static_cast<qsizetype>(value.size()));
+}
+
+QStandardItem* makeItem(const QString& value, Qt::Alignment alignment = Qt::AlignLeft | Qt::AlignVCenter)
+{
+    auto* cell = new QStandardItem(value);
+    cell->setEditable(false);
+    cell->setTextAlignment(alignment);
+    return cell;
+}
+
+} // namespace
+
+WorldModel::WorldModel(QObject* parent) : QStandardItemModel(parent)
+{
+    setHorizontalHeaderLabels({tr("Locality / cell"), tr("Category"), tr("Monolith"), tr("Visible"),
+                               tr("New-org cell"), tr("Orgs"), tr("Address")});
+}
+
+void WorldModel::setSnapshot(const Snapshot& s)
+{
+    removeRows(0, rowCount());
+    const auto right = Qt::AlignRight | Qt::AlignVCenter;
+    auto addLocality = [&](const QString& name, const QString& category, bool visible,
+                           const QString& newOrgCell, std::size_t orgs, const QString& key) {
+        QList<QStandardItem*> row{makeItem(name),       makeItem(category),
+                                  makeItem(QString()),  makeItem(visible ? tr("yes") : tr("no")),
+                                  makeItem(newOrgCell), makeItem(QString::number(orgs), right),
+                                  makeItem(QString())};
+        row[0]->setData(QStringLiteral("locality"), KindRole);
+        row[0]->setData(key, KeyRole);
+        QFont bold = row[0]->font();
+        bold.setBold(true);
+        row[0]->setFont(bold);
+        appendRow(row);
+        return row[0];
+    };
+    auto addCell = [&](QStandardItem* parent, CellIndex c, const Locality* locality) {
+        const Cell& cell = s.cells()[c];
+        QList<QStandardItem*> row{
+            makeItem(text(cell.name)),
+            makeItem(text(categoryName(cell.category))),
+            makeItem(cell.monolith ? tr("yes") : QString()),
+            makeItem(cell.visible ? tr("yes") : tr("no")),
+            makeItem(locality && locality->newOrgCell == cell.name ? tr("new orgs") : QString()),
+            makeItem(QString::number(s.orgCountInCell(c)), right),
+            makeItem(text(cell.address))};
+        row[0]->setData(QStringLiteral("cell"), KindRole);
+        row[0]->setData(static_cast<int>(c), KeyRole);
+        if (cell.monolith)
+            row[0]->setToolTip(
+                tr("The historic monolith cell (SENTRY_MONOLITH_REGION): pinned URLs land here."));
+        parent->appendRow(row);
+    };
+    for (const Locality& locality : s.localities()) {
+        std::size_t orgs = 0;
+        for (CellIndex c : locality.cells)
+            orgs += s.orgCountInCell(c);
+        QStandardItem* parent =
+            addLocality(text(locality.name), text(categoryName(locality.category)), locality.visible,
+                        text(locality.newOrgCell), orgs, text(locality.name));
+        for (CellIndex c : locality.cells)
+            addCell(parent, c, &locality);
+    }
+    QStandardItem* undeclared = nullptr;
+    for (CellIndex c = 0; c < s.cells().size(); ++c) {
+        if (s.cells()[c].declared)
+            continue;
+        if (!undeclared)
+            undeclared = addLocality(tr("(undeclared cells)"), QString(), false, QString(), 0, QString());
+        addCell(undeclared, c, nullptr);
+    }
+}
+
+} // namespace cellscope::ui

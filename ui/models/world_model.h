@@ -1,0 +1,34 @@
+#pragma once
+
+#include "snapshot/snapshot.h"
+
+#include <QStandardItemModel>
+
+namespace cellscope::ui {
+
+// The navigator's tree: localities, each with its cells and their settings. Small (tens of rows),
+// so a QStandardItemModel rebuilt per snapshot is the simplest correct thing.
+class WorldModel : public QStandardItemModel
+{
+    Q_OBJECT
+
+public:
+    enum Column
+    {
+        Name,
+        Category,
+        Monolith,
+        Visible,
+        NewOrgCell,
+        Orgs,
+        Address,
+        ColumnCount
+    };
+    static constexpr int KindRole = Qt::UserRole + 1; // "locality" | "cell"
+    static constexpr int KeyRole = Qt::UserRole + 2;  // locality name or cell index
+
+    explicit WorldModel(QObject* parent = nullptr);
+    void setSnapshot(const Snapshot& snapshot);
+};
+
+} // namespace cellscope::ui

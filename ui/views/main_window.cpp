@@ -1,0 +1,396 @@
+#include "views/main_window.h"
+
+#include "snapshot/json_snapshot.h"
+#include "views/navigator.h"
+#include "views/org_detail.h"
+#include "views/user_lens.h"
+#include "world_loader.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QSettings>
+#include <QShortcut>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace cellscope::ui {
+
+namespace {
+
+constexpr int kMaxRecent = 8;
+
+QString describe(const store::SourceOptions& options)
+{
+    if (!options.snapshotFile.empty())
+        return QStringLiteral("snapshot:") + QString::fromStdString(options.snapshotFile);
+    if (!options.db.empty())
+        return QStringLiteral("db:") + QString::fromStdString(options.db);
+    return QStringLiteral("embedded");
+}
+
+store::SourceOptions parseRecent(const QString& entry)
+{
+    store::SourceOptions options;
+    if (entry.startsWith(QStringLiteral("snapshot:")))
+        options.snapshotFile = entry.mid(9).toStdString();
+    else if (entry.startsWith(QStringLiteral("db:")))
+        options.db = entry.mid(3).toStdString();
+    return options;
+}
+
+} // namespace
+
+MainWindow::MainWindow(store::SourceOptions options, QWidget* parent)
+    : QMainWindow(parent), m_options(std::move(options)), m_loader(new WorldLoader(m_options))
+{
+    setWindowTitle(tr("Cellscope"));
+    setWindowIcon(QIcon(QStringLiteral(":/cellscope/icons/cellscope.svg")));
+    m_loader->moveToThread(&m_ioThread);
+    connect(&m_ioThread, &QThread::finished, m_loader, &QObject::deleteLater);
+    m_ioThread.setObjectName(QStringLiteral("cellscope-io"));
+    m_ioThread.start();
+
+    // Navigator dock
+    m_navigator = new Navigator(this);
+    auto* dock = new QDockWidget(tr("World"), this);
+    dock->setObjectName(QStringLiteral("navigatorDock"));
+    dock->setWidget(m_navigator);
+    addDockWidget(Qt::LeftDockWidgetArea, dock);
+    resizeDocks({dock}, {470}, Qt::Horizontal);
+
+    // Central: banner + tabs
+    auto* central = new QWidget(this);
+    auto* centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(4, 4, 4, 4);
+    m_banner = new QLabel(central);
+    m_banner->setWordWrap(true);
+    m_banner->setMargin(8);
+    m_banner->setStyleSheet(
+        QStringLiteral("QLabel { background: #b3261e; color: white; border-radius: 4px; }"));
+    m_banner->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_banner->hide();
+    centralLayout->addWidget(m_banner);
+    m_tabs = new QTabWidget(central);
+    centralLayout->addWidget(m_tabs, 1);
+    setCentralWidget(central);
+
+    // Organizations tab
+    auto* orgsPage = new QWidget(m_tabs);
+    auto* orgsLayout = new QVBoxLayout(orgsPage);
+    auto* searchRow = new QHBoxLayout;
+    m_search = new QLineEdit(orgsPage);
+    m_search->setPlaceholderText(tr("Search organizations by slug, name or id (Ctrl+F)"));
+    m_search->setClearButtonEnabled(true);
+    m_scopeLabel = new QLabel(tr("all organizations"), orgsPage);
+    m_countLabel = new QLabel(orgsPage);
+    searchRow->addWidget(m_search, 1);
+    searchRow->addWidget(m_scopeLabel);
+    searchRow->addWidget(m_countLabel);
+    orgsLayout->addLayout(searchRow);
+    auto* splitter = new QSplitter(Qt::Vertical, orgsPage);
+    splitter->setObjectName(QStringLiteral("orgSplitter"));
+    m_orgModel = new OrgTableModel(this);
+    m_orgTable = new QTableView(splitter);
+    m_orgTable->setModel(m_orgModel);
+    // Qt's default indicator is descending; the natural first view is by id, ascending.
+    m_orgTable->horizontalHeader()->setSortIndicator(OrgTableModel::Id, Qt::AscendingOrder);
+    m_orgTable->setSortingEnabled(true);
+    m_orgTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_orgTable->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_orgTable->setAlternatingRowColors(true);
+    m_orgTable->verticalHeader()->hide();
+    // Fixed row heights and no content-based column sizing: both would measure every row.
+    m_orgTable->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_orgTable->verticalHeader()->setDefaultSectionSize(m_orgTable->fontMetrics().height() + 6);
+    m_orgTable->horizontalHeader()->setStretchLastSection(true);
+    for (auto [column, width] : {std::pair{OrgTableModel::Id, 80},
+                                 {OrgTableModel::Slug, 200},
+                                 {OrgTableModel::Name, 200},
+                                 {OrgTableModel::Cell, 60},
+                                 {OrgTableModel::Locality, 70},
+                                 {OrgTableModel::Status, 120},
+                                 {OrgTableModel::Members, 70}})
+        m_orgTable->setColumnWidth(column, width);
+    m_detail = new OrgDetail(splitter);
+    splitter->addWidget(m_orgTable);
+    splitter->addWidget(m_detail);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    orgsLayout->addWidget(splitter, 1);
+    m_tabs->addTab(orgsPage, tr("Organizations"));
+
+    m_userLens = new UserLens(m_tabs);
+    m_tabs->addTab(m_userLens, tr("User lens"));
+
+    // Status bar
+    m_sourceLabel = new QLabel(this);
+    m_ageLabel = new QLabel(this);
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 0);
+    m_progress->setMaximumWidth(160);
+    m_progress->hide();
+    statusBar()->addPermanentWidget(m_sourceLabel, 1);
+    statusBar()->addPermanentWidget(m_ageLabel);
+    statusBar()->addPermanentWidget(m_progress);
+    auto* ageTimer = new QTimer(this);
+    connect(ageTimer, &QTimer::timeout, this, &MainWindow::updateAge);
+    ageTimer->start(10000);
+
+    buildMenus();
+
+    // Wiring
+    connect(m_loader, &WorldLoader::progress, this,
+            [this](const QString& message) { statusBar()->showMessage(message); });
+    connect(m_loader, &WorldLoader::loaded, this, &MainWindow::applySnapshot);
+    connect(m_loader, &WorldLoader::failed, this, [this](const QString& message) {
+        m_progress->hide();
+        showError(message);
+        emit loadFailed(message);
+    });
+    connect(m_loader, &WorldLoader::projectsReady, m_detail, &OrgDetail::setProjects);
+    connect(m_detail, &OrgDetail::projectsWanted, this,
+            [this](qint64 org, const QString& cell, quint64 ticket) {
+                QMetaObject::invokeMethod(
+                    m_loader, [=, loader = m_loader] { loader->fetchProjects(org, cell, ticket); });
+            });
+    connect(m_search, &QLineEdit::textChanged, m_orgModel, &OrgTableModel::setSearch);
+    connect(m_navigator, &Navigator::scopeSelected, this,
+            [this](std::optional<CellIndex> cell, std::optional<std::string> locality, const QString& label) {
+                m_scopeLabel->setText(label);
+                m_orgModel->setScope(cell, std::move(locality));
+            });
+    connect(m_orgModel, &OrgTableModel::rowsReady, this, [this](qint64, int rows) {
+        m_countLabel->setText(
+            tr("%L1 of %L2").arg(rows).arg(m_snapshot ? m_snapshot->organizations().size() : 0));
+        if (const auto org = m_detail->currentOrg()) {
+            if (const int row = m_orgModel->rowOfOrg(*org); row >= 0)
+                m_orgTable->selectRow(row);
+        }
+    });
+    connect(m_orgModel, &OrgTableModel::busyChanged, this,
+            [this](bool busy) { m_countLabel->setEnabled(!busy); });
+    connect(m_orgTable->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                if (current.isValid() && m_snapshot)
+                    m_detail->showOrg(m_snapshot, m_orgModel->orgAt(current.row()));
+            });
+    connect(m_userLens, &UserLens::orgActivated, this, &MainWindow::selectOrg);
+
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    splitter->restoreState(settings.value(QStringLiteral("window/orgSplitter")).toByteArray());
+}
+
+MainWindow::~MainWindow()
+{
+    m_ioThread.quit();
+    m_ioThread.wait();
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("Open &snapshot file…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open snapshot"), QString(),
+                                                          tr("Cellscope snapshots (*.json);;All files (*)"));
+        if (path.isEmpty())
+            return;
+        store::SourceOptions options;
+        options.snapshotFile = path.toStdString();
+        openSource(options, QStringLiteral("snapshot:") + path);
+    });
+    file->addAction(tr("&Connect to a database…"), this, [this] {
+        bool ok = false;
+        const QString conninfo = QInputDialog::getText(
+            this, tr("Connect to a control database"),
+            tr("libpq connection string or URI (passwords come from .pgpass / PGPASSWORD):"),
+            QLineEdit::Normal, QString::fromStdString(m_options.db), &ok);
+        if (!ok || conninfo.trimmed().isEmpty())
+            return;
+        store::SourceOptions options;
+        options.db = conninfo.trimmed().toStdString();
+        openSource(options, QStringLiteral("db:") + conninfo.trimmed());
+    });
+    file->addAction(tr("Use the &embedded demo cluster"), this,
+                    [this] { openSource(store::SourceOptions{}, QStringLiteral("embedded")); });
+    m_recentMenu = file->addMenu(tr("&Recent"));
+    updateRecentMenu();
+    file->addSeparator();
+    file->addAction(tr("&Export snapshot…"), this, [this] {
+        if (!m_snapshot)
+            return;
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export snapshot"), QStringLiteral("snapshot.json"), tr("Cellscope snapshots (*.json)"));
+        if (path.isEmpty())
+            return;
+        // Writing a million-org file takes seconds: do it on the I/O thread.
+        const SnapshotPtr snapshot = m_snapshot;
+        QMetaObject::invokeMethod(m_loader, [this, snapshot, path] {
+            QString result;
+            try {
+                writeSnapshotJsonFile(*snapshot, path.toStdString());
+                result = tr("Snapshot written to %1").arg(path);
+            } catch (const std::exception& e) {
+                result = QString::fromUtf8(e.what());
+            }
+            QMetaObject::invokeMethod(this, [this, result] { statusBar()->showMessage(result, 10000); });
+        });
+    });
+    file->addSeparator();
+    QAction* refresh = file->addAction(tr("&Refresh"), this, &MainWindow::load);
+    refresh->setShortcut(QKeySequence(QStringLiteral("Ctrl+R")));
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    QAction* find = view->addAction(tr("&Find organization"), this, [this] {
+        m_tabs->setCurrentIndex(0);
+        m_search->setFocus();
+        m_search->selectAll();
+    });
+    find->setShortcut(QKeySequence::Find);
+    view->addAction(tr("&User lens"), this, [this] { m_tabs->setCurrentWidget(m_userLens); });
+}
+
+void MainWindow::load()
+{
+    m_progress->show();
+    QMetaObject::invokeMethod(m_loader, [loader = m_loader] { loader->load(); });
+}
+
+void MainWindow::openSource(const store::SourceOptions& options, const QString& recentEntry)
+{
+    m_options = options;
+    rememberRecent(recentEntry);
+    m_progress->show();
+    m_banner->hide();
+    QMetaObject::invokeMethod(m_loader, [loader = m_loader, options] { loader->reopen(options); });
+}
+
+void MainWindow::rememberRecent(const QString& entry)
+{
+    QSettings settings;
+    QStringList recent = settings.value(QStringLiteral("recent")).toStringList();
+    recent.removeAll(entry);
+    recent.prepend(entry);
+    settings.setValue(QStringLiteral("recent"), recent.mid(0, kMaxRecent));
+    updateRecentMenu();
+}
+
+void MainWindow::updateRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList recent = QSettings().value(QStringLiteral("recent")).toStringList();
+    for (const QString& entry : recent)
+        m_recentMenu->addAction(entry, this, [this, entry] { openSource(parseRecent(entry), entry); });
+    m_recentMenu->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::applySnapshot(const SnapshotPtr& snapshot, const QString& description, bool)
+{
+    m_progress->hide();
+    m_banner->hide();
+    m_snapshot = snapshot;
+    m_sourceLabel->setText(
+        tr("%1 · %L2 organizations").arg(description).arg(snapshot->organizations().size()));
+    m_navigator->setSnapshot(snapshot);
+    m_orgModel->setSnapshot(snapshot);
+    m_userLens->setSnapshot(snapshot);
+    m_detail->clear();
+    rememberRecent(describe(m_options));
+    updateAge();
+    statusBar()->showMessage(tr("Snapshot loaded"), 5000);
+    emit snapshotLoaded();
+}
+
+void MainWindow::updateAge()
+{
+    if (!m_snapshot)
+        return;
+    const qint64 seconds = QDateTime::currentSecsSinceEpoch() - m_snapshot->info().takenAt;
+    m_ageLabel->setText(seconds < 60     ? tr("snapshot %1 s old").arg(seconds)
+                        : seconds < 7200 ? tr("snapshot %1 min old").arg(seconds / 60)
+                                         : tr("snapshot %1 h old").arg(seconds / 3600));
+}
+
+void MainWindow::showError(const QString& message)
+{
+    m_banner->setText(tr("<b>Could not load the world.</b> %1").arg(message.toHtmlEscaped()));
+    m_banner->show();
+    statusBar()->showMessage(message);
+}
+
+QString MainWindow::bannerText() const
+{
+    return m_banner->isVisible() ? m_banner->text() : QString();
+}
+
+void MainWindow::selectOrg(OrgIndex org)
+{
+    m_tabs->setCurrentIndex(0);
+    if (const int row = m_orgModel->rowOfOrg(org); row >= 0) {
+        m_orgTable->selectRow(row);
+        m_orgTable->scrollTo(m_orgModel->index(row, 0), QAbstractItemView::PositionAtCenter);
+    } else if (m_snapshot) {
+        m_detail->showOrg(m_snapshot, org);
+    }
+}
+
+bool MainWindow::showView(const QString& view, QString* problem)
+{
+    auto refuse = [&](const QString& why) {
+        if (problem)
+            *problem = why;
+        return false;
+    };
+    if (!m_snapshot)
+        return refuse(tr("no snapshot is loaded"));
+    if (view == QStringLiteral("world") || view == QStringLiteral("orgs")) {
+        m_tabs->setCurrentIndex(0);
+        return true;
+    }
+    if (view.startsWith(QStringLiteral("org:"))) {
+        const auto org = m_snapshot->findOrg(view.mid(4).toStdString());
+        if (!org)
+            return refuse(tr("no organization %1").arg(view.mid(4)));
+        m_tabs->setCurrentIndex(0);
+        m_detail->showOrg(m_snapshot, *org);
+        selectOrg(*org);
+        return true;
+    }
+    if (view.startsWith(QStringLiteral("user:"))) {
+        m_tabs->setCurrentWidget(m_userLens);
+        m_userLens->lookup(view.mid(5));
+        return true;
+    }
+    return refuse(tr("unknown view '%1' (world, orgs, org:SLUG, user:ID, trace:URL)").arg(view));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    if (auto* splitter = findChild<QSplitter*>(QStringLiteral("orgSplitter")))
+        settings.setValue(QStringLiteral("window/orgSplitter"), splitter->saveState());
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace cellscope::ui

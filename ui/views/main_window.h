@@ -1,0 +1,83 @@
+#pragma once
+
+#include "models/org_table_model.h"
+#include "snapshot/snapshot.h"
+#include "store/world_source.h"
+
+#include <QMainWindow>
+#include <QThread>
+
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QTabWidget;
+class QTableView;
+class QMenu;
+
+namespace cellscope::ui {
+
+class Navigator;
+class OrgDetail;
+class UserLens;
+class WorldLoader;
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    explicit MainWindow(store::SourceOptions options, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Starts loading the world in the background.
+    void load();
+
+    // Puts a named view in front: "world", "orgs", "org:SLUG", "user:ID", "trace:URL". Returns
+    // false with a reason when the view cannot be shown.
+    bool showView(const QString& view, QString* problem = nullptr);
+
+    SnapshotPtr snapshot() const { return m_snapshot; }
+    OrgTableModel* orgModel() const { return m_orgModel; }
+    QLineEdit* searchField() const { return m_search; }
+    QTableView* orgTable() const { return m_orgTable; }
+    QString bannerText() const;
+
+signals:
+    void snapshotLoaded();
+    void loadFailed(const QString& message);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildMenus();
+    void applySnapshot(const SnapshotPtr& snapshot, const QString& description, bool hasDatabase);
+    void showError(const QString& message);
+    void openSource(const store::SourceOptions& options, const QString& recentEntry);
+    void rememberRecent(const QString& entry);
+    void updateRecentMenu();
+    void updateAge();
+    void selectOrg(OrgIndex org);
+
+    store::SourceOptions m_options;
+    SnapshotPtr m_snapshot;
+    QThread m_ioThread;
+    WorldLoader* m_loader;
+
+    Navigator* m_navigator;
+    QTabWidget* m_tabs;
+    QLineEdit* m_search;
+    QLabel* m_scopeLabel;
+    QLabel* m_countLabel;
+    QTableView* m_orgTable;
+    OrgTableModel* m_orgModel;
+    OrgDetail* m_detail;
+    UserLens* m_userLens;
+    QLabel* m_banner;
+    QLabel* m_sourceLabel;
+    QLabel* m_ageLabel;
+    QProgressBar* m_progress;
+    QMenu* m_recentMenu = nullptr;
+};
+
+} // namespace cellscope::ui

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "models/world_model.h"
+#include "snapshot/snapshot.h"
+
+#include <QWidget>
+
+#include <optional>
+#include <string>
+
+class QTreeView;
+class QChartView;
+
+namespace cellscope::ui {
+
+// Localities → cells with their settings and org counts, and a chart of orgs per cell coloured by
+// locality. Selecting a row scopes the organizations table.
+class Navigator : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit Navigator(QWidget* parent = nullptr);
+    void setSnapshot(const SnapshotPtr& snapshot);
+    WorldModel* model() const { return m_model; }
+
+signals:
+    // No cell and no locality: the whole world.
+    void scopeSelected(std::optional<cellscope::CellIndex> cell, std::optional<std::string> locality,
+                       const QString& label);
+
+private:
+    void updateChart(const Snapshot& snapshot);
+
+    WorldModel* m_model;
+    QTreeView* m_tree;
+    QChartView* m_chart;
+};
+
+} // namespace cellscope::ui

@@ -1,0 +1,54 @@
+#include "world_loader.h"
+
+#include "error.h"
+
+namespace cellscope::ui {
+
+WorldLoader::WorldLoader(store::SourceOptions options) : m_options(std::move(options))
+{
+    qRegisterMetaType<cellscope::SnapshotPtr>();
+    qRegisterMetaType<ProjectInfoMap>();
+}
+
+WorldLoader::~WorldLoader() = default;
+
+void WorldLoader::load()
+{
+    try {
+        if (!m_source)
+            m_source = store::WorldSource::open(m_options, [this](std::string_view message) {
+                emit progress(QString::fromStdString(std::string(message)));
+            });
+        emit progress(QStringLiteral("Loading the snapshot from %1…")
+                          .arg(QString::fromStdString(m_source->description())));
+        SnapshotPtr snapshot = m_source->loadSnapshot();
+        emit loaded(snapshot, QString::fromStdString(m_source->description()), !m_source->isFile());
+    } catch (const std::exception& e) {
+        emit failed(QString::fromUtf8(e.what()));
+    }
+}
+
+void WorldLoader::reopen(const store::SourceOptions& options)
+{
+    m_options = options;
+    m_source.reset();
+    load();
+}
+
+void WorldLoader::fetchProjects(qint64 organizationId, const QString& cell, quint64 ticket)
+{
+    if (!m_source || m_source->isFile()) {
+        emit projectsReady(ticket, {}, QString());
+        return;
+    }
+    try {
+        emit projectsReady(ticket,
+                           store::projectsOfOrganization(
+                               m_source->databases().cellConninfo(cell.toStdString()), organizationId),
+                           QString());
+    } catch (const std::exception& e) {
+        emit projectsReady(ticket, {}, QString::fromUtf8(e.what()));
+    }
+}
+
+} // namespace cellscope::ui
