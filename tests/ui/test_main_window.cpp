@@ -1,0 +1,101 @@
+#include "models/org_table_model.h"
+#include "views/main_window.h"
+
+#include <QLabel>
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <set>
+
+using namespace cellscope;
+using namespace cellscope::ui;
+
+namespace {
+
+store::SourceOptions fixtureSource(const char* file = CELLSCOPE_FIXTURES_DIR "/snapshots/small.json")
+{
+    store::SourceOptions options;
+    options.snapshotFile = file;
+    return options;
+}
+
+// Fails on an empty image or one of a single colour: a view that rendered nothing.
+void verifyRendered(const QImage& image)
+{
+    QVERIFY(!image.isNull());
+    QVERIFY(image.width() >= 400 && image.height() >= 300);
+    std::set<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 7)
+        for (int x = 0; x < image.width(); x += 7)
+            colours.insert(image.pixel(x, y));
+    QVERIFY2(colours.size() > 20, qPrintable(QStringLiteral("only %1 colours").arg(colours.size())));
+}
+
+} // namespace
+
+class MainWindowTests : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        // Keep the test's settings (window state, recent sources) away from the user's.
+        QStandardPaths::setTestModeEnabled(true);
+    }
+
+    void searchAndSelectShowTheOrganization()
+    {
+        MainWindow window(fixtureSource());
+        QSignalSpy loaded(&window, &MainWindow::snapshotLoaded);
+        window.resize(1200, 800);
+        window.show();
+        window.load();
+        QVERIFY(loaded.wait(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(window.orgModel()->rowCount(), 3, 5000);
+
+        QTest::keyClicks(window.searchField(), QStringLiteral("initech"));
+        QTRY_COMPARE_WITH_TIMEOUT(window.orgModel()->rowCount(), 1, 5000);
+        window.orgTable()->selectRow(0);
+        QVERIFY(window.findChild<QLabel*>() != nullptr);
+        bool titleShown = false;
+        for (QLabel* label : window.findChildren<QLabel*>())
+            titleShown = titleShown || label->text().contains(QStringLiteral("initech — Initech GmbH"));
+        QVERIFY(titleShown);
+    }
+
+    void viewsRenderAndBadViewsAreRefused()
+    {
+        MainWindow window(fixtureSource());
+        QSignalSpy loaded(&window, &MainWindow::snapshotLoaded);
+        window.resize(1200, 800);
+        window.show();
+        window.load();
+        QVERIFY(loaded.wait(10000));
+        for (const char* view : {"world", "org:acme", "user:100"}) {
+            QVERIFY2(window.showView(QString::fromLatin1(view)), view);
+            QTest::qWait(200);
+            verifyRendered(window.grab().toImage());
+        }
+        QString problem;
+        QVERIFY(!window.showView(QStringLiteral("org:nope"), &problem));
+        QCOMPARE(problem, QStringLiteral("no organization nope"));
+        QVERIFY(!window.showView(QStringLiteral("galaxy"), &problem));
+    }
+
+    void aBrokenSourceShowsTheErrorInTheWindow()
+    {
+        MainWindow window(fixtureSource(CELLSCOPE_FIXTURES_DIR "/snapshots/malformed.json"));
+        QSignalSpy failed(&window, &MainWindow::loadFailed);
+        window.show();
+        window.load();
+        QVERIFY(failed.wait(10000));
+        QVERIFY(window.bannerText().contains(QStringLiteral("$.organizations[1].slug: expected a string")));
+    }
+};
+
+QTEST_MAIN(MainWindowTests)
+#include "test_main_window.moc"
