@@ -131,7 +131,7 @@ TEST(Snapshot, ReservationsAndIntegrations)
     EXPECT_EQ(s->reservationsOfOrg(1).size(), 2u);
     EXPECT_EQ(s->reservationsOfOrg(3).size(), 0u);
     ASSERT_NE(s->findReservation("acme-old"), nullptr);
-    EXPECT_EQ(s->findReservation("acme-old")->type, ReservationType::VanityAlias);
+    EXPECT_EQ(s->findReservation("acme-old")->reservationType(), ReservationType::VanityAlias);
     ASSERT_NE(s->findIntegration("slack", "T123"), nullptr);
     EXPECT_EQ(s->findIntegration("slack", "T123")->organizations, (std::vector<std::int64_t>{1, 3}));
     EXPECT_EQ(s->findIntegration("github", "T123"), nullptr);
