@@ -3,7 +3,7 @@
 
 CELLSCOPE_PACKAGES=(
     cmake ninja-build g++ pkg-config git
-    qt6-base-dev qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev libqt6svg6
+    qt6-base-dev qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev libqt6svg6 qt6-httpserver-dev
     libpqxx-dev libpq-dev libgtest-dev
     postgresql postgresql-client
     fonts-dejavu-core xvfb xauth imagemagick
