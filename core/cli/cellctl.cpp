@@ -17,6 +17,7 @@ std::vector<Verb> allVerbs()
 {
     std::vector<Verb> verbs;
     addBrowseVerbs(verbs);
+    addRoutingVerbs(verbs);
     addAdminVerbs(verbs);
     return verbs;
 }

@@ -10,8 +10,11 @@
 #include <QRegularExpression>
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
+#include <cstring>
 #include <limits>
+#include <span>
 
 namespace cellscope::routing {
 
@@ -75,7 +78,13 @@ CharClass escapeClass(char letter)
 
 struct ReNode
 {
-    enum class Kind : std::uint8_t { Char, Class, Group, Repeat };
+    enum class Kind : std::uint8_t
+    {
+        Char,
+        Class,
+        Group,
+        Repeat
+    };
     Kind kind = Kind::Char;
     unsigned char ch = 0;
     CharClass cls;
@@ -89,8 +98,7 @@ struct ReNode
 
 // Thrown for syntax outside the compiled subset; the pattern then goes to the regex fallback.
 struct Unsupported
-{
-};
+{};
 
 class ReParser
 {
@@ -190,12 +198,18 @@ private:
     char escapedChar(char c)
     {
         switch (c) {
-        case 'n': return '\n';
-        case 't': return '\t';
-        case 'r': return '\r';
-        case 'f': return '\f';
-        case 'v': return '\v';
-        default: break;
+        case 'n':
+            return '\n';
+        case 't':
+            return '\t';
+        case 'r':
+            return '\r';
+        case 'f':
+            return '\f';
+        case 'v':
+            return '\v';
+        default:
+            break;
         }
         const bool alnum = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
         if (alnum)
@@ -300,15 +314,21 @@ private:
 
     int nameId(std::string_view name)
     {
-        for (std::size_t i = 0; i < m_names.size(); ++i)
-            if (m_names[i] == name)
-                return static_cast<int>(i);
-        m_names.emplace_back(name);
-        return static_cast<int>(m_names.size() - 1);
+        std::size_t id = 0;
+        while (id < m_names.size() && m_names[id] != name)
+            ++id;
+        if (id == m_names.size())
+            m_names.emplace_back(name);
+        // A repeated group name is an error in Python; the regex fallback reports it.
+        if (std::find(m_used.begin(), m_used.end(), id) != m_used.end())
+            throw Unsupported{};
+        m_used.push_back(id);
+        return static_cast<int>(id);
     }
 
     std::string_view m_text;
     std::vector<std::string>& m_names;
+    std::vector<std::size_t> m_used;
     std::size_t m_pos = 0;
     int m_captures = 0;
 };
@@ -316,9 +336,12 @@ private:
 bool mentionsSlash(const ReNode& node)
 {
     switch (node.kind) {
-    case ReNode::Kind::Char: return node.ch == '/';
-    case ReNode::Kind::Class: return node.cls.has('/');
-    case ReNode::Kind::Repeat: return mentionsSlash(node.child.front());
+    case ReNode::Kind::Char:
+        return node.ch == '/';
+    case ReNode::Kind::Class:
+        return node.cls.has('/');
+    case ReNode::Kind::Repeat:
+        return mentionsSlash(node.child.front());
     case ReNode::Kind::Group:
         for (const auto& alternative : node.alternatives)
             for (const auto& child : alternative)
@@ -366,7 +389,8 @@ std::string literalPrefix(std::string_view pattern)
     std::string prefix;
     for (std::size_t i = 1; i < pattern.size(); ++i) {
         char c = pattern[i];
-        const bool escaped = c == '\\' && i + 1 < pattern.size() && !std::isalnum(static_cast<unsigned char>(pattern[i + 1]));
+        const bool escaped =
+            c == '\\' && i + 1 < pattern.size() && !std::isalnum(static_cast<unsigned char>(pattern[i + 1]));
         if (escaped)
             c = pattern[++i];
         else if (std::string_view(".^$*+?{}[]()|\\").find(c) != std::string_view::npos)
@@ -379,21 +403,47 @@ std::string literalPrefix(std::string_view pattern)
     return prefix;
 }
 
+// A literal-table hash from the length and the two end bytes: O(1) once the segment's end is known,
+// and distinct for nearly all URL path words; the table compares the full text anyway.
+std::uint32_t segmentHash(std::string_view text) noexcept
+{
+    if (text.empty())
+        return 0;
+    const auto first = static_cast<unsigned char>(text.front());
+    const auto last = static_cast<unsigned char>(text.back());
+    return (static_cast<std::uint32_t>(text.size()) * 0x9E3779B1u) ^ (first * 0x85EBCA77u) ^
+           (last * 0xC2B2AE3Du);
+}
+
 } // namespace
 
 // ---- Compiled form ----------------------------------------------------------------------------
 
 struct Catalog::Compiled
 {
-    enum class EdgeKind : std::uint8_t { Run, Program };
-    enum class Op : std::uint8_t { Lit, Run, Split, Jump, Save, End };
+    enum class EdgeKind : std::uint8_t
+    {
+        Run,
+        Program
+    };
+    enum class Op : std::uint8_t
+    {
+        Lit,
+        Run,
+        Split,
+        Jump,
+        Save,
+        End
+    };
 
     struct Instr
     {
         Op op = Op::End;
         bool lazy = false;
         std::uint16_t min = 0, max = 0;
-        std::uint32_t a = 0, b = 0; // Lit: offset, length; Run: class; Split: first, second; Jump/Save: target/slot
+        std::uint32_t a = 0, b = 0; // Lit: offset, length; Run: class, follow class; Split: first, second;
+                                    // Jump/Save: target/slot
+        bool followEnd = true;      // Run: what follows may end the segment
     };
 
     // A non-literal trie edge: one whole path segment.
@@ -413,11 +463,27 @@ struct Catalog::Compiled
 
     struct Node
     {
-        std::vector<std::pair<std::string, std::uint32_t>> literals; // sorted
+        std::vector<std::pair<std::string, std::uint32_t>> literals; // while building
+        std::uint32_t slotStart = 0, slotMask = 0; // literal children in `literalSlots`, open addressing
         std::vector<std::uint32_t> edges;
         std::uint32_t exactEnd = kNone; // pattern ends here and the path must end too
         std::uint32_t restEnd = kNone;  // unanchored pattern ends here
         std::uint32_t subtreeMin = kNone;
+    };
+
+    // One compiled segment of a pattern: literal texts (several for an alternation) or an edge.
+    struct Step
+    {
+        std::vector<std::string> texts;
+        Edge edge;
+    };
+
+    struct LiteralSlot
+    {
+        std::uint32_t hash = 0;
+        std::uint32_t child = kNone; // kNone: empty slot
+        std::uint32_t textOffset = 0;
+        std::uint32_t textLength = 0;
     };
 
     struct Fallback
@@ -435,6 +501,8 @@ struct Catalog::Compiled
     std::vector<std::string> names;
     std::vector<Edge> edges;
     std::vector<Node> nodes{Node{}};
+    std::vector<LiteralSlot> literalSlots;
+    std::string slotText;
     std::vector<Fallback> fallbacks;
     std::vector<std::pair<std::string, std::uint32_t>> byName; // sorted
 
@@ -450,6 +518,8 @@ struct Catalog::Compiled
     bool compileSegmentTrie(std::uint32_t endpoint, std::string_view pattern);
     void addFallback(std::uint32_t endpoint, const Endpoint& source, const std::string& where);
     std::uint32_t literalChild(std::uint32_t node, std::string_view text);
+    void insert(std::uint32_t node, std::span<Step> steps, std::uint32_t endpoint, bool anchored);
+    void buildLiteralTables();
     std::uint32_t edgeChild(std::uint32_t node, Edge edge);
     void emitNode(const ReNode& node, std::uint32_t& slotBase, std::vector<int>& saves);
     // Ends the open literal: a jump target follows, so later characters must start a new instruction.
@@ -458,6 +528,8 @@ struct Catalog::Compiled
         if (!code.empty() && code.back().op == Op::Lit)
             code.back().min = 0;
     }
+    void firstOf(std::uint32_t pc, CharClass& set, bool& end, int depth) const;
+    void computeFollowSets(std::uint32_t from);
     void emitAlternatives(const std::vector<std::vector<ReNode>>& alternatives, std::uint32_t& slotBase,
                           std::vector<int>& saves);
 
@@ -479,13 +551,11 @@ struct Catalog::Compiled
 
 std::uint32_t Catalog::Compiled::literalChild(std::uint32_t node, std::string_view text)
 {
-    auto& list = nodes[node].literals;
-    auto it = std::lower_bound(list.begin(), list.end(), text,
-                               [](const auto& entry, std::string_view key) { return entry.first < key; });
-    if (it != list.end() && it->first == text)
-        return it->second;
+    for (const auto& [existing, child] : nodes[node].literals)
+        if (existing == text)
+            return child;
     const auto child = static_cast<std::uint32_t>(nodes.size());
-    list.insert(it, {std::string(text), child}); // `list` stays valid: nodes grows below
+    nodes[node].literals.emplace_back(std::string(text), child);
     nodes.emplace_back();
     return child;
 }
@@ -608,12 +678,6 @@ bool Catalog::Compiled::compileSegmentTrie(std::uint32_t endpoint, std::string_v
     }
 
     // Compile every segment first so an unsupported one leaves the trie untouched.
-    struct Step
-    {
-        bool literal = false;
-        std::string text;
-        Edge edge;
-    };
     std::vector<Step> steps;
     const std::size_t codeMark = code.size(), literalMark = literals.size(), slotMark = slotNameIds.size();
     try {
@@ -621,14 +685,34 @@ bool Catalog::Compiled::compileSegmentTrie(std::uint32_t endpoint, std::string_v
             const auto& segment = segments[i];
             const bool prefix = !anchored && i + 1 == segments.size();
             Step step;
-            step.edge.key.assign(segment.empty() ? std::string_view() :
-                                     body.substr(segment.front().begin, segment.back().end - segment.front().begin));
+            step.edge.key.assign(segment.empty() ? std::string_view()
+                                                 : body.substr(segment.front().begin,
+                                                               segment.back().end - segment.front().begin));
             const bool allChars = std::all_of(segment.begin(), segment.end(),
                                               [](const ReNode& n) { return n.kind == ReNode::Kind::Char; });
             if (allChars && !prefix) {
-                step.literal = true;
+                step.texts.emplace_back();
                 for (const ReNode& n : segment)
-                    step.text += static_cast<char>(n.ch);
+                    step.texts.back() += static_cast<char>(n.ch);
+                steps.push_back(std::move(step));
+                continue;
+            }
+            // A non-capturing alternation of literals, e.g. (?:issues|groups): one literal edge per branch.
+            const bool literalSet =
+                !prefix && segment.size() == 1 && segment.front().kind == ReNode::Kind::Group &&
+                segment.front().nameId < 0 &&
+                std::all_of(segment.front().alternatives.begin(), segment.front().alternatives.end(),
+                            [](const auto& alternative) {
+                                return std::all_of(
+                                    alternative.begin(), alternative.end(),
+                                    [](const ReNode& n) { return n.kind == ReNode::Kind::Char; });
+                            });
+            if (literalSet) {
+                for (const auto& alternative : segment.front().alternatives) {
+                    step.texts.emplace_back();
+                    for (const ReNode& n : alternative)
+                        step.texts.back() += static_cast<char>(n.ch);
+                }
                 steps.push_back(std::move(step));
                 continue;
             }
@@ -662,6 +746,7 @@ bool Catalog::Compiled::compileSegmentTrie(std::uint32_t endpoint, std::string_v
             for (const ReNode& node : segment)
                 emitNode(node, slotBase, saves);
             code.push_back({Op::End, false, 0, 0, 0, 0});
+            computeFollowSets(step.edge.pc);
             step.edge.slotNames = static_cast<std::uint32_t>(slotNameIds.size());
             step.edge.slotCount = static_cast<std::uint32_t>(saves.size());
             slotNameIds.insert(slotNameIds.end(), saves.begin(), saves.end());
@@ -675,17 +760,26 @@ bool Catalog::Compiled::compileSegmentTrie(std::uint32_t endpoint, std::string_v
         slotNameIds.resize(slotMark);
         return false;
     }
-    std::uint32_t node = 0;
-    std::vector<std::uint32_t> visited{0};
-    for (Step& step : steps) {
-        node = step.literal ? literalChild(node, step.text) : edgeChild(node, std::move(step.edge));
-        visited.push_back(node);
-    }
-    std::uint32_t& end = anchored ? nodes[node].exactEnd : nodes[node].restEnd;
-    end = std::min(end, endpoint);
-    for (std::uint32_t n : visited)
-        nodes[n].subtreeMin = std::min(nodes[n].subtreeMin, endpoint);
+    insert(0, steps, endpoint, anchored);
     return true;
+}
+
+void Catalog::Compiled::insert(std::uint32_t node, std::span<Step> steps, std::uint32_t endpoint,
+                               bool anchored)
+{
+    nodes[node].subtreeMin = std::min(nodes[node].subtreeMin, endpoint);
+    if (steps.empty()) {
+        std::uint32_t& end = anchored ? nodes[node].exactEnd : nodes[node].restEnd;
+        end = std::min(end, endpoint);
+        return;
+    }
+    Step& step = steps.front();
+    if (step.texts.empty()) {
+        insert(edgeChild(node, step.edge), steps.subspan(1), endpoint, anchored);
+        return;
+    }
+    for (const std::string& text : step.texts)
+        insert(literalChild(node, text), steps.subspan(1), endpoint, anchored);
 }
 
 void Catalog::Compiled::addFallback(std::uint32_t endpoint, const Endpoint& source, const std::string& where)
@@ -718,10 +812,83 @@ void Catalog::Compiled::addFallback(std::uint32_t endpoint, const Endpoint& sour
     fallbacks.push_back(std::move(fallback));
 }
 
+// The characters that can start whatever follows `pc`, and whether it can be nothing at all.
+void Catalog::Compiled::firstOf(std::uint32_t pc, CharClass& set, bool& end, int depth) const
+{
+    if (depth > 64) { // deeper than any sane pattern: give up pruning
+        set.bits.fill(~std::uint64_t{0});
+        end = true;
+        return;
+    }
+    const Instr& in = code[pc];
+    switch (in.op) {
+    case Op::Lit:
+        set.add(static_cast<unsigned char>(literals[in.a]));
+        return;
+    case Op::Run:
+        set.addAll(classes[in.a]);
+        if (in.min == 0)
+            firstOf(pc + 1, set, end, depth + 1);
+        return;
+    case Op::Split:
+        firstOf(in.a, set, end, depth + 1);
+        firstOf(in.b, set, end, depth + 1);
+        return;
+    case Op::Jump:
+        firstOf(in.a, set, end, depth + 1);
+        return;
+    case Op::Save:
+        firstOf(pc + 1, set, end, depth + 1);
+        return;
+    case Op::End:
+        end = true;
+        return;
+    }
+}
+
+// Lets a Run skip every length after which the rest of the program cannot start (e.g. a lazy key
+// before ".min.js" only stops before a '.').
+void Catalog::Compiled::computeFollowSets(std::uint32_t from)
+{
+    for (auto pc = from; pc < code.size(); ++pc) {
+        if (code[pc].op != Op::Run)
+            continue;
+        CharClass follow;
+        bool end = false;
+        firstOf(pc + 1, follow, end, 0);
+        code[pc].b = classIndex(follow);
+        code[pc].followEnd = end;
+    }
+}
+
+// Turns each node's literal children into a small open-addressing table (load factor <= 1/2).
+void Catalog::Compiled::buildLiteralTables()
+{
+    for (Node& node : nodes) {
+        if (node.literals.empty())
+            continue;
+        const std::size_t size = std::bit_ceil(node.literals.size() * 2);
+        node.slotStart = static_cast<std::uint32_t>(literalSlots.size());
+        node.slotMask = static_cast<std::uint32_t>(size - 1);
+        literalSlots.resize(literalSlots.size() + size);
+        for (const auto& [text, child] : node.literals) {
+            const std::uint32_t hash = segmentHash(text);
+            std::uint32_t slot = hash & node.slotMask;
+            while (literalSlots[node.slotStart + slot].child != kNone)
+                slot = (slot + 1) & node.slotMask;
+            literalSlots[node.slotStart + slot] = {hash, child, static_cast<std::uint32_t>(slotText.size()),
+                                                   static_cast<std::uint32_t>(text.size())};
+            slotText += text;
+        }
+        node.literals.clear();
+        node.literals.shrink_to_fit();
+    }
+}
+
 // ---- Matching ---------------------------------------------------------------------------------
 
-bool Catalog::Compiled::exec(std::uint32_t pc, std::size_t pos, std::string_view segment, bool prefix, int* saves,
-                             int& budget) const noexcept
+bool Catalog::Compiled::exec(std::uint32_t pc, std::size_t pos, std::string_view segment, bool prefix,
+                             int* saves, int& budget) const noexcept
 {
     while (true) {
         if (--budget < 0)
@@ -729,7 +896,8 @@ bool Catalog::Compiled::exec(std::uint32_t pc, std::size_t pos, std::string_view
         const Instr& in = code[pc];
         switch (in.op) {
         case Op::Lit:
-            if (segment.substr(pos).starts_with(std::string_view(literals).substr(in.a, in.b))) {
+            if (segment.size() - pos >= in.b &&
+                std::memcmp(segment.data() + pos, literals.data() + in.a, in.b) == 0) {
                 pos += in.b;
                 ++pc;
                 continue;
@@ -743,13 +911,20 @@ bool Catalog::Compiled::exec(std::uint32_t pc, std::size_t pos, std::string_view
                 ++n;
             if (n < in.min)
                 return false;
+            const CharClass& follow = classes[in.b];
+            const auto viable = [&](std::size_t k) {
+                if (prefix)
+                    return true;
+                return pos + k == segment.size() ? in.followEnd
+                                                 : follow.has(static_cast<unsigned char>(segment[pos + k]));
+            };
             if (in.lazy) {
                 for (std::size_t k = in.min; k <= n; ++k)
-                    if (exec(pc + 1, pos + k, segment, prefix, saves, budget))
+                    if (viable(k) && exec(pc + 1, pos + k, segment, prefix, saves, budget))
                         return true;
             } else {
                 for (std::size_t k = n + 1; k-- > in.min;)
-                    if (exec(pc + 1, pos + k, segment, prefix, saves, budget))
+                    if (viable(k) && exec(pc + 1, pos + k, segment, prefix, saves, budget))
                         return true;
             }
             return false;
@@ -803,9 +978,9 @@ bool Catalog::Compiled::matchEdge(const Edge& edge, std::string_view segment, Se
             continue; // an optional group that did not take part
         if (search.depth >= kMaxCaptures)
             return false;
-        search.stack[search.depth++] = {names[static_cast<std::size_t>(slotNameIds[edge.slotNames + i])],
-                                        segment.substr(static_cast<std::size_t>(begin),
-                                                       static_cast<std::size_t>(end - begin))};
+        search.stack[search.depth++] = {
+            names[static_cast<std::size_t>(slotNameIds[edge.slotNames + i])],
+            segment.substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin))};
     }
     return true;
 }
@@ -832,14 +1007,26 @@ void Catalog::Compiled::walk(std::uint32_t nodeIndex, std::size_t pos, Search& s
             record(node.exactEnd, search);
         return;
     }
-    const std::size_t slash = search.path.find('/', pos);
-    const std::string_view segment = search.path.substr(pos, slash == std::string_view::npos ? slash : slash - pos);
-    const std::size_t next = slash == std::string_view::npos ? slash : slash + 1;
+    const char* const data = search.path.data();
+    std::size_t slash = pos;
+    while (slash < search.path.size() && data[slash] != '/')
+        ++slash; // segments are short: a loop beats a memchr call
+    const std::string_view segment(data + pos, slash - pos);
+    const std::uint32_t hash = segmentHash(segment);
+    const std::size_t next = slash == search.path.size() ? std::string_view::npos : slash + 1;
 
-    auto it = std::lower_bound(node.literals.begin(), node.literals.end(), segment,
-                               [](const auto& entry, std::string_view key) { return entry.first < key; });
-    if (it != node.literals.end() && it->first == segment)
-        walk(it->second, next, search);
+    if (node.slotMask != 0) {
+        for (std::uint32_t slot = hash & node.slotMask;; slot = (slot + 1) & node.slotMask) {
+            const LiteralSlot& entry = literalSlots[node.slotStart + slot];
+            if (entry.child == kNone)
+                break;
+            if (entry.hash == hash && entry.textLength == segment.size() &&
+                std::memcmp(slotText.data() + entry.textOffset, segment.data(), segment.size()) == 0) {
+                walk(entry.child, next, search);
+                break;
+            }
+        }
+    }
     for (std::uint32_t edgeIndex : node.edges) {
         const Edge& edge = edges[edgeIndex];
         if (nodes[edge.child].subtreeMin >= search.best)
@@ -856,11 +1043,16 @@ void Catalog::Compiled::walk(std::uint32_t nodeIndex, std::size_t pos, Search& s
 std::string_view siloName(Silo silo) noexcept
 {
     switch (silo) {
-    case Silo::Cell: return "cell";
-    case Silo::Control: return "control";
-    case Silo::InternalCell: return "internal_cell";
-    case Silo::InternalControl: return "internal_control";
-    case Silo::All: return "all";
+    case Silo::Cell:
+        return "cell";
+    case Silo::Control:
+        return "control";
+    case Silo::InternalCell:
+        return "internal_cell";
+    case Silo::InternalControl:
+        return "internal_control";
+    case Silo::All:
+        return "all";
     }
     return "cell";
 }
@@ -901,13 +1093,20 @@ namespace {
 std::string jsonTypeName(const QJsonValue& value)
 {
     switch (value.type()) {
-    case QJsonValue::Null: return "null";
-    case QJsonValue::Bool: return "a boolean";
-    case QJsonValue::Double: return "a number";
-    case QJsonValue::String: return "a string";
-    case QJsonValue::Array: return "an array";
-    case QJsonValue::Object: return "an object";
-    default: return "nothing";
+    case QJsonValue::Null:
+        return "null";
+    case QJsonValue::Bool:
+        return "a boolean";
+    case QJsonValue::Double:
+        return "a number";
+    case QJsonValue::String:
+        return "a string";
+    case QJsonValue::Array:
+        return "an array";
+    case QJsonValue::Object:
+        return "an object";
+    default:
+        return "nothing";
     }
 }
 
@@ -975,12 +1174,14 @@ Catalog Catalog::fromJson(const QByteArray& json, const QString& origin)
         const auto parsedSilo = parseSilo(silo);
         if (!parsedSilo)
             jsonFail(where, path + ".silo",
-                     "expected one of cell, control, internal_cell, internal_control, all (got \"" + silo + "\")");
+                     "expected one of cell, control, internal_cell, internal_control, all (got \"" + silo +
+                         "\")");
         endpoint.silo = *parsedSilo;
         const QJsonValue action = object.value(QLatin1StringView("backlog_action"));
         if (!action.isUndefined() && !action.isNull()) {
             if (!action.isString())
-                jsonFail(where, path + ".backlog_action", "expected a string or null, got " + jsonTypeName(action));
+                jsonFail(where, path + ".backlog_action",
+                         "expected a string or null, got " + jsonTypeName(action));
             endpoint.backlogAction = action.toString().toStdString();
         }
         if (endpoint.pattern.starts_with('/') || endpoint.pattern.starts_with("^/"))
@@ -998,6 +1199,7 @@ Catalog Catalog::fromJson(const QByteArray& json, const QString& origin)
     std::stable_sort(compiled.byName.begin(), compiled.byName.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     catalog.m_pinned = std::move(sortedPinned);
+    compiled.buildLiteralTables();
     return catalog;
 }
 

@@ -15,7 +15,14 @@
 namespace cellscope::routing {
 
 // The silo decorator of a Sentry endpoint (@cell_silo_endpoint, @control_silo_endpoint, ...).
-enum class Silo : std::uint8_t { Cell, Control, InternalCell, InternalControl, All };
+enum class Silo : std::uint8_t
+{
+    Cell,
+    Control,
+    InternalCell,
+    InternalControl,
+    All
+};
 std::string_view siloName(Silo silo) noexcept; // "cell", "control", "internal_cell", ...
 std::optional<Silo> parseSilo(std::string_view text) noexcept;
 // True when the view may run in the control silo (sentry-facts §3 step 2: CONTROL among silo_limit.modes).
@@ -23,8 +30,8 @@ bool runsInControl(Silo silo) noexcept;
 
 struct Endpoint
 {
-    std::string name;          // Django url_name, e.g. "sentry-api-0-organization-issues"
-    std::string pattern;       // the joined Django regex, without the leading '/'
+    std::string name;    // Django url_name, e.g. "sentry-api-0-organization-issues"
+    std::string pattern; // the joined Django regex, without the leading '/'
     Silo silo = Silo::Cell;
     std::string backlogAction; // URL_NAME_TO_ACTION label; empty when the endpoint conforms
     bool pinned = false;       // named in pinned_url_names (REGION_PINNED_URL_NAMES)

@@ -10,21 +10,28 @@ constexpr std::array<std::string_view, kStatusCount> kStatusNames = {
     "routed", "fanout", "pinned", "control", "not_found", "unroutable", "rejected"};
 
 constexpr std::array<std::string_view, kWarningCodeCount> kWarningNames = {
-    "locality_mismatch",       "pinned_may_404",  "legacy_dsn_no_locality", "non_conforming_endpoint",
-    "partial_results",         "dsn_org_mismatch", "org_relocating",        "known_issue"};
+    "locality_mismatch", "pinned_may_404",   "legacy_dsn_no_locality", "non_conforming_endpoint",
+    "partial_results",   "dsn_org_mismatch", "org_relocating",         "known_issue"};
 
 } // namespace
 
 std::string_view componentName(Component component) noexcept
 {
     switch (component) {
-    case Component::Synapse: return "synapse";
-    case Component::IngestRouter: return "ingest-router";
-    case Component::Relay: return "relay";
-    case Component::ApiGateway: return "api-gateway";
-    case Component::IntegrationControl: return "integration-control";
-    case Component::Control: return "control";
-    case Component::Cell: return "cell";
+    case Component::Synapse:
+        return "synapse";
+    case Component::IngestRouter:
+        return "ingest-router";
+    case Component::Relay:
+        return "relay";
+    case Component::ApiGateway:
+        return "api-gateway";
+    case Component::IntegrationControl:
+        return "integration-control";
+    case Component::Control:
+        return "control";
+    case Component::Cell:
+        return "cell";
     }
     return "control";
 }
@@ -45,9 +52,12 @@ std::optional<Status> parseStatus(std::string_view text) noexcept
 std::string_view outcomeSiloName(OutcomeSilo silo) noexcept
 {
     switch (silo) {
-    case OutcomeSilo::Cell: return "cell";
-    case OutcomeSilo::Control: return "control";
-    case OutcomeSilo::None: break;
+    case OutcomeSilo::Cell:
+        return "cell";
+    case OutcomeSilo::Control:
+        return "control";
+    case OutcomeSilo::None:
+        break;
     }
     return {};
 }

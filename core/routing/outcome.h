@@ -9,15 +9,39 @@
 namespace cellscope::routing {
 
 // Who takes a decision (sentry-facts §3, §7; cell-architecture "Paths Into a Cell").
-enum class Component : std::uint8_t { Synapse, IngestRouter, Relay, ApiGateway, IntegrationControl, Control, Cell };
+enum class Component : std::uint8_t
+{
+    Synapse,
+    IngestRouter,
+    Relay,
+    ApiGateway,
+    IntegrationControl,
+    Control,
+    Cell
+};
 
-enum class Status : std::uint8_t { Routed, Fanout, Pinned, Control, NotFound, Unroutable, Rejected };
+enum class Status : std::uint8_t
+{
+    Routed,
+    Fanout,
+    Pinned,
+    Control,
+    NotFound,
+    Unroutable,
+    Rejected
+};
 inline constexpr std::size_t kStatusCount = 7;
 
 // Which silo finally serves the request; None serialises as null.
-enum class OutcomeSilo : std::uint8_t { None, Cell, Control };
+enum class OutcomeSilo : std::uint8_t
+{
+    None,
+    Cell,
+    Control
+};
 
-enum class WarningCode : std::uint8_t {
+enum class WarningCode : std::uint8_t
+{
     LocalityMismatch,
     PinnedMay404,
     LegacyDsnNoLocality,

@@ -33,6 +33,11 @@ std::string cat(const Pieces&... pieces)
     return out;
 }
 
+bool isIngestLabel(std::string_view label) noexcept
+{
+    return label.size() == 6 && (label == "ingest" || hostEquals(label, "ingest"));
+}
+
 bool startsWithI(std::string_view text, std::string_view lowerPrefix) noexcept
 {
     return text.size() >= lowerPrefix.size() && hostEquals(text.substr(0, lowerPrefix.size()), lowerPrefix);
@@ -40,7 +45,9 @@ bool startsWithI(std::string_view text, std::string_view lowerPrefix) noexcept
 
 std::string_view trimSlashesAndSpace(std::string_view text) noexcept
 {
-    const auto strip = [](char c) { return c == '/' || c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+    const auto strip = [](char c) {
+        return c == '/' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    };
     while (!text.empty() && strip(text.front()))
         text.remove_prefix(1);
     while (!text.empty() && strip(text.back()))
@@ -52,15 +59,16 @@ std::string_view trimSlashesAndSpace(std::string_view text) noexcept
 template <std::size_t N>
 std::size_t splitSegments(std::string_view text, std::array<std::string_view, N>& out) noexcept
 {
-    std::size_t count = 0;
-    while (true) {
-        const std::size_t slash = text.find('/');
-        if (count == N)
-            return N + 1;
-        out[count++] = text.substr(0, slash);
-        if (slash == std::string_view::npos)
-            return count;
-        text.remove_prefix(slash + 1);
+    std::size_t count = 0, start = 0;
+    for (std::size_t i = 0;; ++i) {
+        if (i == text.size() || text[i] == '/') {
+            if (count == N)
+                return N + 1;
+            out[count++] = std::string_view(text.data() + start, i - start);
+            if (i == text.size())
+                return count;
+            start = i + 1;
+        }
     }
 }
 
@@ -82,20 +90,29 @@ std::optional<std::uint64_t> parseU64(std::string_view digits) noexcept
 
 // ---- Hosts (sentry-facts §8 "Hostnames") ------------------------------------------------------
 
-enum class HostKind : std::uint8_t { App, CustomerDomain, Locality, Ingest, UnknownSubdomain, Foreign };
+enum class HostKind : std::uint8_t
+{
+    App,
+    CustomerDomain,
+    Locality,
+    Ingest,
+    UnknownSubdomain,
+    Foreign
+};
 
 struct HostInfo
 {
     HostKind kind = HostKind::Foreign;
     const Locality* locality = nullptr;
-    std::string_view label;            // customer-domain slug or the unrecognised subdomain
+    std::string_view label;             // customer-domain slug or the unrecognised subdomain
     std::optional<std::uint64_t> orgId; // the o{N} label of an ingest host
 };
 
 const Locality* findLocalityLabel(const Snapshot& snapshot, std::string_view label) noexcept
 {
     for (const Locality& locality : snapshot.localities())
-        if (hostEquals(label, locality.name))
+        if (label.size() == locality.name.size() &&
+            (label == locality.name || hostEquals(label, locality.name)))
             return &locality;
     return nullptr;
 }
@@ -111,15 +128,29 @@ HostInfo classifyHost(const Snapshot& snapshot, std::string_view host) noexcept
 {
     const std::string_view app = snapshot.info().appHost;
     HostInfo info;
-    if (hostEquals(host, app)) {
+    // Hosts are nearly always lowercase already: exact comparisons first, case-folding ones after.
+    if (host == app || hostEquals(host, app)) {
         info.kind = HostKind::App;
         return info;
     }
-    if (!hostIsWithin(host, app))
+    const bool within =
+        (host.size() > app.size() + 1 && host.ends_with(app) && host[host.size() - app.size() - 1] == '.') ||
+        hostIsWithin(host, app);
+    if (!within)
         return info;
     const std::string_view sub = host.substr(0, host.size() - app.size() - 1);
     info.kind = HostKind::UnknownSubdomain;
     info.label = sub;
+    // DNS labels are 1 to 63 bytes; anything else cannot name one of our hosts.
+    for (std::string_view rest = sub;;) {
+        const std::size_t dot = rest.find('.');
+        const std::size_t size = dot == std::string_view::npos ? rest.size() : dot;
+        if (size == 0 || size > 63)
+            return info;
+        if (dot == std::string_view::npos)
+            break;
+        rest.remove_prefix(dot + 1);
+    }
     std::array<std::string_view, 3> labels;
     const std::size_t count = [&] {
         std::size_t n = 0;
@@ -138,18 +169,18 @@ HostInfo classifyHost(const Snapshot& snapshot, std::string_view host) noexcept
     if (count == 1) {
         if ((info.locality = findLocalityLabel(snapshot, labels[0])))
             info.kind = HostKind::Locality;
-        else if (hostEquals(labels[0], "ingest"))
+        else if (isIngestLabel(labels[0]))
             info.kind = HostKind::Ingest;
         else
             info.kind = HostKind::CustomerDomain;
         return info;
     }
-    if (count == 2 && hostEquals(labels[0], "ingest") && (info.locality = findLocalityLabel(snapshot, labels[1]))) {
+    if (count == 2 && isIngestLabel(labels[0]) && (info.locality = findLocalityLabel(snapshot, labels[1]))) {
         info.kind = HostKind::Ingest;
-    } else if (count == 2 && hostEquals(labels[1], "ingest") && orgLabel(labels[0])) {
+    } else if (count == 2 && isIngestLabel(labels[1]) && orgLabel(labels[0])) {
         info.kind = HostKind::Ingest;
         info.orgId = orgLabel(labels[0]);
-    } else if (count == 3 && hostEquals(labels[1], "ingest") && orgLabel(labels[0]) &&
+    } else if (count == 3 && isIngestLabel(labels[1]) && orgLabel(labels[0]) &&
                (info.locality = findLocalityLabel(snapshot, labels[2]))) {
         info.kind = HostKind::Ingest;
         info.orgId = orgLabel(labels[0]);
@@ -170,47 +201,66 @@ struct RelayRoute
 
 RelayRoute relayRoute(std::string_view path) noexcept
 {
-    if (!path.starts_with("/api/"))
+    // Cheap rejection first: every ingestion path is /api/store/ or /api/{digits}/{known kind}/...
+    if (path.size() < 7 || !path.starts_with("/api/"))
         return {};
     std::string_view rest = path.substr(5);
     if (rest.ends_with('/'))
         rest.remove_suffix(1);
     if (rest == "store")
         return {"/api/store/", {}, {}};
-    std::array<std::string_view, 6> s;
+    std::size_t digits = 0;
+    while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9')
+        ++digits;
+    if (digits == 0 || digits > 20 || digits == rest.size() || rest[digits] != '/')
+        return {};
+    const std::string_view pid = rest.substr(0, digits);
+    rest.remove_prefix(digits + 1);
+    const std::string_view kind = rest.substr(0, rest.find('/'));
+    static constexpr std::string_view kKinds[] = {"store", "envelope", "security",    "csp-report",
+                                                  "nel",   "minidump", "playstation", "unreal",
+                                                  "cron",  "events",   "otlp",        "integration"};
+    if (std::find(std::begin(kKinds), std::end(kKinds), kind) == std::end(kKinds))
+        return {};
+    std::array<std::string_view, 5> s;
     const std::size_t n = splitSegments(rest, s);
-    if (n < 2 || n > s.size() || !parseU64(s[0]))
+    if (n > s.size())
         return {};
     for (std::size_t i = 0; i < n; ++i)
         if (s[i].empty())
             return {};
-    const std::string_view pid = s[0];
-    if (n == 2) {
+    if (n == 1) {
         static constexpr std::pair<std::string_view, std::string_view> kSimple[] = {
-            {"store", "/api/{project_id}/store/"},           {"envelope", "/api/{project_id}/envelope/"},
-            {"security", "/api/{project_id}/security/"},     {"csp-report", "/api/{project_id}/csp-report/"},
-            {"nel", "/api/{project_id}/nel/"},               {"minidump", "/api/{project_id}/minidump/"},
+            {"store", "/api/{project_id}/store/"},
+            {"envelope", "/api/{project_id}/envelope/"},
+            {"security", "/api/{project_id}/security/"},
+            {"csp-report", "/api/{project_id}/csp-report/"},
+            {"nel", "/api/{project_id}/nel/"},
+            {"minidump", "/api/{project_id}/minidump/"},
             {"playstation", "/api/{project_id}/playstation/"}};
         for (const auto& [segment, name] : kSimple)
-            if (s[1] == segment)
+            if (kind == segment)
                 return {name, pid, {}};
         return {};
     }
-    if (n == 3 && s[1] == "unreal")
-        return {"/api/{project_id}/unreal/{sentry_key}/", pid, s[2]};
-    if (n == 3 && s[1] == "cron")
+    if (n == 2 && kind == "unreal")
+        return {"/api/{project_id}/unreal/{sentry_key}/", pid, s[1]};
+    if (n == 2 && kind == "cron")
         return {"/api/{project_id}/cron/{monitor_slug}/", pid, {}};
-    if (n == 4 && s[1] == "cron")
-        return {"/api/{project_id}/cron/{monitor_slug}/{sentry_key}/", pid, s[3]};
-    if (n == 4 && s[1] == "events" && s[3] == "attachments")
+    if (n == 3 && kind == "cron")
+        return {"/api/{project_id}/cron/{monitor_slug}/{sentry_key}/", pid, s[2]};
+    if (n == 3 && kind == "events" && s[2] == "attachments")
         return {"/api/{project_id}/events/{event_id}/attachments/", pid, {}};
-    const bool signal = s[n - 1] == "traces" || s[n - 1] == "logs";
-    if (n == 4 && s[1] == "otlp" && s[2] == "v1" && signal)
-        return {s[3] == "traces" ? "/api/{project_id}/otlp/v1/traces/" : "/api/{project_id}/otlp/v1/logs/", pid, {}};
-    if (n == 5 && s[1] == "integration" && s[2] == "otlp" && s[3] == "v1" && signal)
-        return {s[4] == "traces" ? "/api/{project_id}/integration/otlp/v1/traces/"
-                                 : "/api/{project_id}/integration/otlp/v1/logs/",
-                pid, {}};
+    const bool traces = s[n - 1] == "traces";
+    if (!traces && s[n - 1] != "logs")
+        return {};
+    if (n == 3 && kind == "otlp" && s[1] == "v1")
+        return {traces ? "/api/{project_id}/otlp/v1/traces/" : "/api/{project_id}/otlp/v1/logs/", pid, {}};
+    if (n == 4 && kind == "integration" && s[1] == "otlp" && s[2] == "v1")
+        return {traces ? "/api/{project_id}/integration/otlp/v1/traces/"
+                       : "/api/{project_id}/integration/otlp/v1/logs/",
+                pid,
+                {}};
     return {};
 }
 
@@ -244,10 +294,23 @@ SynapseRoute synapseRoute(std::string_view rawPath) noexcept
 
 // ---- Webhook parsers (sentry-facts §3 "Integration webhook forwarding") ------------------------
 
-constexpr std::string_view kParsers[] = {
-    "bitbucket", "bitbucket_server", "discord",       "github",    "github_enterprise", "gitlab",
-    "jira",      "jira_server",      "msteams",       "slack",     "vercel",            "vsts",
-    "cursor_origin", "gitea",        "google",        "plugin",    "slack_staging"};
+constexpr std::string_view kParsers[] = {"bitbucket",
+                                         "bitbucket_server",
+                                         "discord",
+                                         "github",
+                                         "github_enterprise",
+                                         "gitlab",
+                                         "jira",
+                                         "jira_server",
+                                         "msteams",
+                                         "slack",
+                                         "vercel",
+                                         "vsts",
+                                         "cursor_origin",
+                                         "gitea",
+                                         "google",
+                                         "plugin",
+                                         "slack_staging"};
 
 // Views a parser answers from control without forwarding: setup, link/unlink identity, descriptors.
 constexpr std::string_view kControlOnlyActions[] = {"link-identity", "unlink-identity", "installation",
@@ -267,8 +330,7 @@ class Router
 public:
     Router(const Snapshot& snapshot, const Catalog& catalog, Scratch& scratch, Sink& sink)
         : m_snapshot(snapshot), m_catalog(catalog), m_scratch(scratch), m_sink(sink)
-    {
-    }
+    {}
 
     void request(const RequestView& request);
     void dsn(const Dsn& dsn);
@@ -280,7 +342,16 @@ private:
         std::string_view from;
     };
 
+    void decodePath();
     void matchEndpoint();
+    // The catalog is consulted once, when a rule needs the endpoint (or eagerly for a trace).
+    void ensureEndpoint()
+    {
+        if (!m_endpointDone) {
+            m_endpointDone = true;
+            matchEndpoint();
+        }
+    }
     const Endpoint* endpoint() const noexcept
     {
         return m_matched ? &m_catalog.endpoints()[m_match.endpoint] : nullptr;
@@ -288,22 +359,23 @@ private:
     std::optional<std::string_view> orgKwarg() const noexcept;
     std::string_view target() const noexcept;
 
-    void controlHost(const RequestView& request, const HostInfo& host);
-    void localityHost(const RequestView& request, const HostInfo& host);
-    void ingestHost(const RequestView& request, const HostInfo& host);
+    void controlHost(const RequestView& request, const HostInfo& host, const RelayRoute& relay);
+    void localityHost(const RequestView& request, const HostInfo& host, const RelayRoute& relay);
+    void ingestHost(const RequestView& request, const HostInfo& host, const RelayRoute& relay);
     void gateway(const RequestView& request);
     void embedResolver(const RequestView& request);
     void webhook(const RequestView& request);
     void plugin();
     void ingest(const RequestView& request, const HostInfo& host, const RelayRoute& route);
-    void ingestByKey(const HostInfo& host, KeySource key, std::string_view routeName, std::string_view projectId,
-                     bool fromDsn);
+    void ingestByKey(const HostInfo& host, KeySource key, std::string_view routeName,
+                     std::string_view projectId, bool fromDsn);
     void relayApi(const HostInfo& host);
 
-    void toOrganization(Component component, std::string_view rule, std::string_view org, const Locality* locality,
-                        OutcomeSilo notFoundSilo);
+    void toOrganization(Component component, std::string_view rule, std::string_view org,
+                        const Locality* locality, OutcomeSilo notFoundSilo);
     void deliver(CellIndex cell, Status status);
-    void pinToMonolith();
+    template <typename Detail>
+    void pinToMonolith(Detail&& detail);
     void nonConforming();
     void knownIssues(bool partialListing);
     void finish(Status status, OutcomeSilo silo, int httpStatus = 0, std::span<const CellIndex> cells = {})
@@ -316,7 +388,8 @@ private:
         const auto cells = m_snapshot.cells();
         if (cell >= cells.size())
             return "(no cell)";
-        return cat(cells[cell].name, " (", cells[cell].address.empty() ? "no address" : cells[cell].address, ")");
+        return cat(cells[cell].name, " (", cells[cell].address.empty() ? "no address" : cells[cell].address,
+                   ")");
     }
     std::string localityCells(const Locality& locality) const
     {
@@ -330,6 +403,14 @@ private:
         return cell < m_snapshot.cells().size() ? std::string_view(m_snapshot.cells()[cell].locality) : "";
     }
     bool isPost() const noexcept { return hostEquals(m_method, "post"); }
+    bool isRelocating(std::int64_t orgId) const noexcept
+    {
+        if (m_scratch.relocatingOrgIds)
+            return std::binary_search(m_scratch.relocatingOrgIds->begin(), m_scratch.relocatingOrgIds->end(),
+                                      orgId);
+        const auto org = m_snapshot.findOrgById(orgId);
+        return org && m_snapshot.org(*org).status == OrgStatus::RelocationPendingApproval;
+    }
 
     const Snapshot& m_snapshot;
     const Catalog& m_catalog;
@@ -340,10 +421,11 @@ private:
     std::string_view m_path; // decoded, without the leading '/': what Django's resolver sees
     EndpointMatch m_match;
     bool m_matched = false;
+    bool m_endpointDone = false;
 };
 
 template <typename Sink>
-void Router<Sink>::matchEndpoint()
+void Router<Sink>::decodePath()
 {
     std::string_view raw = m_rawPath;
     if (raw.starts_with('/'))
@@ -354,6 +436,11 @@ void Router<Sink>::matchEndpoint()
         appendPercentDecoded(m_scratch.path, raw);
         m_path = m_scratch.path;
     }
+}
+
+template <typename Sink>
+void Router<Sink>::matchEndpoint()
+{
     m_matched = m_catalog.match(m_path, m_match);
     if (m_matched)
         m_sink.endpoint(m_match.endpoint);
@@ -381,19 +468,24 @@ void Router<Sink>::request(const RequestView& request)
 {
     m_method = request.method;
     m_rawPath = request.path.empty() ? std::string_view("/") : request.path;
-    const std::string_view hostName = request.host.empty() ? std::string_view(m_snapshot.info().appHost) : request.host;
+    const std::string_view hostName =
+        request.host.empty() ? std::string_view(m_snapshot.info().appHost) : request.host;
     const HostInfo host = classifyHost(m_snapshot, hostName);
-    matchEndpoint();
+    decodePath();
+    // Relay's ingestion routes are not Django views: they never name a catalog endpoint.
+    const RelayRoute relay = relayRoute(m_rawPath);
+    if (relay.name.empty() && Sink::kEagerEndpoint)
+        ensureEndpoint();
     switch (host.kind) {
     case HostKind::App:
     case HostKind::CustomerDomain:
-        controlHost(request, host);
+        controlHost(request, host, relay);
         return;
     case HostKind::Locality:
-        localityHost(request, host);
+        localityHost(request, host, relay);
         return;
     case HostKind::Ingest:
-        ingestHost(request, host);
+        ingestHost(request, host, relay);
         return;
     case HostKind::UnknownSubdomain:
         m_sink.hop(Component::Control, "host", [&] {
@@ -414,23 +506,24 @@ void Router<Sink>::request(const RequestView& request)
 // ---- sentry.io: integration control, Relay, API gateway ---------------------------------------
 
 template <typename Sink>
-void Router<Sink>::controlHost(const RequestView& request, const HostInfo& host)
+void Router<Sink>::controlHost(const RequestView& request, const HostInfo& host, const RelayRoute& relay)
 {
     if (host.kind == HostKind::CustomerDomain) {
         m_sink.hop(Component::Control, "customer_domain", [&] {
             const auto org = m_snapshot.findOrgBySlug(host.label);
-            return cat(host.label, ".", m_snapshot.info().appHost, " is an organization subdomain",
-                       org ? cat(" (", host.label, " lives in ", m_snapshot.cellName(m_snapshot.org(*org).cell), ")")
-                           : std::string(" of no known organization"),
-                       "; control serves it like ", m_snapshot.info().appHost);
+            return cat(
+                host.label, ".", m_snapshot.info().appHost, " is an organization subdomain",
+                org ? cat(" (", host.label, " lives in ", m_snapshot.cellName(m_snapshot.org(*org).cell), ")")
+                    : std::string(" of no known organization"),
+                "; control serves it like ", m_snapshot.info().appHost);
         });
     }
     if (m_path.starts_with("extensions/") || m_path.starts_with("plugins/")) {
         webhook(request);
         return;
     }
-    if (const RelayRoute route = relayRoute(m_rawPath); !route.name.empty()) {
-        ingest(request, host, route);
+    if (!relay.name.empty()) {
+        ingest(request, host, relay);
         return;
     }
     gateway(request);
@@ -440,15 +533,17 @@ void Router<Sink>::controlHost(const RequestView& request, const HostInfo& host)
 template <typename Sink>
 void Router<Sink>::gateway(const RequestView& request)
 {
+    ensureEndpoint();
     const Endpoint* e = endpoint();
     if (!e) {
         std::array<std::string_view, 4> s;
         const std::size_t n = splitSegments(m_path, s);
         if (n >= 4 && s[0] == "api" && s[1] == "0" && s[2] == "organizations" && !s[3].empty()) {
             m_sink.hop(Component::ApiGateway, "org_path_shape", [&] {
-                return cat("no catalog endpoint matches /", m_path,
-                           ", but it has the canonical organizations/{organization_id_or_slug}/ shape, so the org "
-                           "is taken from it");
+                return cat(
+                    "no catalog endpoint matches /", m_path,
+                    ", but it has the canonical organizations/{organization_id_or_slug}/ shape, so the org "
+                    "is taken from it");
             });
             toOrganization(Component::ApiGateway, "organization_kwarg", s[3], nullptr, OutcomeSilo::Control);
             return;
@@ -494,7 +589,7 @@ void Router<Sink>::gateway(const RequestView& request)
     }
     // Step 6: pinned URL names go to the monolith cell.
     if (e->pinned) {
-        pinToMonolith();
+        pinToMonolith([] { return std::string(); });
         return;
     }
     // Step 7: not proxied; the cell-only view answers 404 in control.
@@ -502,14 +597,16 @@ void Router<Sink>::gateway(const RequestView& request)
         return cat(e->name, " is cell-silo with no organization kwarg, no cell resolver and not pinned: "
                             "apigateway.unknown_url, not proxied");
     });
-    m_sink.hop(Component::Control, "silo_limit", [&] { return cat("the cell-only view ", e->name, " answers 404 in control"); });
+    m_sink.hop(Component::Control, "silo_limit",
+               [&] { return cat("the cell-only view ", e->name, " answers 404 in control"); });
     nonConforming();
     knownIssues(false);
     finish(Status::NotFound, OutcomeSilo::Control, 404);
 }
 
 // Finds the last `name=` value of a query string, form-decoded into `scratch` when needed.
-std::optional<std::string_view> queryParam(std::string_view query, std::string_view name, std::string& scratch)
+std::optional<std::string_view> queryParam(std::string_view query, std::string_view name,
+                                           std::string& scratch)
 {
     std::optional<std::string_view> found;
     while (!query.empty()) {
@@ -547,7 +644,8 @@ void Router<Sink>::embedResolver(const RequestView& request)
     const auto dsn = queryParam(request.query, "dsn", m_scratch.query);
     const std::string_view appHost = m_snapshot.info().appHost;
     const std::string_view netloc = dsn ? urlparseNetloc(*dsn) : std::string_view();
-    std::string_view publicKey = netloc.substr(0, netloc.find('@') == std::string_view::npos ? 0 : netloc.find('@'));
+    std::string_view publicKey =
+        netloc.substr(0, netloc.find('@') == std::string_view::npos ? 0 : netloc.find('@'));
     publicKey = publicKey.substr(0, publicKey.find(':'));
     const auto key = m_snapshot.findProjectKey(publicKey);
     const CellIndex keyCell = key ? m_snapshot.projectKeys()[*key].cell : kNoCell;
@@ -558,9 +656,8 @@ void Router<Sink>::embedResolver(const RequestView& request)
 
     std::optional<CellIndex> cell;
     if (!dsn) {
-        m_sink.hop(Component::ApiGateway, "cell_resolver", [&] {
-            return std::string("ErrorEmbedResolver: no ?dsn= in the query; falls through");
-        });
+        m_sink.hop(Component::ApiGateway, "cell_resolver",
+                   [&] { return std::string("ErrorEmbedResolver: no ?dsn= in the query; falls through"); });
     } else if (!netloc.ends_with(appHost)) {
         m_sink.hop(Component::ApiGateway, "cell_resolver", [&] {
             return cat("ErrorEmbedResolver: DSN netloc '", netloc, "' does not end with ", appHost,
@@ -570,12 +667,14 @@ void Router<Sink>::embedResolver(const RequestView& request)
         cell = m_snapshot.findCell(*label);
         m_sink.hop(Component::ApiGateway, "cell_resolver", [&] {
             return cell ? cat("ErrorEmbedResolver: DSN host label '", *label, "' → cell ", *label)
-                        : cat("ErrorEmbedResolver: DSN host label '", *label,
-                              "' is not a cell name (get_cell_by_name fails); falls through");
+                        : cat("ErrorEmbedResolver: DSN host label '", *label, "' is not a cell name",
+                              m_snapshot.findLocality(*label) ? cat(" (it names locality ", *label, ")") : "",
+                              ": get_cell_by_name fails; falls through");
         });
         if (cell && key && keyCell != *cell)
             m_sink.warn(WarningCode::LocalityMismatch, [&] {
-                return cat("the DSN names ", *label, " but ", keyText(), ": the embed reaches the wrong cell");
+                return cat("the DSN names ", *label, " but ", keyText(),
+                           ": the embed reaches the wrong cell");
             });
     } else {
         cell = m_snapshot.monolithCell();
@@ -584,7 +683,8 @@ void Router<Sink>::embedResolver(const RequestView& request)
                        " → monolith cell ", cell ? m_snapshot.cellName(*cell) : "(none configured)");
         });
         m_sink.warn(WarningCode::LegacyDsnNoLocality, [&] {
-            return cat("the DSN host carries no locality, so the embed goes to the monolith cell; ", keyText(),
+            return cat("the DSN host carries no locality, so the embed goes to the monolith cell; ",
+                       keyText(),
                        key && cell && keyCell != *cell ? ": the widget breaks silently for this org" : "");
         });
     }
@@ -597,19 +697,17 @@ void Router<Sink>::embedResolver(const RequestView& request)
             return std::string("proxy_error_embed_request parses the same DSN and does not proxy either");
         });
     if (endpoint()->pinned) {
-        pinToMonolith();
-        if (key)
-            m_sink.warn(WarningCode::PinnedMay404, [&] {
-                return cat("the embed lands on the monolith cell, ", keyText());
-            });
+        pinToMonolith([&] { return key ? cat("; ", keyText()) : std::string(); });
         return;
     }
-    m_sink.hop(Component::ApiGateway, "noop", [&] { return std::string("not proxied: control answers 404"); });
+    m_sink.hop(Component::ApiGateway, "noop",
+               [&] { return std::string("not proxied: control answers 404"); });
     finish(Status::NotFound, OutcomeSilo::Control, 404);
 }
 
 template <typename Sink>
-void Router<Sink>::pinToMonolith()
+template <typename Detail>
+void Router<Sink>::pinToMonolith(Detail&& detail)
 {
     const auto monolith = m_snapshot.monolithCell();
     m_sink.hop(Component::ApiGateway, "pinned_url_name", [&] {
@@ -623,7 +721,7 @@ void Router<Sink>::pinToMonolith()
     }
     m_sink.warn(WarningCode::PinnedMay404, [&] {
         return cat(target(), " always goes to ", m_snapshot.cellName(*monolith),
-                   ": resources that live in other cells answer 404");
+                   ": resources that live in other cells answer 404", detail());
     });
     deliver(*monolith, Status::Pinned);
 }
@@ -637,21 +735,25 @@ void Router<Sink>::toOrganization(Component component, std::string_view rule, st
     if (!index) {
         m_sink.hop(component, rule, [&] {
             return cat("organization ", byId ? "id " : "slug '", org, byId ? "" : "'",
-                       " has no OrganizationMapping → 404", component == Component::ApiGateway ? " (empty body)" : "");
+                       " has no OrganizationMapping → 404",
+                       component == Component::ApiGateway ? " (empty body)" : "");
         });
         finish(Status::NotFound, notFoundSilo, 404);
         return;
     }
     const OrganizationMapping& mapping = m_snapshot.org(*index);
     m_sink.hop(component, rule, [&] {
-        return cat("organization ", byId ? "id " : "slug '", org, byId ? "" : "'", " → ", m_snapshot.slug(*index),
-                   " (id ", mapping.id, ") → cell ", m_snapshot.cellName(mapping.cell));
+        return byId ? cat("organization id ", org, " (", m_snapshot.slug(*index), ") → cell ",
+                          m_snapshot.cellName(mapping.cell))
+                    : cat("organization slug '", org, "' (id ", mapping.id, ") → cell ",
+                          m_snapshot.cellName(mapping.cell));
     });
     if (locality && localityOf(mapping.cell) != locality->name) {
         m_sink.warn(WarningCode::LocalityMismatch, [&] {
-            return cat("organization ", m_snapshot.slug(*index), " lives in ", m_snapshot.cellName(mapping.cell),
-                       " (locality ", localityOf(mapping.cell), "), not in ", locality->name, "; use https://",
-                       localityOf(mapping.cell), ".", m_snapshot.info().appHost);
+            return cat("organization ", m_snapshot.slug(*index), " lives in ",
+                       m_snapshot.cellName(mapping.cell), " (locality ", localityOf(mapping.cell),
+                       "), not in ", locality->name, "; use https://", localityOf(mapping.cell), ".",
+                       m_snapshot.info().appHost);
         });
         m_sink.hop(component, "locality_mismatch", [&] {
             return cat(m_snapshot.cellName(mapping.cell), " is not a cell of ", locality->name,
@@ -687,8 +789,11 @@ void Router<Sink>::deliver(CellIndex cell, Status status)
 template <typename Sink>
 void Router<Sink>::nonConforming()
 {
+    ensureEndpoint();
     const Endpoint* e = endpoint();
-    if (!e || e->silo != Silo::Cell || orgKwarg())
+    // The gateway's per-endpoint resolvers route these two without an org (§3 step 4).
+    if (!e || e->silo != Silo::Cell || orgKwarg() || e->name == "sentry-js-sdk-loader" ||
+        e->name == "sentry-error-page-embed")
         return;
     m_sink.warn(WarningCode::NonConformingEndpoint, [&] {
         return cat(e->name, " is cell-silo without organization_id_or_slug in its URL (backlog action: ",
@@ -709,8 +814,9 @@ void Router<Sink>::knownIssues(bool partialListing)
             return;
         }
         m_sink.warn(WarningCode::KnownIssue, [&] {
-            return std::string("org listing: OrganizationIndexEndpoint is cell-silo and lists only the orgs of "
-                               "the cell it reaches");
+            return std::string(
+                "org listing: OrganizationIndexEndpoint is cell-silo and lists only the orgs of "
+                "the cell it reaches");
         });
         if (partialListing)
             m_sink.warn(WarningCode::PartialResults, [&] {
@@ -719,8 +825,9 @@ void Router<Sink>::knownIssues(bool partialListing)
     }
     if (m_path.starts_with("api/0/relocations/") || m_path == "api/0/publickeys/relocations/")
         m_sink.warn(WarningCode::KnownIssue, [&] {
-            return std::string("relocation endpoints carry no org slug and cannot be routed within a multi-cell "
-                               "locality (TO_BE_BROKEN, Monarch)");
+            return std::string(
+                "relocation endpoints carry no org slug and cannot be routed within a multi-cell "
+                "locality (TO_BE_BROKEN, Monarch)");
         });
 }
 
@@ -733,9 +840,11 @@ void Router<Sink>::webhook(const RequestView& request)
         plugin();
         return;
     }
-    if (m_path.ends_with("/setup/") || m_path.ends_with("/link/") || m_path.starts_with("extensions/external-install/")) {
+    if (m_path.ends_with("/setup/") || m_path.ends_with("/link/") ||
+        m_path.starts_with("extensions/external-install/")) {
         m_sink.hop(Component::IntegrationControl, "classification", [&] {
-            return cat("/", m_path, " is a setup/link/external-install view, not a webhook: control serves it");
+            return cat("/", m_path,
+                       " is a setup/link/external-install view, not a webhook: control serves it");
         });
         finish(Status::Control, OutcomeSilo::Control);
         return;
@@ -762,13 +871,15 @@ void Router<Sink>::webhook(const RequestView& request)
     }
     if (action == "link-team" || action == "unlink-team") {
         m_sink.hop(Component::IntegrationControl, "team_linkage", [&] {
-            return cat("TeamLinkageView (", action,
-                       ") is a cell view reached by a signed URL carrying integration_id, not an org: no cell can "
-                       "be chosen");
+            return cat(
+                "TeamLinkageView (", action,
+                ") is a cell view reached by a signed URL carrying integration_id, not an org: no cell can "
+                "be chosen");
         });
         m_sink.warn(WarningCode::KnownIssue, [&] {
-            return std::string("TeamLinkageView (link-team/unlink-team) cannot be routed and only sees orgs of "
-                               "one locality");
+            return std::string(
+                "TeamLinkageView (link-team/unlink-team) cannot be routed and only sees orgs of "
+                "one locality");
         });
         nonConforming();
         finish(Status::Unroutable, OutcomeSilo::None);
@@ -787,7 +898,8 @@ void Router<Sink>::webhook(const RequestView& request)
     if (!integration) {
         m_sink.hop(Component::IntegrationControl, "integration_lookup", [&] {
             return request.integration
-                       ? cat("no ", provider, " integration with external id '", *request.integration, "' → 400")
+                       ? cat("no ", provider, " integration with external id '", *request.integration,
+                             "' → 400")
                        : cat("the ", provider,
                              " parser finds no integration (give its external id with --integration) → 400");
         });
@@ -811,14 +923,17 @@ void Router<Sink>::webhook(const RequestView& request)
         std::string names;
         for (CellIndex cell : cells)
             names += cat(names.empty() ? "" : ", ", m_snapshot.cellName(cell));
-        return names.empty() ? std::string("no cell") : names;
+        return names.empty() ? std::string("none") : names;
     };
     m_sink.hop(Component::IntegrationControl, "organization_integrations", [&] {
-        return cat(provider, " integration ", integration->externalId, " has ", integration->organizations.size(),
-                   " active installation(s)", unknownOrgs ? cat(" (", unknownOrgs, " without org mapping)") : "",
-                   " → cells ", cellList());
+        return cat(provider, " integration ", integration->externalId, " has ",
+                   integration->organizations.size(), " active installation(s)",
+                   unknownOrgs ? cat(" (", unknownOrgs, " without org mapping)") : "",
+                   " → cells: ", cellList());
     });
-    const Status spread = cells.empty() ? Status::Control : cells.size() == 1 ? Status::Routed : Status::Fanout;
+    const Status spread = cells.empty()       ? Status::Control
+                          : cells.size() == 1 ? Status::Routed
+                                              : Status::Fanout;
     const OutcomeSilo silo = cells.empty() ? OutcomeSilo::Control : OutcomeSilo::Cell;
 
     if (provider == "jira" && action == "issue") {
@@ -834,9 +949,8 @@ void Router<Sink>::webhook(const RequestView& request)
             finish(Status::Unroutable, OutcomeSilo::None);
             return;
         }
-        m_sink.hop(Component::IntegrationControl, "cell_view", [&] {
-            return cat("JiraSentryIssueDetailsView answers from ", cellList());
-        });
+        m_sink.hop(Component::IntegrationControl, "cell_view",
+                   [&] { return cat("JiraSentryIssueDetailsView answers from ", cellList()); });
         finish(spread, silo, 0, cells);
         return;
     }
@@ -878,20 +992,19 @@ void Router<Sink>::plugin()
             return;
         }
     }
-    m_sink.hop(Component::IntegrationControl, "plugin", [&] {
-        return cat("plugin path without a known organization: control answers it");
-    });
+    m_sink.hop(Component::IntegrationControl, "plugin",
+               [&] { return cat("plugin path without a known organization: control answers it"); });
     finish(Status::Control, OutcomeSilo::Control);
 }
 
 // ---- {locality}.sentry.io: Synapse (sentry-facts §7, cell-architecture path 1) -----------------
 
 template <typename Sink>
-void Router<Sink>::localityHost(const RequestView& request, const HostInfo& host)
+void Router<Sink>::localityHost(const RequestView& request, const HostInfo& host, const RelayRoute& relay)
 {
     const Locality& locality = *host.locality;
-    if (const RelayRoute route = relayRoute(m_rawPath); !route.name.empty()) {
-        ingest(request, host, route);
+    if (!relay.name.empty()) {
+        ingest(request, host, relay);
         return;
     }
     const SynapseRoute route = synapseRoute(m_rawPath);
@@ -902,7 +1015,8 @@ void Router<Sink>::localityHost(const RequestView& request, const HostInfo& host
                        "): Synapse is an optional pass-through");
         });
         if (!route.organization.empty())
-            toOrganization(Component::Synapse, "org_in_path", route.organization, &locality, OutcomeSilo::Cell);
+            toOrganization(Component::Synapse, "org_in_path", route.organization, &locality,
+                           OutcomeSilo::Cell);
         else
             deliver(only, Status::Routed);
         return;
@@ -932,6 +1046,7 @@ void Router<Sink>::localityHost(const RequestView& request, const HostInfo& host
             finish(Status::NotFound, OutcomeSilo::None, 404);
         return;
     }
+    ensureEndpoint();
     const Endpoint* e = endpoint();
     m_sink.hop(Component::Synapse, "no_org_route", [&] {
         std::string about = e ? cat("; endpoint ", e->name, " (", siloName(e->silo), " silo, backlog action ",
@@ -939,8 +1054,8 @@ void Router<Sink>::localityHost(const RequestView& request, const HostInfo& host
                               : std::string("; no catalog endpoint matches");
         if (e && runsInControl(e->silo))
             about += cat("; it is served by control at https://", m_snapshot.info().appHost);
-        return cat("no Synapse route captures an organization in ", m_rawPath, about, ": Synapse cannot choose among ",
-                   localityCells(locality));
+        return cat("no Synapse route captures an organization in ", m_rawPath, about,
+                   ": Synapse cannot choose among ", localityCells(locality));
     });
     nonConforming();
     knownIssues(true);
@@ -950,10 +1065,10 @@ void Router<Sink>::localityHost(const RequestView& request, const HostInfo& host
 // ---- Ingestion (sentry-facts §7 "Ingest router", §8; cell-architecture path 2) ------------------
 
 template <typename Sink>
-void Router<Sink>::ingestHost(const RequestView& request, const HostInfo& host)
+void Router<Sink>::ingestHost(const RequestView& request, const HostInfo& host, const RelayRoute& relay)
 {
-    if (const RelayRoute route = relayRoute(m_rawPath); !route.name.empty()) {
-        ingest(request, host, route);
+    if (!relay.name.empty()) {
+        ingest(request, host, relay);
         return;
     }
     if (m_path.starts_with("api/0/relays/")) {
@@ -961,7 +1076,8 @@ void Router<Sink>::ingestHost(const RequestView& request, const HostInfo& host)
         return;
     }
     m_sink.hop(Component::Relay, "no_route", [&] {
-        return cat(m_rawPath, " is neither an ingestion route nor Relay's API: nothing serves it on an ingest host");
+        return cat(m_rawPath,
+                   " is neither an ingestion route nor Relay's API: nothing serves it on an ingest host");
     });
     finish(Status::NotFound, OutcomeSilo::None, 404);
 }
@@ -1008,6 +1124,13 @@ void Router<Sink>::ingestByKey(const HostInfo& host, KeySource key, std::string_
                                std::string_view projectId, bool fromDsn)
 {
     const Locality* locality = host.locality;
+    m_sink.hop(Component::IngestRouter, "ingest_host", [&] {
+        std::string about = locality ? cat("ingest host of locality ", locality->name)
+                                     : std::string("legacy ingest host without a locality");
+        if (host.orgId)
+            about += cat(", org ", *host.orgId, " in the host");
+        return cat(about, "; the ingest-router routes ", routeName, " by public key, never by host");
+    });
     const auto found = m_snapshot.findProjectKey(key.key);
     if (!found) {
         m_sink.hop(Component::IngestRouter, "project_key_mapping", [&] {
@@ -1021,14 +1144,15 @@ void Router<Sink>::ingestByKey(const HostInfo& host, KeySource key, std::string_
     const CellIndex cell = projectKey.cell;
     const bool passThrough = locality && locality->cells.size() == 1;
     m_sink.hop(Component::IngestRouter, "project_key_mapping", [&] {
-        return cat("public key ", key.key, " (from ", key.from, ") → cell ", m_snapshot.cellName(cell), " (project ",
-                   projectKey.projectId, ", org ", projectKey.organizationId, ")",
-                   passThrough ? "; single-cell locality, the ingest-router is an optional pass-through" : "");
+        return cat("public key ", key.key, " (from ", key.from, ") → cell ", m_snapshot.cellName(cell),
+                   " (project ", projectKey.projectId, ", org ", projectKey.organizationId, ")",
+                   passThrough ? "; single-cell locality, the ingest-router is an optional pass-through"
+                               : "");
     });
     if (locality && localityOf(cell) != locality->name) {
         m_sink.warn(WarningCode::LocalityMismatch, [&] {
-            return cat("key ", key.key, " lives in ", m_snapshot.cellName(cell), " (locality ", localityOf(cell),
-                       ") but was sent to the ", locality->name, " ingest host");
+            return cat("key ", key.key, " lives in ", m_snapshot.cellName(cell), " (locality ",
+                       localityOf(cell), ") but was sent to the ", locality->name, " ingest host");
         });
         m_sink.hop(Component::IngestRouter, "locality_mismatch", [&] {
             return cat("the locator refuses a key of locality ", localityOf(cell), " for route locality ",
@@ -1042,17 +1166,19 @@ void Router<Sink>::ingestByKey(const HostInfo& host, KeySource key, std::string_
             return cat("the host names org ", *host.orgId, " but key ", key.key, " belongs to org ",
                        projectKey.organizationId, " (routing uses the key)");
         });
-    if (const auto org = m_snapshot.findOrgById(projectKey.organizationId);
-        org && m_snapshot.org(*org).status == OrgStatus::RelocationPendingApproval)
+    if (isRelocating(projectKey.organizationId))
         m_sink.warn(WarningCode::OrgRelocating, [&] {
-            return cat("organization ", m_snapshot.slug(*org), " is relocating: its key's cell may change");
+            const auto org = m_snapshot.findOrgById(projectKey.organizationId);
+            return cat("organization ", org ? m_snapshot.slug(*org) : std::string_view("?"),
+                       " is relocating: its key's cell may change");
         });
     const auto monolith = m_snapshot.monolithCell();
     if (!fromDsn && projectKey.dsnFormat != DsnFormat::Locality && (!monolith || *monolith != cell))
         m_sink.warn(WarningCode::LegacyDsnNoLocality, [&] {
-            return cat("key ", key.key, " was issued a ", dsnFormatName(projectKey.dsnFormat),
-                       " DSN with no locality: the error-embed widget resolves it to the monolith cell, not ",
-                       m_snapshot.cellName(cell));
+            return cat(
+                "key ", key.key, "'s DSN was issued in the ", dsnFormatName(projectKey.dsnFormat),
+                " format, with no locality: the error-embed widget resolves it to the monolith cell, not ",
+                m_snapshot.cellName(cell));
         });
     m_sink.hop(Component::Relay, "cell_relay", [&] {
         const bool otherProject = parseU64(projectId) && projectKey.projectId >= 0 &&
@@ -1077,24 +1203,27 @@ void Router<Sink>::relayApi(const HostInfo& host)
     if (!locality)
         if (const auto monolith = m_snapshot.monolithCell())
             locality = m_snapshot.localityOfCell(*monolith);
-    const std::span<const CellIndex> cells = locality ? std::span<const CellIndex>(locality->cells)
-                                                      : std::span<const CellIndex>();
+    const std::span<const CellIndex> cells =
+        locality ? std::span<const CellIndex>(locality->cells) : std::span<const CellIndex>();
     const std::string_view name = locality ? std::string_view(locality->name) : std::string_view("(none)");
     const std::string_view api = m_path.substr(std::string_view("api/0/relays/").size());
     if (api == "projectconfigs/") {
         m_sink.hop(Component::IngestRouter, "relay_project_configs", [&] {
-            return cat("keys are grouped by cell and sent to the Relays of ", name, " in parallel; "
+            return cat("keys are grouped by cell and sent to the Relays of ", name,
+                       " in parallel; "
                        "unknown keys and failed cells come back as pending");
         });
         finish(cells.size() > 1 ? Status::Fanout : Status::Routed, OutcomeSilo::Cell, 0, cells);
         return;
     }
     if (api == "live/") {
-        m_sink.hop(Component::IngestRouter, "health", [&] { return std::string("the ingest-router answers itself"); });
+        m_sink.hop(Component::IngestRouter, "health",
+                   [&] { return std::string("the ingest-router answers itself"); });
         finish(Status::Routed, OutcomeSilo::None, 200);
         return;
     }
-    if ((api == "register/challenge/" || api == "register/response/" || api == "publickeys/") && !cells.empty()) {
+    if ((api == "register/challenge/" || api == "register/response/" || api == "publickeys/") &&
+        !cells.empty()) {
         m_sink.hop(Component::IngestRouter, "failover", [&] {
             return cat("any-cell failover: ", m_snapshot.cellName(cells.front()), " of ", name,
                        " answers, the next cells on failure");
@@ -1102,9 +1231,8 @@ void Router<Sink>::relayApi(const HostInfo& host)
         finish(Status::Routed, OutcomeSilo::Cell, 0, cells.first(1));
         return;
     }
-    m_sink.hop(Component::IngestRouter, "no_route", [&] {
-        return cat("the ingest-router has no handler for /", m_path);
-    });
+    m_sink.hop(Component::IngestRouter, "no_route",
+               [&] { return cat("the ingest-router has no handler for /", m_path); });
     finish(Status::NotFound, OutcomeSilo::None, 404);
 }
 
@@ -1117,7 +1245,8 @@ void Router<Sink>::dsn(const Dsn& dsn)
     HostInfo host = classifyHost(m_snapshot, dsn.host);
     if (host.kind == HostKind::Locality)
         host.kind = HostKind::Ingest;
-    if (host.kind != HostKind::Ingest && host.kind != HostKind::App && host.kind != HostKind::CustomerDomain) {
+    if (host.kind != HostKind::Ingest && host.kind != HostKind::App &&
+        host.kind != HostKind::CustomerDomain) {
         m_sink.hop(Component::Relay, "dsn_host", [&] {
             return cat("DSN host ", dsn.host, " is not an ingest host of ", m_snapshot.info().appHost);
         });
@@ -1131,9 +1260,12 @@ void Router<Sink>::dsn(const Dsn& dsn)
         const auto monolith = m_snapshot.monolithCell();
         m_sink.warn(WarningCode::LegacyDsnNoLocality, [&] {
             const bool elsewhere = key && monolith && m_snapshot.projectKeys()[*key].cell != *monolith;
-            return cat("DSN host ", dsn.host, " carries no locality: the error-embed widget resolves it to the "
-                       "monolith cell ", monolith ? m_snapshot.cellName(*monolith) : "(none)",
-                       elsewhere ? cat(", but the key lives in ", m_snapshot.cellName(m_snapshot.projectKeys()[*key].cell),
+            return cat("DSN host ", dsn.host,
+                       " carries no locality: the error-embed widget resolves it to the "
+                       "monolith cell ",
+                       monolith ? m_snapshot.cellName(*monolith) : "(none)",
+                       elsewhere ? cat(", but the key lives in ",
+                                       m_snapshot.cellName(m_snapshot.projectKeys()[*key].cell),
                                        ": the widget breaks silently")
                                  : std::string());
         });
@@ -1145,6 +1277,16 @@ void Router<Sink>::dsn(const Dsn& dsn)
 
 // ---- Sinks and entry points -------------------------------------------------------------------
 
+void Scratch::prepare(const Snapshot& snapshot)
+{
+    relocatingOrgIds.emplace();
+    for (const OrganizationMapping& org : snapshot.organizations())
+        if (org.status == OrgStatus::RelocationPendingApproval)
+            relocatingOrgIds->push_back(org.id);
+    std::sort(relocatingOrgIds->begin(), relocatingOrgIds->end());
+    reserve(snapshot.cells().size());
+}
+
 void Scratch::reserve(std::size_t cellCount)
 {
     path.reserve(4096);
@@ -1153,7 +1295,8 @@ void Scratch::reserve(std::size_t cellCount)
     cells.reserve(cellCount);
 }
 
-void ClassifySink::outcome(Status status, OutcomeSilo silo, int httpStatus, std::span<const CellIndex> cells) noexcept
+void ClassifySink::outcome(Status status, OutcomeSilo silo, int httpStatus,
+                           std::span<const CellIndex> cells) noexcept
 {
     m_out.status = status;
     m_out.silo = silo;
@@ -1181,7 +1324,8 @@ void TraceSink::addWarning(WarningCode code, std::string message)
 void TraceSink::outcome(Status status, OutcomeSilo silo, int httpStatus, std::span<const CellIndex> cells)
 {
     m_out.outcome.status = std::string(statusName(status));
-    m_out.outcome.silo = silo == OutcomeSilo::None ? std::nullopt : std::optional(std::string(outcomeSiloName(silo)));
+    m_out.outcome.silo =
+        silo == OutcomeSilo::None ? std::nullopt : std::optional(std::string(outcomeSiloName(silo)));
     m_out.outcome.cells.clear();
     for (CellIndex cell : cells)
         m_out.outcome.cells.emplace_back(m_snapshot.cellName(cell));
@@ -1200,7 +1344,8 @@ void route(const Snapshot& snapshot, const Catalog& catalog, const RequestView& 
     Router<TraceSink>(snapshot, catalog, scratch, sink).request(request);
 }
 
-void routeDsn(const Snapshot& snapshot, const Catalog& catalog, const Dsn& dsn, Scratch& scratch, TraceSink& sink)
+void routeDsn(const Snapshot& snapshot, const Catalog& catalog, const Dsn& dsn, Scratch& scratch,
+              TraceSink& sink)
 {
     Router<TraceSink>(snapshot, catalog, scratch, sink).dsn(dsn);
 }

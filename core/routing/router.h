@@ -29,28 +29,35 @@ struct Dsn;
 struct RequestView
 {
     std::string_view method = "GET";
-    std::string_view host; // empty: the app host
-    std::string_view path; // raw, as received: "/..." (or empty for "/")
+    std::string_view host;  // empty: the app host
+    std::string_view path;  // raw, as received: "/..." (or empty for "/")
     std::string_view query; // without '?'
     std::span<const std::pair<std::string, std::string>> headers;
     std::optional<std::string_view> integration;
 };
 
-// Buffers reused from one request to the next, so a warm replay loop does not allocate.
+// Buffers reused from one request to the next, so a warm replay loop does not allocate, and facts
+// derived from the snapshot once for a long run.
 struct Scratch
 {
     std::string path;  // percent-decoded path
     std::string query; // a decoded query parameter
     std::string key;   // a decoded sentry_key
     std::vector<CellIndex> cells;
+    // Sorted ids of relocating orgs; absent: each check looks the org up in the snapshot.
+    std::optional<std::vector<std::int64_t>> relocatingOrgIds;
 
     void reserve(std::size_t cellCount);
+    // reserve() plus the derived facts above, for many requests against one snapshot.
+    void prepare(const Snapshot& snapshot);
 };
 
 inline constexpr std::uint32_t kNoEndpoint = 0xFFFFFFFFu;
 inline constexpr std::size_t kMaxClassifiedCells = 16;
 
 // A trace without its sentences: what replay counts.
+// Unlike a Trace, `endpoint` is only filled where a rule consulted the catalog: always for
+// unroutable and pinned outcomes and on sentry.io, never for ingestion or Synapse-routed requests.
 struct Classification
 {
     Status status = Status::Rejected;
@@ -61,19 +68,24 @@ struct Classification
     std::uint16_t cellCount = 0; // may exceed kMaxClassifiedCells; only the first ones are kept
     std::array<CellIndex, kMaxClassifiedCells> cells{};
 
-    bool hasWarning(WarningCode code) const noexcept { return (warnings >> static_cast<unsigned>(code)) & 1u; }
+    bool hasWarning(WarningCode code) const noexcept
+    {
+        return (warnings >> static_cast<unsigned>(code)) & 1u;
+    }
 };
 
 class ClassifySink
 {
 public:
+    // Replay needs the endpoint only where a rule consults it (and for unroutable or pinned outcomes).
+    static constexpr bool kEagerEndpoint = false;
+
     explicit ClassifySink(Classification& out) noexcept : m_out(out) { m_out = Classification{}; }
 
     void endpoint(std::uint32_t index) noexcept { m_out.endpoint = index; }
     template <typename Text>
     void hop(Component, std::string_view, Text&&) noexcept
-    {
-    }
+    {}
     template <typename Text>
     void warn(WarningCode code, Text&&) noexcept
     {
@@ -88,10 +100,11 @@ private:
 class TraceSink
 {
 public:
+    static constexpr bool kEagerEndpoint = true; // a trace always names the endpoint it matched
+
     TraceSink(const Snapshot& snapshot, const Catalog& catalog, Trace& out) noexcept
         : m_snapshot(snapshot), m_catalog(catalog), m_out(out)
-    {
-    }
+    {}
 
     void endpoint(std::uint32_t index);
     template <typename Text>
@@ -119,7 +132,8 @@ void route(const Snapshot& snapshot, const Catalog& catalog, const RequestView& 
 void route(const Snapshot& snapshot, const Catalog& catalog, const RequestView& request, Scratch& scratch,
            TraceSink& sink);
 // A DSN traced as the SDK uses it: an envelope POST to its host, authenticated by its public key.
-void routeDsn(const Snapshot& snapshot, const Catalog& catalog, const Dsn& dsn, Scratch& scratch, TraceSink& sink);
+void routeDsn(const Snapshot& snapshot, const Catalog& catalog, const Dsn& dsn, Scratch& scratch,
+              TraceSink& sink);
 
 // True when `host` is the app host or one of its subdomains (anything else is not this world).
 bool isServedHost(const Snapshot& snapshot, std::string_view host) noexcept;

@@ -16,9 +16,13 @@ namespace cellscope::routing {
 
 namespace {
 
+constexpr std::size_t kMaxInput = 65536;
+
 std::string_view trimSpace(std::string_view text) noexcept
 {
-    const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+    const auto space = [](char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    };
     while (!text.empty() && space(text.front()))
         text.remove_prefix(1);
     while (!text.empty() && space(text.back()))
@@ -43,7 +47,8 @@ bool isToken(std::string_view text) noexcept
 {
     return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
         const auto u = static_cast<unsigned char>(c);
-        return u > 0x20 && u < 0x7F && std::string_view("()<>@,;:\\\"/[]?={}").find(c) == std::string_view::npos;
+        return u > 0x20 && u < 0x7F &&
+               std::string_view("()<>@,;:\\\"/[]?={}").find(c) == std::string_view::npos;
     });
 }
 
@@ -68,7 +73,8 @@ void explainUnsplittable(std::string_view input)
             const auto u = static_cast<unsigned char>(c);
             return u <= 0x20 || u == 0x7F;
         }))
-        badInput("'" + excerpt(input) + "' contains whitespace or control characters; give one URL, path or DSN");
+        badInput("'" + excerpt(input) +
+                 "' contains whitespace or control characters; give one URL, path or DSN");
     const std::size_t colon = input.find(':');
     if (colon != std::string_view::npos && colon > 0 && input.substr(colon).starts_with("://"))
         badInput("scheme '" + excerpt(input.substr(0, colon)) + "' is not http or https");
@@ -80,7 +86,8 @@ std::string dsnLocality(const Dsn& dsn, std::string_view appHost)
     if (!hostIsWithin(dsn.host, appHost) || dsn.host.size() == appHost.size())
         return {};
     const std::string_view sub = std::string_view(dsn.host).substr(0, dsn.host.size() - appHost.size() - 1);
-    const std::string_view label = sub.substr(sub.rfind('.') == std::string_view::npos ? 0 : sub.rfind('.') + 1);
+    const std::string_view label =
+        sub.substr(sub.rfind('.') == std::string_view::npos ? 0 : sub.rfind('.') + 1);
     return label == "ingest" ? std::string() : std::string(label);
 }
 
@@ -109,6 +116,12 @@ Trace trace(const Snapshot& snapshot, const Catalog& catalog, const Request& req
     const std::string_view input = trimSpace(request.input);
     if (input.empty())
         badInput("nothing to trace: give a URL, a path or a DSN");
+    // Servers refuse request lines far shorter than this; a longer input is not a request.
+    if (input.size() > kMaxInput)
+        badInput("the input is " + std::to_string(input.size()) + " bytes long; at most " +
+                 std::to_string(kMaxInput) + " can be traced");
+    if (input.starts_with("//"))
+        badInput("'" + excerpt(input) + "' is scheme-relative; add https:");
     if (!isToken(request.method))
         badInput("method '" + excerpt(request.method) + "' is not an HTTP method token");
     std::string method = request.method;
@@ -118,7 +131,8 @@ Trace trace(const Snapshot& snapshot, const Catalog& catalog, const Request& req
     for (const auto& [name, value] : request.headers) {
         if (!isToken(name))
             badInput("header name '" + excerpt(name) + "' is not a valid token");
-        if (std::any_of(value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; }))
+        if (std::any_of(value.begin(), value.end(),
+                        [](char c) { return c == '\r' || c == '\n' || c == '\0'; }))
             badInput("header " + name + " contains a line break or NUL");
         if (hostEquals(name, "host"))
             hostHeader = trimSpace(value);
@@ -136,8 +150,8 @@ Trace trace(const Snapshot& snapshot, const Catalog& catalog, const Request& req
         result.kind = "dsn";
         const DsnParseResult parsed = parseDsn(input);
         if (!parsed.dsn)
-            badInput("invalid DSN (" + std::string(dsnErrorCode(parsed.error)) + "): " +
-                     std::string(dsnErrorMessage(parsed.error)));
+            badInput("invalid DSN (" + std::string(dsnErrorCode(parsed.error)) +
+                     "): " + std::string(dsnErrorMessage(parsed.error)));
         if (!isServedHost(snapshot, parsed.dsn->host))
             badInput("DSN host " + excerpt(parsed.dsn->host) + " is not " + std::string(appHost) +
                      " or one of its subdomains");
@@ -155,9 +169,10 @@ Trace trace(const Snapshot& snapshot, const Catalog& catalog, const Request& req
         if (!parsed.url)
             badInput("invalid URL '" + excerpt(input) + "': " + std::string(urlErrorMessage(parsed.error)));
     } else if (!hostHeader.empty()) {
-        host = hostHeader.substr(0, hostHeader.rfind(':') == std::string_view::npos || hostHeader.back() == ']'
-                                        ? hostHeader.size()
-                                        : hostHeader.rfind(':'));
+        host =
+            hostHeader.substr(0, hostHeader.rfind(':') == std::string_view::npos || hostHeader.back() == ']'
+                                     ? hostHeader.size()
+                                     : hostHeader.rfind(':'));
     }
     if (!host.empty() && !isServedHost(snapshot, host))
         badInput("host " + excerpt(host) + " is not " + std::string(appHost) + " or one of its subdomains");
@@ -229,8 +244,8 @@ std::string traceToText(const Trace& trace)
         ruleWidth = std::max(ruleWidth, hop.rule.size());
     for (std::size_t i = 0; i < trace.hops.size(); ++i) {
         const Hop& hop = trace.hops[i];
-        out += padded(std::to_string(i + 1) + ".", 4) + padded(hop.component, 20) + padded(hop.rule, ruleWidth + 2) +
-               hop.decision + "\n";
+        out += padded(std::to_string(i + 1) + ".", 4) + padded(hop.component, 20) +
+               padded(hop.rule, ruleWidth + 2) + hop.decision + "\n";
     }
     out += "outcome  " + trace.outcome.status;
     if (trace.outcome.silo)

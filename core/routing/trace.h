@@ -49,10 +49,10 @@ struct Warning
 
 struct Outcome
 {
-    std::string status;                // statusName()
-    std::optional<std::string> silo;   // "cell" | "control"
-    std::vector<std::string> cells;    // cell names, in delivery order
-    std::optional<int> httpStatus;     // set when routing alone decides the answer
+    std::string status;              // statusName()
+    std::optional<std::string> silo; // "cell" | "control"
+    std::vector<std::string> cells;  // cell names, in delivery order
+    std::optional<int> httpStatus;   // set when routing alone decides the answer
 };
 
 struct Trace

@@ -235,10 +235,13 @@ std::vector<DemoWorld::DemoIntegration> DemoWorld::integrations() const
         integration.externalId = std::to_string(100000 + h % 900000) + "-" + toBase36(i);
         integration.name = std::string(integration.provider) + " installation " + std::to_string(i + 1);
         // Shared workspaces (a Slack team, a GitHub org) are installed on orgs in several cells.
+        // Older integrations sit on older orgs: integration i picks among the first 100·(i+3) orgs,
+        // so the early ones are the same in every world size (route check files rely on that).
+        const std::size_t pool = std::min<std::size_t>(m_orgs, 100 * (i + 3));
         const int installs = 1 + static_cast<int>((h >> 20) % 4);
         for (int k = 0; k < installs; ++k) {
             const auto orgId =
-                static_cast<std::int64_t>(hash(11, i, static_cast<std::uint64_t>(k)) % m_orgs) + 1;
+                static_cast<std::int64_t>(hash(11, i, static_cast<std::uint64_t>(k)) % pool) + 1;
             if (std::any_of(integration.installations.begin(), integration.installations.end(),
                             [&](const auto& installation) { return installation.first == orgId; }))
                 continue;

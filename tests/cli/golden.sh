@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Golden-output test for cellctl: runs one command and compares what it printed with
 # tests/cli/golden/NAME.out. A successful command is judged by its stdout; a failing one by
-# "[exit N]" and its stderr (one clear line is the contract). UPDATE_GOLDEN=1 rewrites the file.
+# "[exit N]", its stdout (e.g. {"valid": false, …}) and its stderr (one clear line is the contract).
+# UPDATE_GOLDEN=1 rewrites the file.
 # Usage: golden.sh GOLDEN_DIR NAME CELLCTL [ARGS...]
 set -uo pipefail
 golden_dir=$1 name=$2 cellctl=$3
@@ -16,7 +17,7 @@ trap 'rm -f "$out" "$err" "$actual"' EXIT
 if [ "$status" = 0 ]; then
     cat "$out" >"$actual"
 else
-    { echo "[exit $status]"; cat "$err"; } >"$actual"
+    { echo "[exit $status]"; cat "$out" "$err"; } >"$actual"
 fi
 # What differs between machines and runs: the fixture's socket directory, the checkout's path,
 # and the moment a database snapshot was read.

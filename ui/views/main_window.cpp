@@ -3,6 +3,7 @@
 #include "snapshot/json_snapshot.h"
 #include "views/navigator.h"
 #include "views/org_detail.h"
+#include "views/trace_workbench.h"
 #include "views/user_lens.h"
 #include "world_loader.h"
 
@@ -138,6 +139,8 @@ MainWindow::MainWindow(store::SourceOptions options, QWidget* parent)
 
     m_userLens = new UserLens(m_tabs);
     m_tabs->addTab(m_userLens, tr("User lens"));
+    m_workbench = new TraceWorkbench(m_tabs);
+    m_tabs->addTab(m_workbench, tr("Trace workbench"));
 
     // Status bar
     m_sourceLabel = new QLabel(this);
@@ -192,6 +195,10 @@ MainWindow::MainWindow(store::SourceOptions options, QWidget* parent)
                     m_detail->showOrg(m_snapshot, m_orgModel->orgAt(current.row()));
             });
     connect(m_userLens, &UserLens::orgActivated, this, &MainWindow::selectOrg);
+    connect(m_detail, &OrgDetail::traceRequested, this, [this](const QString& input) {
+        m_tabs->setCurrentWidget(m_workbench);
+        m_workbench->trace(input);
+    });
 
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
@@ -267,6 +274,11 @@ void MainWindow::buildMenus()
     });
     find->setShortcut(QKeySequence::Find);
     view->addAction(tr("&User lens"), this, [this] { m_tabs->setCurrentWidget(m_userLens); });
+    QAction* traceAction = view->addAction(tr("&Trace a URL or DSN"), this, [this] {
+        m_tabs->setCurrentWidget(m_workbench);
+        m_workbench->focusInput();
+    });
+    traceAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+L")));
 }
 
 void MainWindow::load()
@@ -313,6 +325,7 @@ void MainWindow::applySnapshot(const SnapshotPtr& snapshot, const QString& descr
     m_navigator->setSnapshot(snapshot);
     m_orgModel->setSnapshot(snapshot);
     m_userLens->setSnapshot(snapshot);
+    m_workbench->setSnapshot(snapshot);
     m_detail->clear();
     rememberRecent(describe(m_options));
     updateAge();
@@ -378,6 +391,12 @@ bool MainWindow::showView(const QString& view, QString* problem)
     if (view.startsWith(QStringLiteral("user:"))) {
         m_tabs->setCurrentWidget(m_userLens);
         m_userLens->lookup(view.mid(5));
+        return true;
+    }
+    if (view.startsWith(QStringLiteral("trace:"))) {
+        m_tabs->setCurrentWidget(m_workbench);
+        if (!m_workbench->trace(view.mid(6)))
+            return refuse(tr("the tracer refused %1").arg(view.mid(6)));
         return true;
     }
     return refuse(tr("unknown view '%1' (world, orgs, org:SLUG, user:ID, trace:URL)").arg(view));

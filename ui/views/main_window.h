@@ -18,6 +18,7 @@ namespace cellscope::ui {
 
 class Navigator;
 class OrgDetail;
+class TraceWorkbench;
 class UserLens;
 class WorldLoader;
 
@@ -39,6 +40,7 @@ public:
     SnapshotPtr snapshot() const { return m_snapshot; }
     OrgTableModel* orgModel() const { return m_orgModel; }
     QLineEdit* searchField() const { return m_search; }
+    TraceWorkbench* workbench() const { return m_workbench; }
     QTableView* orgTable() const { return m_orgTable; }
     QString bannerText() const;
 
@@ -73,6 +75,7 @@ private:
     OrgTableModel* m_orgModel;
     OrgDetail* m_detail;
     UserLens* m_userLens;
+    TraceWorkbench* m_workbench;
     QLabel* m_banner;
     QLabel* m_sourceLabel;
     QLabel* m_ageLabel;

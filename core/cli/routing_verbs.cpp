@@ -1,0 +1,176 @@
+#include "cli/command.h"
+
+#include "error.h"
+#include "routing/catalog.h"
+#include "routing/check.h"
+#include "routing/dsn.h"
+#include "routing/replay.h"
+#include "routing/trace.h"
+
+#include <QFile>
+
+#include <iostream>
+
+namespace cellscope::cli {
+
+namespace {
+
+void addCatalogOption(QCommandLineParser& p)
+{
+    p.addOption(
+        {QStringLiteral("catalog"),
+         QStringLiteral("Endpoint catalog JSON (default: the bundled one, or one written by backlog scan)."),
+         QStringLiteral("FILE")});
+}
+
+routing::Catalog catalogFor(Context& context)
+{
+    const QString path = context.args().value(QStringLiteral("catalog"));
+    return path.isEmpty() ? routing::Catalog::bundled() : routing::Catalog::fromFile(path);
+}
+
+int runTrace(Context& context)
+{
+    const QStringList positional = context.positional();
+    if (positional.size() != 1)
+        fail(ErrorCode::BadInput, "expects exactly one argument: the URL, path or DSN to trace");
+    routing::Request request;
+    request.input = positional.first().toStdString();
+    request.method = context.option(QStringLiteral("method"));
+    for (const QString& header : context.args().values(QStringLiteral("header"))) {
+        const auto colon = header.indexOf(QLatin1Char(':'));
+        if (colon <= 0)
+            fail(ErrorCode::BadInput, "--header expects 'Name: value', got '" + header.toStdString() + "'");
+        request.headers.emplace_back(header.left(colon).trimmed().toStdString(),
+                                     header.mid(colon + 1).trimmed().toStdString());
+    }
+    if (context.args().isSet(QStringLiteral("integration")))
+        request.integration = context.option(QStringLiteral("integration"));
+    const routing::Catalog catalog = catalogFor(context);
+    const routing::Trace trace = routing::trace(*context.snapshot(), catalog, request);
+    if (context.json())
+        context.out() << routing::traceToJson(trace).toStdString() << '\n';
+    else
+        context.out() << routing::traceToText(trace);
+    return 0;
+}
+
+int runDsn(Context& context)
+{
+    const QStringList positional = context.positional();
+    if (positional.size() != 1)
+        fail(ErrorCode::BadInput, "expects exactly one argument: the DSN");
+    const std::string dsn = positional.first().toStdString();
+    const std::string appHost = context.option(QStringLiteral("app-host"));
+    if (context.json())
+        context.out() << routing::dsnToJson(dsn, appHost).toStdString() << '\n';
+    else
+        context.out() << routing::dsnToText(dsn, appHost);
+    return routing::parseDsn(dsn).dsn ? 0 : static_cast<int>(ErrorCode::BadInput);
+}
+
+int runCheck(Context& context)
+{
+    const QStringList positional = context.positional();
+    if (positional.size() != 1)
+        fail(ErrorCode::BadInput, "expects exactly one argument: the route check file");
+    std::optional<double> failUnder;
+    if (context.args().isSet(QStringLiteral("fail-under"))) {
+        bool ok = false;
+        failUnder = context.args().value(QStringLiteral("fail-under")).toDouble(&ok);
+        if (!ok || *failUnder < 0 || *failUnder > 100)
+            fail(ErrorCode::BadInput, "--fail-under expects a percentage between 0 and 100");
+    }
+    const routing::CheckFile file = routing::loadCheckFileFromPath(positional.first());
+    const routing::Catalog catalog = catalogFor(context);
+    const routing::CheckReport report = routing::runChecks(*context.snapshot(), catalog, file);
+    if (context.json())
+        context.out() << routing::checkReportToJson(report).toStdString() << '\n';
+    else
+        context.out() << routing::checkReportToText(report,
+                                                    context.args().isSet(QStringLiteral("only-failures")));
+    return report.exitStatus(failUnder);
+}
+
+int runReplay(Context& context)
+{
+    const QStringList positional = context.positional();
+    if (positional.size() != 1)
+        fail(ErrorCode::BadInput, "expects exactly one argument: the log file, or - for standard input");
+    routing::ReplayOptions options;
+    const auto format = routing::parseLogFormat(context.option(QStringLiteral("format")));
+    if (!format)
+        fail(ErrorCode::BadInput, "--format expects url, combined or auto");
+    options.format = *format;
+    options.defaultHost = context.option(QStringLiteral("default-host"));
+    options.topEndpoints = context.sizeOption(QStringLiteral("top"), 20);
+    QFile input;
+    const bool fromStdin = positional.first() == QStringLiteral("-");
+    const bool opened = fromStdin ? input.open(stdin, QIODevice::ReadOnly)
+                                  : (input.setFileName(positional.first()), input.open(QIODevice::ReadOnly));
+    if (!opened)
+        fail(ErrorCode::BadInput, "cannot read " + positional.first().toStdString());
+    const SnapshotPtr snapshot = context.snapshot();
+    const routing::Catalog catalog = catalogFor(context);
+    routing::Replayer replayer(*snapshot, catalog, options);
+    replayer.readAll(input);
+    const routing::ReplayReport report = replayer.report();
+    if (context.json())
+        context.out() << routing::replayReportToJson(report).toStdString() << '\n';
+    else
+        context.out() << routing::replayReportToText(report);
+    return 0;
+}
+
+} // namespace
+
+void addRoutingVerbs(std::vector<Verb>& verbs)
+{
+    verbs.push_back({"trace", "URL|DSN", "Trace how a URL, path or DSN is routed, hop by hop, with warnings",
+                     [](QCommandLineParser& p) {
+                         p.addOption({QStringLiteral("method"), QStringLiteral("HTTP method (default GET)."),
+                                      QStringLiteral("METHOD"), QStringLiteral("GET")});
+                         p.addOption({QStringLiteral("header"),
+                                      QStringLiteral("A request header 'Name: value' (repeatable)."),
+                                      QStringLiteral("HEADER")});
+                         p.addOption({QStringLiteral("integration"),
+                                      QStringLiteral("External id of the integration a webhook is for."),
+                                      QStringLiteral("ID")});
+                         addCatalogOption(p);
+                     },
+                     runTrace});
+    verbs.push_back(
+        {"dsn", "DSN", "Parse a DSN exactly as Relay (sentry-types) does",
+         [](QCommandLineParser& p) {
+             p.addOption({QStringLiteral("app-host"),
+                          QStringLiteral("App host the locality label is read against (default sentry.io)."),
+                          QStringLiteral("HOST"), QStringLiteral("sentry.io")});
+         },
+         runDsn, false});
+    verbs.push_back(
+        {"check", "FILE", "Run a route check file (Envoy router_check_tool style); exit 1 on failure",
+         [](QCommandLineParser& p) {
+             p.addOption({QStringLiteral("fail-under"),
+                          QStringLiteral("Fail when fewer than PCT% of catalog endpoints were exercised."),
+                          QStringLiteral("PCT")});
+             p.addOption({QStringLiteral("only-failures"), QStringLiteral("List only the failing tests.")});
+             addCatalogOption(p);
+         },
+         runCheck});
+    verbs.push_back(
+        {"replay", "FILE|-",
+         "Replay an access log: outcomes by status, cell and warning; top unroutable endpoints",
+         [](QCommandLineParser& p) {
+             p.addOption({QStringLiteral("format"), QStringLiteral("url, combined or auto (default)."),
+                          QStringLiteral("FORMAT"), QStringLiteral("auto")});
+             p.addOption({QStringLiteral("default-host"),
+                          QStringLiteral("Host for log lines without one (default: the app host)."),
+                          QStringLiteral("HOST")});
+             p.addOption({QStringLiteral("top"), QStringLiteral("How many endpoints to rank (default 20)."),
+                          QStringLiteral("N")});
+             addCatalogOption(p);
+         },
+         runReplay});
+}
+
+} // namespace cellscope::cli

@@ -1,0 +1,107 @@
+#pragma once
+
+#include "routing/catalog.h"
+#include "routing/outcome.h"
+#include "routing/router.h"
+
+#include <QByteArray>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+class QIODevice;
+
+namespace cellscope {
+class Snapshot;
+}
+
+// Bulk replay (`cellctl replay`): classify every line of an access log with the tracer's rules and count
+// outcomes, so a migration lead can rank the backlog by real traffic. The per-line path builds no Trace
+// and, once warm, allocates nothing.
+namespace cellscope::routing {
+
+// url: one URL or path per line. combined: nginx combined log lines; the request line's target is used
+// and, having no Host, gets the default host unless it is an absolute URL. auto: per line, a leading
+// '/' or http(s):// means url, anything else combined.
+enum class LogFormat : std::uint8_t
+{
+    Url,
+    Combined,
+    Auto
+};
+std::optional<LogFormat> parseLogFormat(std::string_view text) noexcept;
+
+struct ReplayOptions
+{
+    LogFormat format = LogFormat::Auto;
+    std::string defaultHost; // empty: the snapshot's app host
+    std::size_t topEndpoints = 20;
+};
+
+struct EndpointTraffic
+{
+    std::string name;
+    std::string silo;
+    std::string backlogAction;
+    std::uint64_t unroutable = 0;
+    std::uint64_t pinned = 0;
+};
+
+struct ReplayReport
+{
+    std::uint64_t lines = 0;     // non-blank lines read
+    std::uint64_t malformed = 0; // lines that are not a request (not classified)
+    std::array<std::uint64_t, kStatusCount> byStatus{};
+    std::vector<std::pair<std::string, std::uint64_t>> byCell; // most traffic first
+    std::array<std::uint64_t, kWarningCodeCount> byWarning{};
+    std::vector<EndpointTraffic> topEndpoints;   // unroutable + pinned traffic, most first
+    std::uint64_t unroutableWithoutEndpoint = 0; // unroutable lines no catalog endpoint matched
+};
+
+class Replayer
+{
+public:
+    Replayer(const Snapshot& snapshot, const Catalog& catalog, ReplayOptions options = {});
+
+    // Classifies one log line without counting it; false when the line is not a request.
+    bool classify(std::string_view line, Classification& out) noexcept;
+    // Classifies and counts one line (blank lines are skipped).
+    void add(std::string_view line) noexcept;
+    // Feeds raw bytes split on '\n'; a partial last line waits for the next chunk or finish().
+    void feed(std::string_view chunk);
+    void finish();
+    // Reads a device to its end in large chunks, then finish().
+    void readAll(QIODevice& device);
+
+    ReplayReport report() const;
+
+private:
+    bool classifyTarget(std::string_view method, std::string_view target, Classification& out) noexcept;
+
+    const Snapshot& m_snapshot;
+    const Catalog& m_catalog;
+    ReplayOptions m_options;
+    Scratch m_scratch;
+    Classification m_current;
+    std::string m_carry;
+    std::uint64_t m_lines = 0;
+    std::uint64_t m_malformed = 0;
+    std::array<std::uint64_t, kStatusCount> m_byStatus{};
+    std::vector<std::uint64_t> m_byCell;
+    std::array<std::uint64_t, kWarningCodeCount> m_byWarning{};
+    std::vector<std::uint64_t> m_unroutableByEndpoint;
+    std::vector<std::uint64_t> m_pinnedByEndpoint;
+    std::uint64_t m_unroutableWithoutEndpoint = 0;
+};
+
+std::string replayReportToText(const ReplayReport& report);
+// {"lines", "malformed", "by_status": {status: n}, "by_cell": {cell: n}, "by_warning": {code: n},
+//  "top_endpoints": [{"name", "silo", "backlog_action", "unroutable", "pinned"}],
+//  "unroutable_without_endpoint"}
+QByteArray replayReportToJson(const ReplayReport& report);
+
+} // namespace cellscope::routing

@@ -1,0 +1,70 @@
+#pragma once
+
+#include "routing/catalog.h"
+#include "routing/check.h"
+#include "routing/trace.h"
+#include "snapshot/snapshot.h"
+
+#include <QWidget>
+
+#include <memory>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPlainTextEdit;
+class QTableWidget;
+
+namespace cellscope::ui {
+
+class FlowDiagram;
+
+// The trace workbench: paste what a customer sent (URL, DSN, webhook path) and see every hop,
+// the rule that decided it, the outcome and the warnings; keep a history; copy the trace as JSON
+// or as a `cellctl trace` command line; run a route check file and list its failures.
+class TraceWorkbench : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit TraceWorkbench(QWidget* parent = nullptr);
+    void setSnapshot(const SnapshotPtr& snapshot);
+    // Traces `input` with the current method, headers and integration; false when refused.
+    bool trace(const QString& input);
+    void focusInput();
+    void runCheckFile(const QString& path);
+
+    const std::optional<routing::Trace>& lastTrace() const { return m_last; }
+    QString outcomeText() const;
+    QString commandLine() const;
+    int checkFailures() const;
+
+signals:
+    void checkFinished(int passed, int failed);
+
+private:
+    routing::Request currentRequest(const QString& input) const;
+    void showTrace(const routing::Trace& trace);
+    void showCheckReport(const routing::CheckReport& report, const QString& path);
+
+    SnapshotPtr m_snapshot;
+    std::shared_ptr<const routing::Catalog> m_catalog;
+    std::optional<routing::Trace> m_last;
+    std::optional<routing::Request> m_lastRequest;
+
+    QLineEdit* m_input;
+    QComboBox* m_method;
+    QPlainTextEdit* m_headers;
+    QLineEdit* m_integration;
+    QLabel* m_badge;
+    QLabel* m_error;
+    FlowDiagram* m_diagram;
+    QTableWidget* m_hops;
+    QTableWidget* m_warnings;
+    QListWidget* m_history;
+    QLabel* m_checkSummary;
+    QTableWidget* m_checkResults;
+};
+
+} // namespace cellscope::ui
