@@ -1,5 +1,6 @@
 #include "models/org_table_model.h"
 #include "views/main_window.h"
+#include "views/trace_workbench.h"
 
 #include <QLabel>
 #include <QLineEdit>
@@ -84,6 +85,36 @@ private slots:
         QVERIFY(!window.showView(QStringLiteral("org:nope"), &problem));
         QCOMPARE(problem, QStringLiteral("no organization nope"));
         QVERIFY(!window.showView(QStringLiteral("galaxy"), &problem));
+    }
+
+    void traceWorkbenchTracesAndRunsCheckFiles()
+    {
+        MainWindow window(fixtureSource());
+        QSignalSpy loaded(&window, &MainWindow::snapshotLoaded);
+        window.resize(1200, 800);
+        window.show();
+        window.load();
+        QVERIFY(loaded.wait(10000));
+        TraceWorkbench* workbench = window.workbench();
+        QVERIFY(
+            window.showView(QStringLiteral("trace:https://us.sentry.io/api/0/organizations/acme/issues/")));
+        QVERIFY(workbench->lastTrace().has_value());
+        QCOMPARE(QString::fromStdString(workbench->lastTrace()->outcome.status), QStringLiteral("routed"));
+        QVERIFY(workbench->outcomeText().startsWith(QStringLiteral("ROUTED to us1")));
+        QCOMPARE(workbench->commandLine(),
+                 QStringLiteral("cellctl trace 'https://us.sentry.io/api/0/organizations/acme/issues/'"));
+        verifyRendered(window.grab().toImage());
+
+        // A refused input keeps the previous trace and says why.
+        QVERIFY(!workbench->trace(QStringLiteral("ht!tp://[::1")));
+        QCOMPARE(QString::fromStdString(workbench->lastTrace()->outcome.status), QStringLiteral("routed"));
+
+        QSignalSpy checked(workbench, &TraceWorkbench::checkFinished);
+        workbench->runCheckFile(QStringLiteral(CELLSCOPE_FIXTURES_DIR "/routing/small_world.check.json"));
+        QVERIFY(checked.wait(10000));
+        QCOMPARE(checked.first().at(0).toInt(), 1);
+        QCOMPARE(checked.first().at(1).toInt(), 1);
+        QCOMPARE(workbench->checkFailures(), 1); // only the cells differ: it is routed, to de1
     }
 
     void aBrokenSourceShowsTheErrorInTheWindow()

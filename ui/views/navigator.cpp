@@ -54,7 +54,12 @@ Navigator::Navigator(QWidget* parent) : QWidget(parent), m_model(new WorldModel(
 
 void Navigator::setSnapshot(const SnapshotPtr& snapshot)
 {
+    m_rebuilding = true;
     m_model->setSnapshot(*snapshot);
+    m_tree->setCurrentIndex({});
+    m_rebuilding = false;
+    // Cell indexes mean nothing across snapshots: a new world starts unscoped.
+    emit scopeSelected(std::nullopt, std::nullopt, tr("all organizations"));
     m_tree->expandAll();
     for (int c = 0; c < WorldModel::ColumnCount - 1; ++c)
         m_tree->resizeColumnToContents(c);
@@ -99,6 +104,7 @@ void Navigator::updateChart(const Snapshot& s)
     auto* y = new QValueAxis;
     y->setRange(0, static_cast<qreal>(largest) * 1.1 + 1);
     y->setLabelFormat(QStringLiteral("%d"));
+    y->applyNiceNumbers(); // whole-number ticks, also for tiny worlds
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
     series->attachAxis(x);

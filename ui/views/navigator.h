@@ -33,6 +33,7 @@ private:
     void updateChart(const Snapshot& snapshot);
 
     WorldModel* m_model;
+    bool m_rebuilding = false;
     QTreeView* m_tree;
     QChartView* m_chart;
 };
