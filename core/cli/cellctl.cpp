@@ -19,6 +19,7 @@ std::vector<Verb> allVerbs()
     addBrowseVerbs(verbs);
     addRoutingVerbs(verbs);
     addAdminVerbs(verbs);
+    addBacklogVerbs(verbs);
     return verbs;
 }
 

@@ -53,6 +53,7 @@ struct Verb
 void addBrowseVerbs(std::vector<Verb>& verbs);
 void addAdminVerbs(std::vector<Verb>& verbs);
 void addRoutingVerbs(std::vector<Verb>& verbs);
+void addBacklogVerbs(std::vector<Verb>& verbs);
 
 // Entry point of the cellctl program.
 int run(int argc, char** argv);

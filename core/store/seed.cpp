@@ -1,5 +1,6 @@
 #include "store/seed.h"
 
+#include "backlog/demo_history.h"
 #include "error.h"
 #include "store/bulk_copy.h"
 #include "store/demo_world.h"
@@ -421,6 +422,7 @@ SeedReport seedDemoWorld(const DatabaseConfig& config, const SeedOptions& option
         lanes.push_back(std::async(std::launch::async, lane));
     for (auto& running : lanes)
         running.get();
+    backlog::seedBacklogDemo(config.control, options.seed);
 
     SeedReport report;
     report.rows = reporter.rows();
