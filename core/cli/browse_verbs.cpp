@@ -215,7 +215,7 @@ int runOrg(Context& context)
     // Project slugs and names live in the cell database, not in control; add them when reachable.
     std::map<std::int64_t, store::ProjectInfo> projects;
     std::string projectsNote;
-    if (!context.source().isFile()) {
+    if (!context.source().isFile() && !context.source().isControlApi()) {
         try {
             projects = store::projectsOfOrganization(
                 context.source().databases().cellConninfo(s.cellName(org.cell)), org.id);

@@ -20,12 +20,14 @@ std::vector<Verb> allVerbs()
     addRoutingVerbs(verbs);
     addAdminVerbs(verbs);
     addBacklogVerbs(verbs);
+    addNetworkVerbs(verbs);
     return verbs;
 }
 
 void printUsage(std::ostream& out, const std::vector<Verb>& verbs)
 {
-    out << "Usage: cellctl [--db CONNINFO | --snapshot FILE] [--config FILE] VERB [ARGS] [--json]\n\n"
+    out << "Usage: cellctl [--db CONNINFO | --snapshot FILE | --control-url URL] [--config FILE] VERB [ARGS] "
+           "[--json]\n\n"
            "Inspect and operate a Sentry-style cell architecture (localities, cells, org mappings).\n"
            "With no database configured, cellctl starts Cellscope's private PostgreSQL cluster.\n\nVerbs:\n";
     std::size_t width = 0;
@@ -75,7 +77,7 @@ int run(int argc, char** argv)
             }
             // Skip the value of a global option given as "--opt value".
             if ((word == QStringLiteral("--db") || word == QStringLiteral("--snapshot") ||
-                 word == QStringLiteral("--config")) &&
+                 word == QStringLiteral("--config") || word == QStringLiteral("--control-url")) &&
                 i + 1 < arguments.size())
                 ++i;
             continue;
@@ -114,6 +116,10 @@ int run(int argc, char** argv)
         parser.addOption({QStringLiteral("config"),
                           QStringLiteral("Settings file ([databases] control/cells)."),
                           QStringLiteral("FILE")});
+        parser.addOption({QStringLiteral("control-url"),
+                          QStringLiteral("Pull the mappings from control's API, like Synapse (signed with "
+                                         "$SYNAPSE_HMAC_SECRET)."),
+                          QStringLiteral("URL")});
     }
     if (verb->options)
         verb->options(parser);
@@ -180,10 +186,11 @@ store::WorldSource& Context::source()
         options.snapshotFile = option(QStringLiteral("snapshot"));
         options.db = option(QStringLiteral("db"));
         options.settingsFile = option(QStringLiteral("config"));
-        if (!options.snapshotFile.empty() && !options.db.empty())
-            fail(ErrorCode::BadInput, "give either --db or --snapshot, not both");
+        options.controlUrl = option(QStringLiteral("control-url"));
+        if (!options.snapshotFile.empty() + !options.db.empty() + !options.controlUrl.empty() > 1)
+            fail(ErrorCode::BadInput, "give only one of --db, --snapshot and --control-url");
         m_source = store::WorldSource::open(options, [this](std::string_view message) {
-            if (!json())
+            if (!json() || message.starts_with("warning: "))
                 m_err << "cellctl: " << message << '\n';
         });
     }

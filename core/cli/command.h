@@ -47,13 +47,14 @@ struct Verb
     std::string summary; // one line for the verb list
     std::function<void(QCommandLineParser&)> options;
     std::function<int(Context&)> run;
-    bool needsSource = true; // accepts --db/--snapshot/--config
+    bool needsSource = true; // accepts --db/--snapshot/--control-url/--config
 };
 
 void addBrowseVerbs(std::vector<Verb>& verbs);
 void addAdminVerbs(std::vector<Verb>& verbs);
 void addRoutingVerbs(std::vector<Verb>& verbs);
 void addBacklogVerbs(std::vector<Verb>& verbs);
+void addNetworkVerbs(std::vector<Verb>& verbs);
 
 // Entry point of the cellctl program.
 int run(int argc, char** argv);

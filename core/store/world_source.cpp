@@ -1,6 +1,7 @@
 #include "store/world_source.h"
 
 #include "error.h"
+#include "net/control_api_source.h"
 #include "snapshot/json_snapshot.h"
 #include "snapshot/pg_loader.h"
 #include "store/seed.h"
@@ -39,6 +40,13 @@ std::unique_ptr<WorldSource> WorldSource::open(const SourceOptions& options, con
         options.settingsFile.empty() ? defaultSettingsPath() : options.settingsFile;
     if (!options.settingsFile.empty() && !QFile::exists(QString::fromStdString(settingsPath)))
         fail(ErrorCode::BadInput, "settings file not found: " + settingsPath);
+    if (!options.controlUrl.empty()) {
+        source->m_controlUrl = options.controlUrl;
+        source->m_settingsPath = settingsPath;
+        source->m_progress = progress;
+        net::controlApiOptions(options.controlUrl, settingsPath); // refuse a bad URL or settings now
+        return source;
+    }
     if (QFile::exists(QString::fromStdString(settingsPath)))
         source->m_config = readSettingsFile(settingsPath);
     std::string control = options.db;
@@ -70,6 +78,9 @@ const DatabaseConfig& WorldSource::databases() const
     if (isFile())
         fail(ErrorCode::BadInput,
              "this needs a database, but the world comes from the snapshot file " + m_snapshotFile);
+    if (isControlApi())
+        fail(ErrorCode::BadInput,
+             "this needs a database, but the world comes from the control API at " + m_controlUrl);
     return m_config;
 }
 
@@ -77,6 +88,8 @@ std::string WorldSource::description() const
 {
     if (isFile())
         return "snapshot file " + m_snapshotFile;
+    if (isControlApi())
+        return "control API " + m_controlUrl;
     if (isEmbedded())
         return "embedded cluster " + m_cluster->root();
     return "database " + describeConninfo(m_config.control);
@@ -86,6 +99,8 @@ SnapshotPtr WorldSource::loadSnapshot() const
 {
     if (isFile())
         return loadSnapshotJsonFile(m_snapshotFile);
+    if (isControlApi())
+        return net::ControlApiSource(net::controlApiOptions(m_controlUrl, m_settingsPath)).load(m_progress);
     return loadSnapshotFromPostgres(m_config.control);
 }
 

@@ -18,9 +18,11 @@ struct SourceOptions
     std::string snapshotFile; // --snapshot FILE
     std::string db;           // --db CONNINFO (else $CELLSCOPE_DB)
     std::string settingsFile; // --config FILE (else the default settings path)
+    std::string controlUrl;   // --control-url URL: pull the mappings from control like Synapse
 };
 
-// Where the world comes from, resolved in this order: a snapshot file; --db / CELLSCOPE_DB;
+// Where the world comes from, resolved in this order: a snapshot file; the control API
+// (--control-url, with its backup snapshot when control is down); --db / CELLSCOPE_DB;
 // the settings file's [databases] control entry; otherwise the embedded default cluster, which is
 // created, migrated and seeded with the demo world on first use.
 class WorldSource
@@ -32,7 +34,8 @@ public:
 
     bool isFile() const noexcept { return !m_snapshotFile.empty(); }
     bool isEmbedded() const noexcept { return m_cluster != nullptr; }
-    // The databases; Error(BadInput) for a snapshot-file source, which has none.
+    bool isControlApi() const noexcept { return !m_controlUrl.empty(); }
+    // The databases; Error(BadInput) for a snapshot-file or control-API source, which have none.
     const DatabaseConfig& databases() const;
     std::string description() const;
     SnapshotPtr loadSnapshot() const;
@@ -41,6 +44,9 @@ private:
     WorldSource() = default;
 
     std::string m_snapshotFile;
+    std::string m_controlUrl;
+    std::string m_settingsPath;
+    Progress m_progress; // tells the user when the control API's backup stands in
     DatabaseConfig m_config;
     std::unique_ptr<EmbeddedCluster> m_cluster;
 };

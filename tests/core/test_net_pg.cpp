@@ -1,0 +1,125 @@
+// The control-API server reading a Cellscope control database (the throwaway cluster of the CTest
+// fixture): Sentry's ordering on date_updated truncated to the second, and a client pulling from it.
+#include "net/control_api_server.h"
+#include "net/control_api_source.h"
+#include "net_test_support.h"
+#include "pg_test_env.h"
+#include "snapshot/pg_loader.h"
+#include "store/database.h"
+#include "store/demo_world.h"
+#include "store/seed.h"
+
+#include <QTemporaryDir>
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include <set>
+
+using namespace cellscope;
+using namespace cellscope::net;
+
+namespace {
+
+class NetPg : public ::testing::Test
+{
+protected:
+    void SetUp() override
+    {
+        test::ensureApp();
+        dropAll();
+        config.control = test::pgServerConninfo("t_netpg_control");
+        for (const auto& cell : store::demoCells())
+            config.cells.emplace(cell.name, test::pgServerConninfo(std::string("t_netpg_") + cell.name));
+        store::ensureDatabase(config.control);
+        store::seedDemoWorld(config, {42, 300});
+    }
+    void TearDown() override { dropAll(); }
+
+    static void dropAll()
+    {
+        auto admin = store::connect(test::pgServerConninfo());
+        pqxx::nontransaction tx(*admin);
+        for (const auto& row : tx.exec("SELECT datname FROM pg_database WHERE datname LIKE 't\\_netpg\\_%'"))
+            tx.exec0("DROP DATABASE " + tx.quote_name(row[0].as<std::string>()) + " WITH (FORCE)");
+    }
+
+    void execute(const std::string& sql)
+    {
+        auto connection = store::connect(config.control);
+        pqxx::nontransaction tx(*connection);
+        tx.exec0(sql);
+    }
+
+    store::DatabaseConfig config;
+};
+
+} // namespace
+
+TEST_F(NetPg, PagesEveryRowOnceAcrossSubSecondTimestamps)
+{
+    // Several rows inside one second, with fractions: Sentry truncates before comparing, so a page
+    // boundary inside that second must neither repeat nor skip a row.
+    execute("UPDATE sentry_organizationmapping SET date_updated = timestamptz '2020-01-01 00:00:00+00' "
+            "+ (id % 4) * interval '0.3 second' WHERE id % 5 = 0");
+    PostgresMappingTable table(config.control);
+    std::set<std::string> seen;
+    std::optional<Cursor> cursor;
+    std::int64_t lastSecond = 0;
+    for (int pages = 0; pages < 100; ++pages) {
+        const MappingPage page = table.page(MappingKind::Organization, std::nullopt, cursor, 7);
+        for (const MappingRow& row : page.rows) {
+            EXPECT_TRUE(seen.insert(row.id).second) << "row repeated: " << row.id;
+            EXPECT_GE(row.updatedAt, lastSecond);
+            lastSecond = row.updatedAt;
+        }
+        if (!page.hasMore)
+            break;
+        cursor = Cursor{page.rows.back().updatedAt, page.rows.back().rowId};
+    }
+    EXPECT_EQ(seen.size(), 300u);
+    const SnapshotPtr world = loadSnapshotFromPostgres(config.control);
+    EXPECT_EQ(table.page(MappingKind::Organization, std::vector<std::string>{"de1"}, std::nullopt, 10000)
+                  .rows.size(),
+              world->orgCountInCell(*world->findCell("de1")));
+}
+
+TEST_F(NetPg, ClientPullsTheDatabaseAndSeesLaterChanges)
+{
+    const SnapshotPtr world = loadSnapshotFromPostgres(config.control);
+    test::TestServer server(controlApiHandler(std::make_shared<PostgresMappingTable>(config.control),
+                                              controlTopology(*world), "pg-secret"));
+    QTemporaryDir dir;
+    ControlApiOptions options;
+    options.url = server.service.url();
+    options.secret = "pg-secret";
+    options.perPage = 40;
+    options.settings.backupFile = dir.filePath(QStringLiteral("backup.json")).toStdString();
+    ControlApiSource source(options);
+    int changes = 0;
+    QObject::connect(&source, &ControlApiSource::snapshotChanged, [&] { ++changes; });
+    source.start();
+    ASSERT_TRUE(test::waitUntil([&] { return changes == 1; }));
+    const SnapshotPtr pulled = source.snapshot();
+    ASSERT_EQ(pulled->organizations().size(), world->organizations().size());
+    EXPECT_EQ(pulled->projectKeys().size(), world->projectKeys().size());
+    for (OrgIndex i = 0; i < world->organizations().size(); ++i) {
+        const auto there = pulled->findOrgById(world->org(i).id);
+        ASSERT_TRUE(there);
+        EXPECT_EQ(pulled->slug(*there), world->slug(i));
+        EXPECT_EQ(pulled->cellName(pulled->org(*there).cell), world->cellName(world->org(i).cell));
+    }
+
+    // A relocation moves an organization: control updates its mapping and date_updated.
+    const std::int64_t moved = world->org(0).id;
+    const std::string from(world->cellName(world->org(0).cell));
+    const std::string to = from == "de1" ? "us2" : "de1";
+    execute("UPDATE sentry_organizationmapping SET region_name = '" + to +
+            "', date_updated = now() + interval '1 day' WHERE organization_id = " + std::to_string(moved));
+    source.refreshNow();
+    ASSERT_TRUE(test::waitUntil([&] { return changes == 2; }));
+    const SnapshotPtr after = source.snapshot();
+    EXPECT_EQ(after->cellName(after->org(*after->findOrgById(moved)).cell), to);
+    EXPECT_EQ(after->organizations().size(), world->organizations().size());
+    source.stop();
+}
