@@ -77,7 +77,7 @@ int main(int argc, char** argv)
     parser.addOption({QStringLiteral("screenshot"), QStringLiteral("Render a view to FILE.png and exit."),
                       QStringLiteral("FILE")});
     parser.addOption({QStringLiteral("view"),
-                      QStringLiteral("View for --screenshot: world, orgs, org:SLUG, user:ID, trace:URL."),
+                      QStringLiteral("View for --screenshot: world, orgs, org:SLUG, user:ID, trace:URL, backlog."),
                       QStringLiteral("VIEW"), QStringLiteral("world")});
     parser.addOption({QStringLiteral("size"), QStringLiteral("Window size for --screenshot, e.g. 1400x900."),
                       QStringLiteral("WxH"), QStringLiteral("1400x900")});

@@ -22,6 +22,9 @@ void WorldLoader::load()
         emit progress(QStringLiteral("Loading the snapshot from %1…")
                           .arg(QString::fromStdString(m_source->description())));
         SnapshotPtr snapshot = m_source->loadSnapshot();
+        const bool hasDatabases = !m_source->isFile() && !m_source->isControlApi();
+        emit controlDatabase(hasDatabases ? QString::fromStdString(m_source->databases().control)
+                                          : QString());
         emit loaded(snapshot, QString::fromStdString(m_source->description()), !m_source->isFile());
     } catch (const std::exception& e) {
         emit failed(QString::fromUtf8(e.what()));

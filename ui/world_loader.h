@@ -35,6 +35,8 @@ public slots:
 
 signals:
     void progress(const QString& message);
+    // Before each loaded(): the control database's conninfo, empty when the source has no database.
+    void controlDatabase(const QString& conninfo);
     void loaded(const cellscope::SnapshotPtr& snapshot, const QString& description, bool hasDatabase);
     void failed(const QString& message);
     void projectsReady(quint64 ticket, const ProjectInfoMap& projects, const QString& problem);

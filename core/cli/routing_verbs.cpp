@@ -1,11 +1,14 @@
 #include "cli/command.h"
 
 #include "error.h"
+#include "net/locator_client.h"
+#include "routing/auth.h"
 #include "routing/catalog.h"
 #include "routing/check.h"
 #include "routing/dsn.h"
 #include "routing/replay.h"
 #include "routing/trace.h"
+#include "routing/url.h"
 
 #include <QFile>
 
@@ -29,6 +32,38 @@ routing::Catalog catalogFor(Context& context)
     return path.isEmpty() ? routing::Catalog::bundled() : routing::Catalog::fromFile(path);
 }
 
+// What a locator would be asked for this input: the public key of a DSN or an ingest request, else
+// the organization the URL names; and the locality its host names (us.sentry.io → "us").
+std::pair<std::string, std::string> locatorQuery(const routing::Catalog& catalog, const Snapshot& snapshot,
+                                                 const std::string& input)
+{
+    if (const auto dsn = routing::parseDsn(input).dsn)
+        return {dsn->publicKey,
+                routing::dsnHostLabelBeforeAppHost(dsn->host, snapshot.info().appHost).value_or("")};
+    routing::UrlView url;
+    if (!routing::splitUrl(input, url))
+        return {};
+    std::string locality;
+    const std::string appHost = "." + snapshot.info().appHost;
+    if (url.host.size() > appHost.size() && url.host.ends_with(appHost)) {
+        const std::string_view label = url.host.substr(0, url.host.size() - appHost.size());
+        if (snapshot.findLocality(label))
+            locality = std::string(label);
+    }
+    std::string scratch;
+    if (const auto key = routing::findSentryKeyInQuery(url.query, scratch))
+        return {std::string(*key), locality};
+    routing::EndpointMatch match;
+    std::string_view path = url.path;
+    while (!path.empty() && path.front() == '/')
+        path.remove_prefix(1);
+    if (catalog.match(path, match))
+        for (const char* name : {"organization_id_or_slug", "organization_slug", "public_key"})
+            if (const auto value = match.kwarg(name))
+                return {std::string(*value), locality};
+    return {};
+}
+
 int runTrace(Context& context)
 {
     const QStringList positional = context.positional();
@@ -47,7 +82,19 @@ int runTrace(Context& context)
     if (context.args().isSet(QStringLiteral("integration")))
         request.integration = context.option(QStringLiteral("integration"));
     const routing::Catalog catalog = catalogFor(context);
-    const routing::Trace trace = routing::trace(*context.snapshot(), catalog, request);
+    routing::Trace trace = routing::trace(*context.snapshot(), catalog, request);
+    if (context.args().isSet(QStringLiteral("verify"))) {
+        // Ask a running locator the same question and warn when it answers differently
+        // (a stale Synapse cache, a relocation in flight).
+        const auto [id, locality] = locatorQuery(catalog, *context.snapshot(), request.input);
+        if (id.empty())
+            fail(ErrorCode::BadInput, "--verify needs an input that names an organization or a public key");
+        const QUrl locator(context.args().value(QStringLiteral("verify")));
+        if (!locator.isValid() || locator.scheme().isEmpty())
+            fail(ErrorCode::BadInput, "--verify expects the locator's URL, e.g. http://127.0.0.1:3000");
+        if (auto warning = net::verifyWithLocator(*context.snapshot(), locator, id, locality))
+            trace.warnings.push_back(std::move(*warning));
+    }
     if (context.json())
         context.out() << routing::traceToJson(trace).toStdString() << '\n';
     else
@@ -136,6 +183,10 @@ void addRoutingVerbs(std::vector<Verb>& verbs)
                          p.addOption({QStringLiteral("integration"),
                                       QStringLiteral("External id of the integration a webhook is for."),
                                       QStringLiteral("ID")});
+                         p.addOption(
+                             {QStringLiteral("verify"),
+                              QStringLiteral("Also ask a running Synapse locator and warn if it disagrees."),
+                              QStringLiteral("LOCATOR_URL")});
                          addCatalogOption(p);
                      },
                      runTrace});

@@ -51,6 +51,13 @@ check "locator body" '{"cell":"us1"}' "$(cat "$work/body")"
 check "locator mismatch" 404 "$(get "${url}?id=acme&locality=de")"
 check "locator default cell" 200 "$(get "${url}?id=nobody&locality=de")"
 check "locator ready" 200 "$(get "${url}ready")"
+# trace --verify: agreeing answers add nothing; a stale copy of the world disagrees with the locator.
+verify_out=$("$cellctl" --snapshot "$snapshot" trace https://us.sentry.io/api/0/organizations/acme/ --verify "$url")
+check "verify agrees" "" "$(printf '%s\n' "$verify_out" | grep -c locator_disagrees | sed 's/^0$//')"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d['organizations'][0]['cell']='us2'; json.dump(d, open(sys.argv[2], 'w'))" \
+    "$snapshot" "$work/stale.json"
+verify_out=$("$cellctl" --snapshot "$work/stale.json" trace https://us.sentry.io/api/0/organizations/acme/ --verify "$url")
+check "verify disagrees" 1 "$(printf '%s\n' "$verify_out" | grep -c 'locator_disagrees: .* answers cell us1')"
 stop locator
 contains "locator request log" "GET /?id=acme&locality=us 200" "$work/locator.err"
 

@@ -1,6 +1,7 @@
 #include "views/main_window.h"
 
 #include "snapshot/json_snapshot.h"
+#include "views/backlog_view.h"
 #include "views/navigator.h"
 #include "views/org_detail.h"
 #include "views/trace_workbench.h"
@@ -141,6 +142,8 @@ MainWindow::MainWindow(store::SourceOptions options, QWidget* parent)
     m_tabs->addTab(m_userLens, tr("User lens"));
     m_workbench = new TraceWorkbench(m_tabs);
     m_tabs->addTab(m_workbench, tr("Trace workbench"));
+    m_backlog = new BacklogView(m_tabs);
+    m_tabs->addTab(m_backlog, tr("Backlog"));
 
     // Status bar
     m_sourceLabel = new QLabel(this);
@@ -161,6 +164,7 @@ MainWindow::MainWindow(store::SourceOptions options, QWidget* parent)
     // Wiring
     connect(m_loader, &WorldLoader::progress, this,
             [this](const QString& message) { statusBar()->showMessage(message); });
+    connect(m_loader, &WorldLoader::controlDatabase, m_backlog, &BacklogView::setDatabase);
     connect(m_loader, &WorldLoader::loaded, this, &MainWindow::applySnapshot);
     connect(m_loader, &WorldLoader::failed, this, [this](const QString& message) {
         m_progress->hide();
@@ -279,6 +283,11 @@ void MainWindow::buildMenus()
         m_workbench->focusInput();
     });
     traceAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+L")));
+    QAction* backlogAction = view->addAction(tr("&Backlog"), this, [this] {
+        m_tabs->setCurrentWidget(m_backlog);
+        m_backlog->table()->setFocus();
+    });
+    backlogAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+B")));
 }
 
 void MainWindow::load()
@@ -399,7 +408,11 @@ bool MainWindow::showView(const QString& view, QString* problem)
             return refuse(tr("the tracer refused %1").arg(view.mid(6)));
         return true;
     }
-    return refuse(tr("unknown view '%1' (world, orgs, org:SLUG, user:ID, trace:URL)").arg(view));
+    if (view == QStringLiteral("backlog")) {
+        m_tabs->setCurrentWidget(m_backlog);
+        return true;
+    }
+    return refuse(tr("unknown view '%1' (world, orgs, org:SLUG, user:ID, trace:URL, backlog)").arg(view));
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

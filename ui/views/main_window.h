@@ -16,6 +16,7 @@ class QMenu;
 
 namespace cellscope::ui {
 
+class BacklogView;
 class Navigator;
 class OrgDetail;
 class TraceWorkbench;
@@ -33,7 +34,7 @@ public:
     // Starts loading the world in the background.
     void load();
 
-    // Puts a named view in front: "world", "orgs", "org:SLUG", "user:ID", "trace:URL". Returns
+    // Puts a named view in front: "world", "orgs", "org:SLUG", "user:ID", "trace:URL", "backlog". Returns
     // false with a reason when the view cannot be shown.
     bool showView(const QString& view, QString* problem = nullptr);
 
@@ -41,6 +42,7 @@ public:
     OrgTableModel* orgModel() const { return m_orgModel; }
     QLineEdit* searchField() const { return m_search; }
     TraceWorkbench* workbench() const { return m_workbench; }
+    BacklogView* backlog() const { return m_backlog; }
     QTableView* orgTable() const { return m_orgTable; }
     QString bannerText() const;
 
@@ -76,6 +78,7 @@ private:
     OrgDetail* m_detail;
     UserLens* m_userLens;
     TraceWorkbench* m_workbench;
+    BacklogView* m_backlog;
     QLabel* m_banner;
     QLabel* m_sourceLabel;
     QLabel* m_ageLabel;
