@@ -73,12 +73,16 @@ int main(int argc, char** argv)
                       QStringLiteral("CONNINFO")});
     parser.addOption({QStringLiteral("snapshot"), QStringLiteral("Read the world from a snapshot file."),
                       QStringLiteral("FILE")});
+    parser.addOption({QStringLiteral("control-url"),
+                      QStringLiteral("Pull the mappings from control's API, like Synapse."),
+                      QStringLiteral("URL")});
     parser.addOption({QStringLiteral("config"), QStringLiteral("Settings file."), QStringLiteral("FILE")});
     parser.addOption({QStringLiteral("screenshot"), QStringLiteral("Render a view to FILE.png and exit."),
                       QStringLiteral("FILE")});
-    parser.addOption({QStringLiteral("view"),
-                      QStringLiteral("View for --screenshot: world, orgs, org:SLUG, user:ID, trace:URL, backlog."),
-                      QStringLiteral("VIEW"), QStringLiteral("world")});
+    parser.addOption(
+        {QStringLiteral("view"),
+         QStringLiteral("View for --screenshot: world, orgs, org:SLUG, user:ID, trace:URL, backlog."),
+         QStringLiteral("VIEW"), QStringLiteral("world")});
     parser.addOption({QStringLiteral("size"), QStringLiteral("Window size for --screenshot, e.g. 1400x900."),
                       QStringLiteral("WxH"), QStringLiteral("1400x900")});
     parser.process(app);
@@ -87,8 +91,9 @@ int main(int argc, char** argv)
     options.db = parser.value(QStringLiteral("db")).toStdString();
     options.snapshotFile = parser.value(QStringLiteral("snapshot")).toStdString();
     options.settingsFile = parser.value(QStringLiteral("config")).toStdString();
-    if (!options.db.empty() && !options.snapshotFile.empty()) {
-        std::fprintf(stderr, "cellscope: give either --db or --snapshot, not both\n");
+    options.controlUrl = parser.value(QStringLiteral("control-url")).toStdString();
+    if (!options.db.empty() + !options.snapshotFile.empty() + !options.controlUrl.empty() > 1) {
+        std::fprintf(stderr, "cellscope: give only one of --db, --snapshot and --control-url\n");
         return 2;
     }
 

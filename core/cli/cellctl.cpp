@@ -20,6 +20,7 @@ std::vector<Verb> allVerbs()
     addRoutingVerbs(verbs);
     addAdminVerbs(verbs);
     addBacklogVerbs(verbs);
+    addRelocateVerbs(verbs);
     addNetworkVerbs(verbs);
     return verbs;
 }

@@ -54,6 +54,7 @@ void addBrowseVerbs(std::vector<Verb>& verbs);
 void addAdminVerbs(std::vector<Verb>& verbs);
 void addRoutingVerbs(std::vector<Verb>& verbs);
 void addBacklogVerbs(std::vector<Verb>& verbs);
+void addRelocateVerbs(std::vector<Verb>& verbs);
 void addNetworkVerbs(std::vector<Verb>& verbs);
 
 // Entry point of the cellctl program.

@@ -255,6 +255,8 @@ void seedCell(const std::string& conninfo, const DemoWorld& world, int cellIndex
     std::vector<std::string> tables;
     for (const auto& table : orgScopedTables())
         tables.emplace_back(table.name);
+    // A relocation caught mid-way in the replaced world must not leave its org frozen in the new one.
+    tables.emplace_back("cellscope.frozen_org");
     LoadTransaction load(conninfo, tables);
     BulkSession& session = load.session();
 

@@ -27,20 +27,26 @@ protected:
     void SetUp() override
     {
         test::ensureApp();
+        // ctest runs each test as its own process, in parallel: databases are named per test.
+        m_prefix = "t_netpg_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
+        for (auto& c : m_prefix)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        m_prefix = m_prefix.substr(0, 40);
         dropAll();
-        config.control = test::pgServerConninfo("t_netpg_control");
+        config.control = test::pgServerConninfo(m_prefix + "_control");
         for (const auto& cell : store::demoCells())
-            config.cells.emplace(cell.name, test::pgServerConninfo(std::string("t_netpg_") + cell.name));
+            config.cells.emplace(cell.name, test::pgServerConninfo(m_prefix + "_" + cell.name));
         store::ensureDatabase(config.control);
         store::seedDemoWorld(config, {42, 300});
     }
     void TearDown() override { dropAll(); }
 
-    static void dropAll()
+    void dropAll()
     {
         auto admin = store::connect(test::pgServerConninfo());
         pqxx::nontransaction tx(*admin);
-        for (const auto& row : tx.exec("SELECT datname FROM pg_database WHERE datname LIKE 't\\_netpg\\_%'"))
+        for (const auto& row : tx.exec_params("SELECT datname FROM pg_database WHERE datname LIKE $1",
+                                              m_prefix + "\\_%"))
             tx.exec0("DROP DATABASE " + tx.quote_name(row[0].as<std::string>()) + " WITH (FORCE)");
     }
 
@@ -52,6 +58,7 @@ protected:
     }
 
     store::DatabaseConfig config;
+    std::string m_prefix;
 };
 
 } // namespace

@@ -24,7 +24,7 @@ QStandardItem* makeItem(const QString& value, Qt::Alignment alignment = Qt::Alig
 WorldModel::WorldModel(QObject* parent) : QStandardItemModel(parent)
 {
     setHorizontalHeaderLabels({tr("Locality / cell"), tr("Category"), tr("Monolith"), tr("Visible"),
-                               tr("New-org cell"), tr("Orgs"), tr("Address")});
+                               tr("New-org cell"), tr("Orgs"), tr("Health"), tr("Address")});
 }
 
 void WorldModel::setSnapshot(const Snapshot& s)
@@ -36,7 +36,7 @@ void WorldModel::setSnapshot(const Snapshot& s)
         QList<QStandardItem*> row{makeItem(name),       makeItem(category),
                                   makeItem(QString()),  makeItem(visible ? tr("yes") : tr("no")),
                                   makeItem(newOrgCell), makeItem(QString::number(orgs), right),
-                                  makeItem(QString())};
+                                  makeItem(QString()),  makeItem(QString())};
         row[0]->setData(QStringLiteral("locality"), KindRole);
         row[0]->setData(key, KeyRole);
         QFont bold = row[0]->font();
@@ -54,6 +54,7 @@ void WorldModel::setSnapshot(const Snapshot& s)
             makeItem(cell.visible ? tr("yes") : tr("no")),
             makeItem(locality && locality->newOrgCell == cell.name ? tr("new orgs") : QString()),
             makeItem(QString::number(s.orgCountInCell(c)), right),
+            makeItem(tr("not probed")),
             makeItem(text(cell.address))};
         row[0]->setData(QStringLiteral("cell"), KindRole);
         row[0]->setData(static_cast<int>(c), KeyRole);
@@ -79,6 +80,27 @@ void WorldModel::setSnapshot(const Snapshot& s)
         if (!undeclared)
             undeclared = addLocality(tr("(undeclared cells)"), QString(), false, QString(), 0, QString());
         addCell(undeclared, c, nullptr);
+    }
+}
+
+void WorldModel::setHealth(const std::vector<net::CellProbe>& probes)
+{
+    for (int l = 0; l < rowCount(); ++l) {
+        QStandardItem* locality = item(l, 0);
+        for (int c = 0; c < locality->rowCount(); ++c) {
+            const QString name = locality->child(c, Name)->text();
+            for (const auto& probe : probes) {
+                if (QString::fromStdString(probe.cell) != name)
+                    continue;
+                QStandardItem* health = locality->child(c, Health);
+                health->setText(probe.healthy()   ? tr("up %1 ms").arg(probe.latencyMs, 0, 'f', 0)
+                                : probe.reachable ? tr("HTTP %1").arg(probe.httpStatus)
+                                                  : tr("unreachable"));
+                health->setToolTip(
+                    QString::fromStdString(probe.error.empty() ? probe.url : probe.url + ": " + probe.error));
+                health->setForeground(probe.healthy() ? QColor(0x2e, 0x7d, 0x32) : QColor(0xb3, 0x26, 0x1e));
+            }
+        }
     }
 }
 

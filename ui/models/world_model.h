@@ -1,5 +1,6 @@
 #pragma once
 
+#include "net/cell_probe.h"
 #include "snapshot/snapshot.h"
 
 #include <QStandardItemModel>
@@ -21,6 +22,7 @@ public:
         Visible,
         NewOrgCell,
         Orgs,
+        Health,
         Address,
         ColumnCount
     };
@@ -29,6 +31,8 @@ public:
 
     explicit WorldModel(QObject* parent = nullptr);
     void setSnapshot(const Snapshot& snapshot);
+    // Shows each probed cell's reachability and latency in the Health column.
+    void setHealth(const std::vector<net::CellProbe>& probes);
 };
 
 } // namespace cellscope::ui

@@ -44,6 +44,8 @@ QString describe(const store::SourceOptions& options)
         return QStringLiteral("snapshot:") + QString::fromStdString(options.snapshotFile);
     if (!options.db.empty())
         return QStringLiteral("db:") + QString::fromStdString(options.db);
+    if (!options.controlUrl.empty())
+        return QStringLiteral("control:") + QString::fromStdString(options.controlUrl);
     return QStringLiteral("embedded");
 }
 
@@ -54,6 +56,8 @@ store::SourceOptions parseRecent(const QString& entry)
         options.snapshotFile = entry.mid(9).toStdString();
     else if (entry.startsWith(QStringLiteral("db:")))
         options.db = entry.mid(3).toStdString();
+    else if (entry.startsWith(QStringLiteral("control:")))
+        options.controlUrl = entry.mid(8).toStdString();
     return options;
 }
 
@@ -239,6 +243,18 @@ void MainWindow::buildMenus()
         store::SourceOptions options;
         options.db = conninfo.trimmed().toStdString();
         openSource(options, QStringLiteral("db:") + conninfo.trimmed());
+    });
+    file->addAction(tr("Connect to a control &API…"), this, [this] {
+        bool ok = false;
+        const QString url = QInputDialog::getText(
+            this, tr("Pull mappings from a control silo"),
+            tr("Control URL (requests are signed with $SYNAPSE_HMAC_SECRET, like Synapse's):"),
+            QLineEdit::Normal, QString::fromStdString(m_options.controlUrl), &ok);
+        if (!ok || url.trimmed().isEmpty())
+            return;
+        store::SourceOptions options;
+        options.controlUrl = url.trimmed().toStdString();
+        openSource(options, QStringLiteral("control:") + url.trimmed());
     });
     file->addAction(tr("Use the &embedded demo cluster"), this,
                     [this] { openSource(store::SourceOptions{}, QStringLiteral("embedded")); });

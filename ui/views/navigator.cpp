@@ -7,6 +7,7 @@
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
+#include <QPushButton>
 #include <QStackedBarSeries>
 #include <QTreeView>
 #include <QVBoxLayout>
@@ -21,6 +22,12 @@ Navigator::Navigator(QWidget* parent) : QWidget(parent), m_model(new WorldModel(
     auto* title = new QLabel(tr("<b>Localities and cells</b> — select one to scope the organizations"), this);
     title->setWordWrap(true);
     layout->addWidget(title);
+
+    m_probe = new QPushButton(tr("Probe cells"), this);
+    m_probe->setToolTip(tr("HTTP GET each cell's health path (/_health/), all at once, with a timeout"));
+    m_probe->setEnabled(false);
+    layout->addWidget(m_probe, 0, Qt::AlignLeft);
+    connect(m_probe, &QPushButton::clicked, this, &Navigator::probeCells);
 
     m_tree = new QTreeView(this);
     m_tree->setModel(m_model);
@@ -52,8 +59,26 @@ Navigator::Navigator(QWidget* parent) : QWidget(parent), m_model(new WorldModel(
             });
 }
 
+void Navigator::probeCells()
+{
+    if (!m_snapshot)
+        return;
+    m_probe->setEnabled(false);
+    m_probe->setText(tr("Probing…"));
+    // Asynchronous requests on this thread's event loop: the window stays responsive.
+    auto* prober = new net::CellProber(this);
+    prober->probe(*m_snapshot, net::ProbeOptions{}, [this, prober](std::vector<net::CellProbe> probes) {
+        m_model->setHealth(probes);
+        m_probe->setText(tr("Probe cells"));
+        m_probe->setEnabled(true);
+        prober->deleteLater();
+    });
+}
+
 void Navigator::setSnapshot(const SnapshotPtr& snapshot)
 {
+    m_snapshot = snapshot;
+    m_probe->setEnabled(true);
     m_rebuilding = true;
     m_model->setSnapshot(*snapshot);
     m_tree->setCurrentIndex({});

@@ -10,6 +10,7 @@
 
 class QTreeView;
 class QChartView;
+class QPushButton;
 
 namespace cellscope::ui {
 
@@ -31,9 +32,12 @@ signals:
 
 private:
     void updateChart(const Snapshot& snapshot);
+    void probeCells();
 
     WorldModel* m_model;
     bool m_rebuilding = false;
+    SnapshotPtr m_snapshot;
+    QPushButton* m_probe;
     QTreeView* m_tree;
     QChartView* m_chart;
 };

@@ -1,0 +1,371 @@
+#include "relocation/cell_session.h"
+
+#include "error.h"
+#include "model/topology.h"
+#include "relocation/text.h"
+#include "store/database.h"
+
+#include <libpq-fe.h>
+
+#include <memory>
+
+namespace cellscope::relocation {
+
+namespace {
+
+struct ResultDeleter
+{
+    void operator()(PGresult* result) const { PQclear(result); }
+};
+using Result = std::unique_ptr<PGresult, ResultDeleter>;
+
+// Session settings: no JIT (a relocation's statements are short; compiling costs more than it
+// saves), and no nested loops, because an org filter is a semi-join against the org's projects and
+// freshly copied tables have no statistics yet: misled, the planner would scan the projects once per
+// row.
+constexpr const char* kSessionSetup =
+    "SET jit = off; SET enable_nestloop = off; SET application_name = 'cellscope relocation'";
+
+constexpr char kCopySignature[] = "PGCOPY\n\377\r\n";
+constexpr std::size_t kCopyHeaderSize = 19; // signature, flags, header extension length
+
+std::int64_t bigEndian(const char* data, int bytes)
+{
+    std::uint64_t value = 0;
+    for (int i = 0; i < bytes; ++i)
+        value = (value << 8) | static_cast<unsigned char>(data[i]);
+    return bytes == 2   ? static_cast<std::int16_t>(value)
+           : bytes == 4 ? static_cast<std::int32_t>(value)
+                        : static_cast<std::int64_t>(value);
+}
+
+} // namespace
+
+CellSession::CellSession(std::string cell, const std::string& conninfo) : m_cell(std::move(cell))
+{
+    m_conn = PQconnectdb(conninfo.c_str());
+    if (PQstatus(m_conn) != CONNECTION_OK) {
+        const std::string message = firstLine(PQerrorMessage(m_conn));
+        PQfinish(m_conn);
+        m_conn = nullptr;
+        cellscope::fail(ErrorCode::Unreachable, "cannot connect to the database of cell " + m_cell + " (" +
+                                                    store::describeConninfo(conninfo) + "): " + message);
+    }
+    Result result(PQexec(m_conn, kSessionSetup));
+    if (PQresultStatus(result.get()) != PGRES_COMMAND_OK)
+        fail("setting up the session", result.release());
+}
+
+CellSession::~CellSession()
+{
+    PQfinish(m_conn);
+}
+
+void CellSession::fail(const std::string& what, pg_result* raw)
+{
+    const Result result(raw);
+    const char* sqlState = result ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
+    const std::string state = sqlState ? sqlState : "";
+    const std::string message =
+        firstLine(result && *PQresultErrorMessage(result.get()) ? PQresultErrorMessage(result.get())
+                                                                : PQerrorMessage(m_conn));
+    if (PQstatus(m_conn) == CONNECTION_BAD || state.starts_with("08") || state.starts_with("57P"))
+        cellscope::fail(ErrorCode::Unreachable, "lost the connection to the database of cell " + m_cell +
+                                                    " while " + what + ": " + message);
+    if (state == "42501")
+        cellscope::fail(ErrorCode::Permission,
+                        "PostgreSQL refused " + what + " in cell " + m_cell + ": " + message);
+    if (state.starts_with("55")) // object not in prerequisite state: the freeze guard, a lock timeout
+        cellscope::fail(ErrorCode::Conflict, "cell " + m_cell + ": " + message);
+    cellscope::fail(ErrorCode::Internal, "cell " + m_cell + ": " + what + " failed: " + message);
+}
+
+std::vector<Row> CellSession::query(const std::string& sql, const std::vector<std::string>& params)
+{
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const std::string& param : params)
+        values.push_back(param.empty() ? nullptr : param.c_str());
+    Result result(PQexecParams(m_conn, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                               nullptr, nullptr, 0));
+    const auto status = PQresultStatus(result.get());
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK)
+        fail("running a statement", result.release());
+    std::vector<Row> rows;
+    for (int r = 0; r < PQntuples(result.get()); ++r) {
+        Row row;
+        for (int c = 0; c < PQnfields(result.get()); ++c)
+            row.emplace_back(PQgetvalue(result.get(), r, c),
+                             static_cast<std::size_t>(PQgetlength(result.get(), r, c)));
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+std::string CellSession::quoteIdentifier(std::string_view name)
+{
+    char* quoted = PQescapeIdentifier(m_conn, name.data(), name.size());
+    if (!quoted)
+        fail("quoting an identifier", nullptr);
+    std::string out(quoted);
+    PQfreemem(quoted);
+    return out;
+}
+
+CopyOutStream::CopyOutStream(CellSession& session, const std::string& copyToStdout) : m_session(session)
+{
+    Result started(PQexec(m_session.m_conn, copyToStdout.c_str()));
+    if (PQresultStatus(started.get()) != PGRES_COPY_OUT)
+        m_session.fail("starting to copy rows out", started.release());
+}
+
+CopyOutStream::~CopyOutStream()
+{
+    PQfreemem(m_buffer);
+}
+
+bool CopyOutStream::next()
+{
+    PQfreemem(m_buffer);
+    m_buffer = nullptr;
+    if (m_done)
+        return false;
+    const int length = PQgetCopyData(m_session.m_conn, &m_buffer, 0);
+    if (length == -1) {
+        m_done = true;
+        while (PGresult* raw = PQgetResult(m_session.m_conn)) {
+            Result result(raw);
+            if (PQresultStatus(raw) != PGRES_COMMAND_OK)
+                m_session.fail("copying rows out", result.release());
+        }
+        return false;
+    }
+    if (length < 0)
+        m_session.fail("copying rows out", nullptr);
+    std::string_view message(m_buffer, static_cast<std::size_t>(length));
+    if (m_headerPending) {
+        // The server sends the header in front of the first row (or of the trailer).
+        if (message.size() < kCopyHeaderSize || message.substr(0, 11) != std::string_view(kCopySignature, 11))
+            cellscope::fail(ErrorCode::Internal, "cell " + m_session.cell() + " sent no binary COPY header");
+        const auto extension = static_cast<std::size_t>(bigEndian(message.data() + 15, 4));
+        message.remove_prefix(kCopyHeaderSize + extension);
+        m_headerPending = false;
+    }
+    if (message.size() == 2 && bigEndian(message.data(), 2) == -1)
+        return next(); // the trailer; the COPY's end comes next
+    // One row per message: a field count, then each field's length and bytes; the key leads.
+    std::size_t at = 2;
+    const auto fields = message.size() >= 2 ? bigEndian(message.data(), 2) : 0;
+    for (std::int64_t f = 0; f < fields && at + 4 <= message.size(); ++f) {
+        const auto size = bigEndian(message.data() + at, 4);
+        at += 4;
+        if (f == 0 && size == 8 && at + 8 <= message.size())
+            m_key = bigEndian(message.data() + at, 8);
+        else if (f == 0)
+            cellscope::fail(ErrorCode::Internal,
+                            "cell " + m_session.cell() + " sent a row without an int8 key");
+        at += size > 0 ? static_cast<std::size_t>(size) : 0;
+    }
+    if (fields <= 0 || at != message.size())
+        cellscope::fail(ErrorCode::Internal, "unexpected binary COPY framing from cell " + m_session.cell());
+    m_row = message;
+    return true;
+}
+
+CopyInBatch::CopyInBatch(CellSession& session, const std::string& copyFromStdin) : m_session(session)
+{
+    Result started(PQexec(m_session.m_conn, copyFromStdin.c_str()));
+    if (PQresultStatus(started.get()) != PGRES_COPY_IN)
+        m_session.fail("starting to copy rows in", started.release());
+    static constexpr char kHeader[kCopyHeaderSize] = {'P',  'G',    'C',  'O',  'P', 'Y',
+                                                      '\n', '\377', '\r', '\n', '\0'};
+    if (PQputCopyData(m_session.m_conn, kHeader, sizeof kHeader) != 1)
+        m_session.fail("copying rows in", nullptr);
+}
+
+void CopyInBatch::put(std::string_view row)
+{
+    if (PQputCopyData(m_session.m_conn, row.data(), static_cast<int>(row.size())) != 1)
+        m_session.fail("copying rows in", nullptr);
+    ++m_rows;
+}
+
+std::int64_t CopyInBatch::finish()
+{
+    static constexpr char kTrailer[2] = {'\377', '\377'};
+    if (PQputCopyData(m_session.m_conn, kTrailer, sizeof kTrailer) != 1 ||
+        PQputCopyEnd(m_session.m_conn, nullptr) != 1)
+        m_session.fail("finishing the copy", nullptr);
+    std::int64_t accepted = -1;
+    while (PGresult* raw = PQgetResult(m_session.m_conn)) {
+        Result result(raw);
+        if (PQresultStatus(raw) != PGRES_COMMAND_OK)
+            m_session.fail("copying rows in", result.release());
+        accepted = std::strtoll(PQcmdTuples(raw), nullptr, 10);
+    }
+    if (accepted != m_rows)
+        cellscope::fail(ErrorCode::Internal, "cell " + m_session.cell() + " took " +
+                                                 std::to_string(accepted) + " rows of the " +
+                                                 std::to_string(m_rows) + " sent");
+    return m_rows;
+}
+
+OrgTableSql::OrgTableSql(const store::OrgScopedTable& table, CellSession& session) : m_table(table)
+{
+    m_name = session.quoteIdentifier(table.name);
+    m_key = session.quoteIdentifier(table.orderKey);
+    const auto rows = session.query(
+        "SELECT coalesce(string_agg(quote_ident(attname), ', ' ORDER BY attname <> $2, attnum), ''), "
+        "coalesce(string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum), ''), "
+        "coalesce(bool_or(attname = $2 AND atttypid = 'bigint'::regtype), false) "
+        "FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
+        {std::string(table.name), std::string(table.orderKey)});
+    m_columns = rows.at(0).at(0);
+    m_signature = rows.at(0).at(1);
+    m_keyIsBigint = rows.at(0).at(2) == "t";
+}
+
+std::string OrgTableSql::filter() const
+{
+    return "(" + std::string(m_table.orgFilter) + ")";
+}
+
+std::string OrgTableSql::count() const
+{
+    return "SELECT count(*) FROM " + m_name + " WHERE " + filter();
+}
+
+std::string OrgTableSql::copyOut(std::int64_t org, std::optional<std::int64_t> after) const
+{
+    std::string where = filter();
+    for (std::size_t at = where.find("$1"); at != std::string::npos; at = where.find("$1", at))
+        where.replace(at, 2, std::to_string(org));
+    if (after)
+        where += " AND " + m_key + " > " + std::to_string(*after);
+    return "COPY (SELECT " + m_columns + " FROM " + m_name + " WHERE " + where + " ORDER BY " + m_key +
+           ") TO STDOUT (FORMAT binary)";
+}
+
+std::string OrgTableSql::copyIn() const
+{
+    return "COPY " + m_name + " (" + m_columns + ") FROM STDIN (FORMAT binary)";
+}
+
+std::string OrgTableSql::batchBounds() const
+{
+    return "SELECT k FROM (SELECT " + m_key + " AS k, row_number() OVER (ORDER BY " + m_key + ") AS n FROM " +
+           m_name + " WHERE " + filter() + ") AS numbered WHERE n % $2 = 0 ORDER BY k";
+}
+
+std::string OrgTableSql::deleteRange() const
+{
+    return "WITH gone AS (DELETE FROM " + m_name + " WHERE " + filter() + " AND ($2::bigint IS NULL OR " +
+           m_key + " > $2) AND ($3::bigint IS NULL OR " + m_key +
+           " <= $3) RETURNING 1) SELECT count(*) FROM gone";
+}
+
+std::string OrgTableSql::countAndLastKey() const
+{
+    return "SELECT count(*), max(" + m_key + ") FROM " + m_name + " WHERE " + filter();
+}
+
+std::vector<std::string> publicKeysOfOrganization(CellSession& cell, std::int64_t organizationId)
+{
+    std::vector<std::string> keys;
+    for (Row& row :
+         cell.query("SELECT public_key FROM sentry_projectkey WHERE project_id IN "
+                    "(SELECT id FROM sentry_project WHERE organization_id = $1) ORDER BY public_key",
+                    {std::to_string(organizationId)}))
+        keys.push_back(std::move(row.at(0)));
+    return keys;
+}
+
+bool freezeGuardInstalled(CellSession& cell, const store::OrgScopedTable& table)
+{
+    // insert, update, delete and truncate triggers, each given the declared filter
+    const auto rows = cell.query(
+        "SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass($1) "
+        "AND tgfoid = to_regproc('cellscope.refuse_frozen_org_writes') "
+        "AND tgenabled <> 'D' AND tgnargs = 1 AND tgargs = convert_to($2, 'UTF8') || '\\x00'::bytea",
+        {std::string(table.name), std::string(table.orgFilter)});
+    return rows.at(0).at(0) == "4";
+}
+
+std::optional<std::int64_t> frozenBy(CellSession& cell, std::int64_t organizationId)
+{
+    const auto rows = cell.query("SELECT relocation_id FROM cellscope.frozen_org WHERE organization_id = $1",
+                                 {std::to_string(organizationId)});
+    if (rows.empty())
+        return std::nullopt;
+    return std::stoll(rows[0][0]);
+}
+
+int freezeOrganization(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId,
+                       const std::string& lockTimeout)
+{
+    const std::string org = std::to_string(organizationId);
+    std::string tables;
+    for (const auto& table : store::orgScopedTables())
+        tables += (tables.empty() ? "" : ", ") + cell.quoteIdentifier(table.name);
+    cell.exec("BEGIN");
+    cell.query("SELECT set_config('lock_timeout', $1, true)", {lockTimeout});
+    // SHARE conflicts with every writer's ROW EXCLUSIVE: this waits for writes in flight, so none
+    // can commit after the freeze unseen by the copy, and blocks new ones until the freeze is in.
+    cell.exec("LOCK TABLE " + tables + " IN SHARE MODE");
+    const auto frozen = cell.query("SELECT relocation_id, previous_status FROM cellscope.frozen_org "
+                                   "WHERE organization_id = $1",
+                                   {org});
+    if (!frozen.empty()) {
+        cell.exec("ROLLBACK");
+        if (frozen[0][0] != std::to_string(relocationId))
+            fail(ErrorCode::Conflict, "organization " + org + " is already frozen in cell " + cell.cell() +
+                                          " by relocation " + frozen[0][0]);
+        return std::stoi(frozen[0][1]);
+    }
+    const auto status = cell.query("SELECT status FROM sentry_organization WHERE id = $1 FOR UPDATE", {org});
+    if (status.empty()) {
+        cell.exec("ROLLBACK");
+        fail(ErrorCode::Conflict, "cell " + cell.cell() + " does not hold organization " + org);
+    }
+    cell.query("UPDATE sentry_organization SET status = $2 WHERE id = $1",
+               {org, std::to_string(static_cast<int>(OrgStatus::RelocationPendingApproval))});
+    cell.query("INSERT INTO cellscope.frozen_org (organization_id, relocation_id, previous_status) "
+               "VALUES ($1, $2, $3)",
+               {org, std::to_string(relocationId), status[0][0]});
+    cell.exec("COMMIT");
+    return std::stoi(status[0][0]);
+}
+
+void beginCleanup(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId)
+{
+    cell.query(
+        "UPDATE cellscope.frozen_org SET phase = 'cleanup' WHERE organization_id = $1 AND relocation_id = $2",
+        {std::to_string(organizationId), std::to_string(relocationId)});
+}
+
+void dropFreeze(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId)
+{
+    cell.query("DELETE FROM cellscope.frozen_org WHERE organization_id = $1 AND relocation_id = $2",
+               {std::to_string(organizationId), std::to_string(relocationId)});
+}
+
+void unfreezeOrganization(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId)
+{
+    const std::string org = std::to_string(organizationId);
+    cell.exec("BEGIN");
+    // The freeze row goes first, so the guard lets the status update through.
+    const auto frozen = cell.query("DELETE FROM cellscope.frozen_org WHERE organization_id = $1 "
+                                   "AND relocation_id = $2 RETURNING previous_status",
+                                   {org, std::to_string(relocationId)});
+    if (!frozen.empty())
+        cell.query("UPDATE sentry_organization SET status = $2 WHERE id = $1", {org, frozen[0][0]});
+    cell.exec("COMMIT");
+}
+
+void setOrganizationStatus(CellSession& cell, std::int64_t organizationId, int status)
+{
+    cell.query("UPDATE sentry_organization SET status = $2 WHERE id = $1 AND status <> $2",
+               {std::to_string(organizationId), std::to_string(status)});
+}
+
+} // namespace cellscope::relocation

@@ -1,0 +1,149 @@
+#pragma once
+
+#include "store/org_tables.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct pg_conn;
+struct pg_result;
+
+namespace cellscope::relocation {
+
+using Row = std::vector<std::string>; // text values, "" for NULL
+
+// A libpq session to one cell database, for the work that moves an organization's data: binary COPY
+// from cell to cell and back for verify, range deletes, the freeze. libpqxx 6.4 cannot pipe a
+// stream_from into a stream_to (get_raw_line keeps each line's newline and the write adds a second
+// one, which COPY rejects) and has no public raw-line write, so rows move with libpq's COPY calls
+// directly, in binary, without parsing a field beyond the leading key.
+// Every failure is an Error naming the cell: Unreachable when the connection is gone, Permission
+// when PostgreSQL refuses the role, Conflict when the freeze guard refuses a write, else Internal.
+// After a failure, or a stream left unfinished, the session is spent: discard it.
+class CellSession
+{
+public:
+    CellSession(std::string cell, const std::string& conninfo);
+    ~CellSession();
+    CellSession(const CellSession&) = delete;
+    CellSession& operator=(const CellSession&) = delete;
+
+    const std::string& cell() const noexcept { return m_cell; }
+    std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params = {});
+    void exec(const std::string& sql) { query(sql); }
+    std::string quoteIdentifier(std::string_view name);
+
+private:
+    friend class CopyOutStream;
+    friend class CopyInBatch;
+    [[noreturn]] void fail(const std::string& what, pg_result* result);
+
+    std::string m_cell;
+    pg_conn* m_conn = nullptr;
+};
+
+// The rows of one binary COPY … TO STDOUT, one at a time: each row's bytes as the server sent them
+// (the stream's header stripped) and its leading int8 key. One ordered stream per table, however
+// many batches it feeds, so no batch re-scans what the ones before it read.
+class CopyOutStream
+{
+public:
+    CopyOutStream(CellSession& session, const std::string& copyToStdout);
+    ~CopyOutStream();
+    CopyOutStream(const CopyOutStream&) = delete;
+    CopyOutStream& operator=(const CopyOutStream&) = delete;
+
+    // Moves to the next row; false once the COPY has completed.
+    bool next();
+    std::string_view row() const noexcept { return m_row; }
+    std::int64_t key() const noexcept { return m_key; }
+
+private:
+    CellSession& m_session;
+    char* m_buffer = nullptr;
+    std::string_view m_row;
+    std::int64_t m_key = 0;
+    bool m_headerPending = true;
+    bool m_done = false;
+};
+
+// One batch of rows into a table with binary COPY … FROM STDIN, inside the caller's transaction.
+class CopyInBatch
+{
+public:
+    CopyInBatch(CellSession& session, const std::string& copyFromStdin);
+    void put(std::string_view row);
+    std::int64_t rowsPut() const noexcept { return m_rows; }
+    // Ends the COPY and checks the server took every row; returns how many.
+    std::int64_t finish();
+
+private:
+    CellSession& m_session;
+    std::int64_t m_rows = 0;
+};
+
+// The SQL for one org-scoped table of the declared list, with its columns as the cell's catalog
+// has them (order key first), so source and target COPY the same columns in the same order.
+class OrgTableSql
+{
+public:
+    OrgTableSql(const store::OrgScopedTable& table, CellSession& session);
+
+    const store::OrgScopedTable& table() const noexcept { return m_table; }
+    // "name type, …" in column order, to compare the schemas of two cells.
+    const std::string& signature() const noexcept { return m_signature; }
+    bool keyIsBigint() const noexcept { return m_keyIsBigint; }
+
+    std::string count() const; // $1 org
+    // The org's rows after a key, in key order. COPY takes no parameters: the ids are formatted
+    // into the statement (they are integers).
+    std::string copyOut(std::int64_t org, std::optional<std::int64_t> after) const;
+    std::string copyIn() const;
+    // Every `$2`-th key of the org's rows, in order: the upper bounds of delete batches; $1 org.
+    std::string batchBounds() const;
+    // Deletes the org's rows with a key in ($2, $3] (NULL: unbounded) and counts them; $1 org.
+    std::string deleteRange() const;
+    // The org's rows: count and max key; $1 org.
+    std::string countAndLastKey() const;
+
+private:
+    std::string filter() const;
+
+    store::OrgScopedTable m_table;
+    std::string m_name;
+    std::string m_key;
+    std::string m_columns;
+    std::string m_signature;
+    bool m_keyIsBigint = false;
+};
+
+// The organization's DSN public keys as a cell holds them: the keys whose mappings the switch moves.
+std::vector<std::string> publicKeysOfOrganization(CellSession& cell, std::int64_t organizationId);
+
+// ---- the freeze (cellscope.frozen_org and the guard triggers of migration cell/0003) -----------
+
+// True when `table` carries the freeze guard with exactly its declared org filter.
+bool freezeGuardInstalled(CellSession& cell, const store::OrgScopedTable& table);
+
+// The relocation holding the organization frozen in this cell, if any.
+std::optional<std::int64_t> frozenBy(CellSession& cell, std::int64_t organizationId);
+
+// Freezes the organization in this cell for `relocationId`: waits (up to `lockTimeout`) for writers
+// in flight on the org-scoped tables to finish, marks the organization relocation-pending and
+// records its previous status. Idempotent; returns the status it had before the freeze.
+int freezeOrganization(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId,
+                       const std::string& lockTimeout);
+
+// Lets deletes of the frozen organization through (cleanup after the switch).
+void beginCleanup(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId);
+// Drops the freeze once the organization's rows are gone.
+void dropFreeze(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId);
+// Undoes the freeze exactly: the status it replaced comes back. No-op when not frozen by it.
+void unfreezeOrganization(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId);
+// Sets the organization's status in this cell (the target's copy carries the frozen status).
+void setOrganizationStatus(CellSession& cell, std::int64_t organizationId, int status);
+
+} // namespace cellscope::relocation

@@ -1,0 +1,313 @@
+#include "relocation/plan.h"
+
+#include "model/topology.h"
+#include "relocation/cell_session.h"
+#include "relocation/text.h"
+#include "store/org_tables.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+namespace cellscope::relocation {
+
+namespace {
+
+class PlanBuilder
+{
+public:
+    PlanBuilder(ControlStore& control, const store::DatabaseConfig& config, const Request& request,
+                std::optional<std::int64_t> self)
+        : m_control(control), m_config(config), m_request(request), m_self(self)
+    {}
+
+    Plan build()
+    {
+        findOrgAndCells();
+        checkOrg();
+        checkCells();
+        checkNoOtherRelocation();
+        std::unique_ptr<CellSession> source = open(m_plan.org.cell, "source_reachable");
+        std::unique_ptr<CellSession> target = open(m_plan.targetCell, "target_reachable");
+        if (source && target) {
+            checkSchemas(*source, *target);
+            checkData(*source, *target);
+            checkKeyMappings(*source);
+        }
+        checkSlugReservations();
+        estimate();
+        return std::move(m_plan);
+    }
+
+private:
+    void check(std::string name, bool passed, std::string message, ErrorCode failure = ErrorCode::Conflict)
+    {
+        m_plan.checks.push_back({std::move(name), passed, std::move(message), failure});
+    }
+
+    std::string orgName() const
+    {
+        return m_plan.org.slug + " (id " + std::to_string(m_plan.org.organizationId) + ")";
+    }
+
+    void findOrgAndCells()
+    {
+        const auto org = m_control.findOrg(m_request.org);
+        if (!org)
+            fail(ErrorCode::BadInput,
+                 "no organization with " +
+                     std::string(m_request.org.find_first_not_of("0123456789") == std::string::npos
+                                     ? "id "
+                                     : "slug ") +
+                     m_request.org + " in the control database");
+        m_plan.org = *org;
+        m_plan.targetCell = m_request.targetCell;
+        m_plan.drainSeconds = m_request.drainSeconds;
+        std::string known;
+        for (const CellInfo& cell : m_control.cells()) {
+            known += (known.empty() ? "" : ", ") + cell.name;
+            if (cell.name == org->cell)
+                m_source = cell;
+            if (cell.name == m_request.targetCell)
+                m_target = cell;
+        }
+        if (!m_target)
+            fail(ErrorCode::BadInput, "no cell named " + m_request.targetCell + " (cells: " + known + ")");
+        m_plan.targetLocality = m_target->locality;
+        m_plan.sourceLocality = m_source ? m_source->locality : "";
+    }
+
+    void checkOrg()
+    {
+        const auto status = static_cast<OrgStatus>(m_plan.org.status.value_or(0));
+        check("org_active", status == OrgStatus::Active,
+              "organization " + orgName() + " is " + std::string(orgStatusName(status)));
+    }
+
+    void checkCells()
+    {
+        const bool differ = m_plan.org.cell != m_plan.targetCell;
+        check("cells_differ", differ,
+              differ ? "it moves from cell " + m_plan.org.cell + " to cell " + m_plan.targetCell
+                     : "organization " + orgName() + " already lives in cell " + m_plan.targetCell,
+              ErrorCode::BadInput);
+        check("source_declared", m_source.has_value(),
+              m_source ? "cell " + m_plan.org.cell + " is declared in locality " + m_source->locality
+                       : "the organization's cell " + m_plan.org.cell + " is not declared in cellscope.cell");
+        check("target_accepting", m_target->visible,
+              m_target->visible
+                  ? "cell " + m_plan.targetCell + " is visible and accepts organizations"
+                  : "cell " + m_plan.targetCell + " is not visible: it accepts no organizations");
+        if (!m_source)
+            return;
+        m_plan.crossLocality = m_source->locality != m_target->locality;
+        if (!m_plan.crossLocality) {
+            check("locality", true, "both cells are in locality " + m_target->locality);
+            return;
+        }
+        check("locality", m_request.allowCrossLocality,
+              m_request.allowCrossLocality
+                  ? "it crosses from locality " + m_source->locality + " to " + m_target->locality +
+                        ", which was explicitly allowed"
+                  : "cell " + m_plan.targetCell + " is in locality " + m_target->locality + ", not " +
+                        m_source->locality +
+                        ": moving there changes where the data resides; allow it with "
+                        "--allow-cross-locality and a reason");
+        m_plan.warnings.push_back("data residency: the organization's data moves from locality " +
+                                  m_source->locality + " to " + m_target->locality);
+        for (const auto& [format, keys] : m_control.dsnFormats(m_plan.org.organizationId))
+            if (format == dsnFormatName(DsnFormat::Locality))
+                m_plan.warnings.push_back(
+                    groupedNumber(keys) + " DSN" + (keys == 1 ? " names" : "s name") + " locality " +
+                    m_source->locality + " in the host (o" + std::to_string(m_plan.org.organizationId) +
+                    ".ingest." + m_source->locality +
+                    ".…): after the move the error-embed widget cannot find the organization's cell from " +
+                    (keys == 1 ? "it" : "them") + " until the keys are reissued");
+    }
+
+    void checkNoOtherRelocation()
+    {
+        const auto active = m_control.activeFor(m_plan.org.organizationId);
+        const bool other = active && active->id != m_self;
+        check("no_active_relocation", !other,
+              other ? "relocation " + std::to_string(active->id) + " (" +
+                          std::string(stateName(active->state)) + ", step " +
+                          std::string(stepName(active->step)) + ") is already moving this organization"
+                    : "no other relocation of this organization is unfinished");
+    }
+
+    std::unique_ptr<CellSession> open(const std::string& cell, const std::string& name)
+    {
+        try {
+            auto session = std::make_unique<CellSession>(cell, m_config.cellConninfo(cell));
+            check(name, true, "the database of cell " + cell + " is reachable");
+            return session;
+        } catch (const Error& e) {
+            check(name, false, e.what(), e.code());
+            return nullptr;
+        }
+    }
+
+    void checkSchemas(CellSession& source, CellSession& target)
+    {
+        std::string differing;
+        std::string unguarded;
+        std::string badKey;
+        for (const auto& table : store::orgScopedTables()) {
+            const OrgTableSql inSource(table, source);
+            const OrgTableSql inTarget(table, target);
+            if (inSource.signature().empty() || inSource.signature() != inTarget.signature())
+                differing += (differing.empty() ? "" : ", ") + std::string(table.name);
+            if (!inSource.keyIsBigint())
+                badKey += (badKey.empty() ? "" : ", ") + std::string(table.name);
+            if (!freezeGuardInstalled(source, table) || !freezeGuardInstalled(target, table))
+                unguarded += (unguarded.empty() ? "" : ", ") + std::string(table.name);
+        }
+        // Binary COPY moves values as their bytes: the encodings must agree too.
+        const std::string encodingSql = "SELECT current_setting('server_encoding')";
+        const std::string sourceEncoding = source.query(encodingSql).at(0).at(0);
+        const std::string targetEncoding = target.query(encodingSql).at(0).at(0);
+        check("schemas_match", differing.empty() && badKey.empty() && sourceEncoding == targetEncoding,
+              !differing.empty() ? "the cells' schemas differ for " + differing + " (run cellctl db migrate)"
+              : !badKey.empty()  ? "the order key is not a bigint in " + badKey
+              : sourceEncoding != targetEncoding
+                  ? "the cells' databases use different encodings (" + sourceEncoding + ", " +
+                        targetEncoding + ")"
+                  : "both cells have the same schema and encoding for every org-scoped table");
+        check("freeze_guard", unguarded.empty(),
+              unguarded.empty()
+                  ? "both cells refuse writes to a frozen organization in every org-scoped table"
+                  : "the freeze guard is missing or differs from the declared org filter for " + unguarded +
+                        " (run cellctl db migrate)");
+    }
+
+    void checkData(CellSession& source, CellSession& target)
+    {
+        const std::vector<std::string> org{std::to_string(m_plan.org.organizationId)};
+        std::string inTarget;
+        for (const auto& table : store::orgScopedTables()) {
+            const OrgTableSql sql(table, source);
+            const std::int64_t rows = std::stoll(source.query(sql.count(), org).at(0).at(0));
+            m_plan.tables.push_back({std::string(table.name), rows});
+            m_plan.totalRows += rows;
+            if (const std::int64_t there = std::stoll(target.query(sql.count(), org).at(0).at(0)); there > 0)
+                inTarget +=
+                    (inTarget.empty() ? "" : ", ") + std::string(table.name) + ": " + groupedNumber(there);
+        }
+        const bool held = !m_plan.tables.empty() && m_plan.tables.front().sourceRows > 0;
+        if (m_plan.org.cell == m_plan.targetCell)
+            inTarget.clear(); // the same rows: cells_differ already says what is wrong
+        check("source_holds_org", held,
+              held ? "cell " + m_plan.org.cell + " holds " + groupedNumber(m_plan.totalRows) +
+                         " rows of the organization in " + std::to_string(m_plan.tables.size()) + " tables"
+                   : "cell " + m_plan.org.cell + " does not hold organization " + orgName());
+        check("target_clean", inTarget.empty(),
+              inTarget.empty() ? "cell " + m_plan.targetCell + " holds no rows of the organization"
+                               : "cell " + m_plan.targetCell + " already holds rows of the organization (" +
+                                     inTarget + ") that no relocation will account for; remove them first");
+        const auto frozen = frozenBy(source, m_plan.org.organizationId);
+        const bool frozenByOther = frozen && frozen != m_self;
+        check("source_unfrozen", !frozenByOther,
+              frozenByOther
+                  ? "the organization is frozen in cell " + m_plan.org.cell + " by relocation " +
+                        std::to_string(*frozen) + " (see cellctl relocate repair " + std::to_string(*frozen) +
+                        ")"
+                  : "the organization accepts writes in cell " + m_plan.org.cell + " until the freeze");
+    }
+
+    void checkKeyMappings(CellSession& source)
+    {
+        const auto keys = publicKeysOfOrganization(source, m_plan.org.organizationId);
+        std::int64_t elsewhere = 0;
+        const auto mapped = m_control.keyMappingCells(keys);
+        for (const auto& [key, cell] : mapped)
+            elsewhere += cell != m_plan.org.cell;
+        const auto missing = static_cast<std::int64_t>(keys.size() - mapped.size());
+        check("key_mappings", missing == 0 && elsewhere == 0,
+              missing > 0
+                  ? groupedNumber(missing) + " of the organization's " + groupedNumber(std::ssize(keys)) +
+                        " DSN keys have no key mapping in the control database"
+              : elsewhere > 0
+                  ? groupedNumber(elsewhere) +
+                        " of the organization's DSN key mappings name another cell than " + m_plan.org.cell
+                  : groupedNumber(std::ssize(keys)) +
+                        (keys.size() == 1 ? " DSN key mapping names" : " DSN key mappings name") + " cell " +
+                        m_plan.org.cell);
+    }
+
+    void checkSlugReservations()
+    {
+        const auto reservations = m_control.slugReservations(m_plan.org.organizationId);
+        std::string problem;
+        const bool primary = std::any_of(reservations.begin(), reservations.end(), [&](const auto& r) {
+            return r.type == static_cast<int>(ReservationType::Primary) && r.slug == m_plan.org.slug;
+        });
+        if (!primary)
+            problem = "there is no primary slug reservation for " + m_plan.org.slug;
+        for (const auto& r : reservations)
+            if (problem.empty() && r.cell != m_plan.org.cell)
+                problem = "slug reservation " + r.slug + " names cell " + r.cell + ", not " + m_plan.org.cell;
+        check("slug_reservations", problem.empty(),
+              problem.empty()
+                  ? std::to_string(reservations.size()) +
+                        (reservations.size() == 1 ? " slug reservation names" : " slug reservations name") +
+                        " cell " + m_plan.org.cell
+                  : problem);
+    }
+
+    void estimate()
+    {
+        const auto measured = m_control.measuredCopyRate();
+        m_plan.measuredRate = measured.has_value();
+        m_plan.rowsPerSecond = measured.value_or(kAssumedRowsPerSecond);
+        if (m_request.throttle)
+            m_plan.rowsPerSecond = std::min(m_plan.rowsPerSecond, static_cast<double>(*m_request.throttle));
+        // Copying once, then verify and cleanup, each about as heavy as reading the rows again.
+        const auto rows = static_cast<double>(m_plan.totalRows);
+        m_plan.estimatedSeconds = 2 * rows / m_plan.rowsPerSecond;
+        check("size", true,
+              groupedNumber(m_plan.totalRows) + " rows in " + std::to_string(m_plan.tables.size()) +
+                  " tables: about " + humanDuration(m_plan.estimatedSeconds) +
+                  " to copy, verify and clean up at " +
+                  groupedNumber(static_cast<std::int64_t>(m_plan.rowsPerSecond)) + " rows/s (" +
+                  (m_request.throttle    ? "throttled"
+                   : m_plan.measuredRate ? "measured"
+                                         : "assumed") +
+                  "), plus the drain wait of " + humanDuration(m_plan.drainSeconds));
+    }
+
+    ControlStore& m_control;
+    const store::DatabaseConfig& m_config;
+    const Request& m_request;
+    std::optional<std::int64_t> m_self;
+    Plan m_plan;
+    std::optional<CellInfo> m_source;
+    std::optional<CellInfo> m_target;
+};
+
+} // namespace
+
+bool Plan::ok() const
+{
+    return firstFailure() == nullptr;
+}
+
+const Check* Plan::firstFailure() const
+{
+    for (const Check& check : checks)
+        if (!check.passed)
+            return &check;
+    return nullptr;
+}
+
+Plan makePlan(ControlStore& control, const store::DatabaseConfig& config, const Request& request,
+              std::optional<std::int64_t> self)
+{
+    try {
+        return PlanBuilder(control, config, request, self).build();
+    } catch (...) {
+        rethrowAsError("planning the relocation");
+    }
+}
+
+} // namespace cellscope::relocation

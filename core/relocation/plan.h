@@ -1,0 +1,76 @@
+#pragma once
+
+#include "error.h"
+#include "relocation/control_store.h"
+#include "store/database.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cellscope::relocation {
+
+inline constexpr std::int64_t kDefaultBatchRows = 50000;
+// Synapse refreshes its mapping cache every 60 s and caches a miss for 5 s: after 65 s no router
+// can still send the organization to the old cell.
+inline constexpr int kDefaultDrainSeconds = 65;
+// Until relocations have been measured here: a rate a single COPY stream reaches with indexes and
+// foreign keys on modest hardware, so a first estimate errs long.
+inline constexpr double kAssumedRowsPerSecond = 150000;
+
+// What a person asks for when starting (or planning) a relocation.
+struct Request
+{
+    std::string org; // id or slug
+    std::string targetCell;
+    std::string reason;
+    bool allowCrossLocality = false;
+    std::optional<std::int64_t> throttle; // rows per second
+    std::int64_t batchRows = kDefaultBatchRows;
+    int drainSeconds = kDefaultDrainSeconds;
+};
+
+struct Check
+{
+    std::string name; // stable id: "org_active", "target_clean", …
+    bool passed = false;
+    std::string message;                     // one sentence, whether it passed or not
+    ErrorCode failure = ErrorCode::Conflict; // what a failure means for an exit status
+};
+
+struct PlannedTable
+{
+    std::string table;
+    std::int64_t sourceRows = 0;
+};
+
+// The dry run: every check a relocation makes before its first write, the rows it would move and
+// how long that should take. Building it writes nothing.
+struct Plan
+{
+    OrgMapping org;
+    std::string targetCell;
+    std::string sourceLocality;
+    std::string targetLocality;
+    bool crossLocality = false;
+    std::vector<Check> checks;
+    std::vector<PlannedTable> tables; // the declared order
+    std::vector<std::string> warnings;
+    std::int64_t totalRows = 0;
+    double rowsPerSecond = 0;    // the rate the estimate assumes
+    bool measuredRate = false;   // from recent relocations, else a conservative default
+    double estimatedSeconds = 0; // copy, verify and cleanup; the drain wait comes on top
+    int drainSeconds = 0;
+
+    bool ok() const;
+    const Check* firstFailure() const;
+};
+
+// Runs every check. Error(BadInput) when the organization or the target cell does not exist at all;
+// every other problem is a failed check in the plan. `self` is the relocation being checked, whose
+// own journal entry is no conflict.
+Plan makePlan(ControlStore& control, const store::DatabaseConfig& config, const Request& request,
+              std::optional<std::int64_t> self = std::nullopt);
+
+} // namespace cellscope::relocation

@@ -1,0 +1,673 @@
+#include "relocation/runner.h"
+
+#include "error.h"
+#include "relocation/cell_session.h"
+#include "relocation/control_store.h"
+#include "relocation/fault_point.h"
+#include "relocation/plan.h"
+#include "relocation/text.h"
+#include "store/org_tables.h"
+
+#include <unistd.h>
+
+#include <QCryptographicHash>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <thread>
+
+namespace cellscope::relocation {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+// How often a runner that waits (drain, throttle) checks whether it was asked to stop.
+constexpr auto kSlice = std::chrono::milliseconds(200);
+// How long the freeze waits for writers in flight before it gives up (the step fails; retry it).
+constexpr const char* kFreezeLockTimeout = "30s";
+
+// Thrown at a batch boundary to stop there; never escapes the runner.
+struct StopSignal
+{
+    enum class Kind
+    {
+        Pause,
+        Abort,
+        Detach,
+        Cancel,
+    } kind;
+};
+
+std::string runnerName()
+{
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    return "pid " + std::to_string(getpid()) + " on " + host;
+}
+
+std::optional<std::int64_t> optionalKey(const std::string& text)
+{
+    if (text.empty())
+        return std::nullopt;
+    return std::stoll(text);
+}
+
+class Runner
+{
+public:
+    Runner(const store::DatabaseConfig& config, std::int64_t id, Observer& observer)
+        : m_config(config), m_id(id), m_observer(observer)
+    {}
+
+    Outcome run()
+    {
+        try {
+            m_connection = store::connect(m_config.control);
+            m_store = std::make_unique<ControlStore>(*m_connection);
+            if (!lockWithin(std::chrono::seconds(5))) {
+                const Relocation r = m_store->load(m_id);
+                fail(ErrorCode::Conflict,
+                     "relocation " + std::to_string(m_id) + " is being run by another process (" + r.runner +
+                         "); watch it with cellctl relocate status " + std::to_string(m_id));
+            }
+            m_store->claim(m_id, m_runner);
+        } catch (...) {
+            rethrowAsError("taking over relocation " + std::to_string(m_id));
+        }
+        try {
+            return loop();
+        } catch (...) {
+            rethrowAsError("running relocation " + std::to_string(m_id));
+        }
+    }
+
+private:
+    // A runner killed a moment ago still holds the lock until the server notices its connection
+    // is gone: give that a few seconds before calling it a live runner.
+    bool lockWithin(Clock::duration patience)
+    {
+        const auto until = Clock::now() + patience;
+        while (!m_store->tryLock(m_id)) {
+            if (Clock::now() >= until)
+                return false;
+            std::this_thread::sleep_for(kSlice);
+        }
+        return true;
+    }
+
+    Outcome loop()
+    {
+        for (;;) {
+            m_relocation = m_store->load(m_id);
+            switch (m_relocation.state) {
+            case State::Done:
+                say("done: organization " + m_relocation.orgSlug + " lives in cell " +
+                    m_relocation.targetCell);
+                return Outcome::Done;
+            case State::Cancelled:
+                say("cancelled: organization " + m_relocation.orgSlug + " is back in cell " +
+                    m_relocation.sourceCell + " as it was");
+                return Outcome::Cancelled;
+            case State::Paused:
+                say("paused at step " + std::string(stepName(m_relocation.step)));
+                return Outcome::Paused;
+            case State::Aborted:
+                say("aborted at step " + std::string(stepName(m_relocation.step)));
+                return Outcome::Aborted;
+            case State::Failed:
+                fail(ErrorCode::Conflict, "relocation " + std::to_string(m_id) + " failed at step " +
+                                              std::string(stepName(m_relocation.step)) + " (" +
+                                              m_relocation.lastError + "); retry or cancel it");
+            case State::Running:
+                break;
+            }
+            if (!m_relocation.requestedAction.empty()) {
+                m_store->applyRequestedStop(m_id); // asked while no step was running
+                continue;
+            }
+            if (m_relocation.step == Step::Done)
+                return Outcome::Done;
+            if (auto outcome = runCurrentStep())
+                return *outcome;
+        }
+    }
+
+    // Runs the journal's current step between its two journal records.
+    std::optional<Outcome> runCurrentStep()
+    {
+        m_step = m_relocation.step;
+        m_throttle = m_relocation.throttle;
+        const std::string name(stepName(m_step));
+        m_attempt = m_store->beginStep(m_id, m_step, m_runner);
+        faultPoint(name + ".begin");
+        try {
+            const std::string detail = runStep();
+            faultPoint(name + ".done");
+            if (m_step == Step::Cancel)
+                m_store->finishCancel(m_id, m_attempt, detail);
+            else if (m_step != Step::Switch) // the switch journals itself, inside its transaction
+                m_store->finishStep(m_id, m_step, m_attempt, detail);
+            return std::nullopt;
+        } catch (const StopSignal& stop) {
+            dropCells();
+            return stopped(stop);
+        } catch (...) {
+            dropCells();
+            failed(name);
+        }
+    }
+
+    std::optional<Outcome> stopped(const StopSignal& stop)
+    {
+        switch (stop.kind) {
+        case StopSignal::Kind::Pause:
+            m_store->interruptStep(m_id, m_step, m_attempt, "paused at a batch boundary", State::Paused);
+            say("paused at step " + std::string(stepName(m_step)));
+            return Outcome::Paused;
+        case StopSignal::Kind::Abort:
+            m_store->interruptStep(m_id, m_step, m_attempt, "aborted", State::Aborted);
+            say("aborted at step " + std::string(stepName(m_step)));
+            return Outcome::Aborted;
+        case StopSignal::Kind::Detach:
+            m_store->interruptStep(m_id, m_step, m_attempt, "its runner was stopped; resume to go on",
+                                   std::nullopt);
+            say("stopped at step " + std::string(stepName(m_step)) + "; resume it from any process");
+            return Outcome::Detached;
+        case StopSignal::Kind::Cancel:
+            m_store->interruptStep(m_id, m_step, m_attempt, "superseded by a cancel", std::nullopt);
+            return std::nullopt;
+        }
+        return std::nullopt;
+    }
+
+    [[noreturn]] void failed(const std::string& step)
+    {
+        std::optional<Error> error;
+        try {
+            rethrowAsError("running step " + step);
+        } catch (const Error& e) {
+            error = e;
+        } catch (const std::exception& e) {
+            error = Error(ErrorCode::Internal, step + ": " + e.what());
+        }
+        try {
+            m_store->failStep(m_id, m_step, m_attempt, error->what());
+        } catch (...) {
+            // The control database is gone as well: the step stays open in the journal, which
+            // reads as interrupted, and any process can retry it.
+        }
+        say("failed at step " + step + ": " + error->what());
+        throw *error;
+    }
+
+    std::string runStep()
+    {
+        m_paceStart = Clock::now();
+        m_lap = m_paceStart;
+        m_pacedRows = 0;
+        m_pacedThrottle = m_throttle;
+        switch (m_step) {
+        case Step::Preflight:
+            return preflight();
+        case Step::Freeze:
+            return freeze();
+        case Step::Copy:
+            return copy();
+        case Step::Verify:
+            return verify();
+        case Step::Switch:
+            switchCell();
+            return {};
+        case Step::Drain:
+            return drain();
+        case Step::Unfreeze:
+            return unfreeze();
+        case Step::Cleanup:
+            return cleanup();
+        case Step::Cancel:
+            return cancel();
+        case Step::Done:
+            break;
+        }
+        return {};
+    }
+
+    // ---- steps -----------------------------------------------------------------------------------
+
+    std::string preflight()
+    {
+        say("checking organization " + m_relocation.orgSlug + " and cells " + m_relocation.sourceCell +
+            " → " + m_relocation.targetCell);
+        Request request;
+        request.org = std::to_string(m_relocation.organizationId);
+        request.targetCell = m_relocation.targetCell;
+        request.allowCrossLocality = m_relocation.crossLocality;
+        request.throttle = m_relocation.throttle;
+        request.batchRows = m_relocation.batchRows;
+        request.drainSeconds = m_relocation.drainSeconds;
+        const Plan plan = makePlan(*m_store, m_config, request, m_id);
+        if (plan.org.cell != m_relocation.sourceCell)
+            fail(ErrorCode::Conflict, "organization " + m_relocation.orgSlug + " moved to cell " +
+                                          plan.org.cell + " after the relocation was started from " +
+                                          m_relocation.sourceCell);
+        if (const Check* failure = plan.firstFailure())
+            fail(failure->failure, "preflight: " + failure->message);
+        return "all " + std::to_string(plan.checks.size()) + " checks passed; " +
+               groupedNumber(plan.totalRows) + " rows to move";
+    }
+
+    std::string freeze()
+    {
+        say("freezing organization " + m_relocation.orgSlug + " in cell " + m_relocation.sourceCell +
+            ": its rows there refuse writes from now on");
+        const int before =
+            freezeOrganization(source(), m_relocation.organizationId, m_id, kFreezeLockTimeout);
+        m_store->recordFreeze(m_id, before);
+        return "frozen in cell " + m_relocation.sourceCell + " and marked relocation-pending in the mapping";
+    }
+
+    std::string copy()
+    {
+        auto tables = m_store->tables(m_id);
+        const auto declared = store::orgScopedTables();
+        std::int64_t total = 0;
+        for (std::size_t i = 0; i < declared.size(); ++i) {
+            const std::string name(declared[i].name);
+            TableProgress& progress = progressOf(tables, name);
+            if (!progress.copied) {
+                say("copying " + name + " (" + std::to_string(i + 1) + " of " +
+                    std::to_string(declared.size()) + ") from cell " + m_relocation.sourceCell + " to " +
+                    m_relocation.targetCell);
+                copyTable(declared[i], progress);
+            }
+            total += progress.copiedRows;
+        }
+        return groupedNumber(total) + " rows in " + std::to_string(declared.size()) +
+               " tables copied to cell " + m_relocation.targetCell;
+    }
+
+    void copyTable(const store::OrgScopedTable& table, TableProgress& progress)
+    {
+        const std::string org = std::to_string(m_relocation.organizationId);
+        // Recorded, and committed, before the first row lands: cancel and retry know to remove it.
+        m_store->recordLeftover(m_id, m_relocation.targetCell, progress.table, progress.position,
+                                m_relocation.organizationId);
+        const OrgTableSql from(table, source());
+        const OrgTableSql to(table, target());
+        // The target's rows say how far the copy got: the journal lags when a runner died between
+        // committing a batch and recording it.
+        const Row there = target().query(to.countAndLastKey(), {org}).at(0);
+        const std::int64_t rowsThere = std::stoll(there.at(0));
+        const auto lastThere = optionalKey(there.at(1));
+        if (rowsThere != progress.copiedRows || lastThere != progress.copyLastKey) {
+            m_store->setCopyProgress(m_id, progress.table, rowsThere, lastThere);
+            progress.copiedRows = rowsThere;
+            progress.copyLastKey = lastThere;
+        }
+        // One ordered stream from the source; the target commits it in batches.
+        CopyOutStream rows(source(), from.copyOut(m_relocation.organizationId, progress.copyLastKey));
+        bool more = rows.next();
+        while (more) {
+            const std::int64_t limit = batchLimit();
+            target().exec("BEGIN");
+            CopyInBatch batch(target(), to.copyIn());
+            std::int64_t lastKey = 0;
+            do {
+                batch.put(rows.row());
+                lastKey = rows.key();
+                more = rows.next();
+            } while (more && batch.rowsPut() < limit);
+            const std::int64_t copied = batch.finish();
+            faultPoint("copy.batch_streamed");
+            target().exec("COMMIT");
+            faultPoint("copy.batch_committed");
+            const double seconds = lap();
+            const Control control = m_store->recordCopyBatch(m_id, progress.table, copied, lastKey, seconds);
+            faultPoint("copy.batch_journaled");
+            progress.copiedRows += copied;
+            progress.copyLastKey = lastKey;
+            progress.copySeconds += seconds;
+            m_observer.tableProgress(Step::Copy, progress);
+            honour(control);
+            pace(copied);
+        }
+        m_store->finishTableCopy(m_id, progress.table);
+        progress.copied = true;
+    }
+
+    std::string verify()
+    {
+        auto tables = m_store->tables(m_id);
+        const auto declared = store::orgScopedTables();
+        std::int64_t total = 0;
+        for (std::size_t i = 0; i < declared.size(); ++i) {
+            const std::string name(declared[i].name);
+            TableProgress& progress = progressOf(tables, name);
+            if (!progress.copied)
+                fail(ErrorCode::Internal, "the journal says " + name + " was never fully copied");
+            if (!progress.verified) {
+                say("verifying " + name + " (" + std::to_string(i + 1) + " of " +
+                    std::to_string(declared.size()) + "): every row in cells " + m_relocation.sourceCell +
+                    " and " + m_relocation.targetCell);
+                verifyTable(declared[i], progress);
+            }
+            total += progress.verifiedRows;
+        }
+        return groupedNumber(total) + " rows in " + std::to_string(declared.size()) +
+               " tables are equal in both cells, row by row (md5 per table in the journal)";
+    }
+
+    // Reads the org's rows from both cells side by side, in key order, and compares them byte for
+    // byte; each batch's md5 on either side goes to the journal, chained per table.
+    void verifyTable(const store::OrgScopedTable& table, TableProgress& progress)
+    {
+        const OrgTableSql sql(table, source());
+        const std::string copyOut = sql.copyOut(m_relocation.organizationId, progress.verifyLastKey);
+        CopyOutStream inSource(source(), copyOut);
+        CopyOutStream inTarget(target(), copyOut);
+        auto mismatch = [&](const std::string& what) {
+            fail(ErrorCode::CheckFailed,
+                 "verify: " + progress.table + " differs after " +
+                     (progress.verifyLastKey ? "key " + std::to_string(*progress.verifyLastKey)
+                                             : std::string("the start")) +
+                     ": " + what);
+        };
+        for (;;) {
+            const std::int64_t limit = batchLimit();
+            QCryptographicHash sourceMd5(QCryptographicHash::Md5);
+            QCryptographicHash targetMd5(QCryptographicHash::Md5);
+            std::int64_t rows = 0;
+            std::int64_t lastKey = 0;
+            bool sourceMore = false;
+            bool targetMore = false;
+            while (rows < limit) {
+                sourceMore = inSource.next();
+                targetMore = inTarget.next();
+                if (!sourceMore || !targetMore)
+                    break;
+                if (inSource.key() != inTarget.key())
+                    mismatch("cell " + m_relocation.sourceCell + " has key " +
+                             std::to_string(inSource.key()) + " where cell " + m_relocation.targetCell +
+                             " has key " + std::to_string(inTarget.key()));
+                if (inSource.row() != inTarget.row())
+                    mismatch("the row with key " + std::to_string(inSource.key()) + " differs");
+                sourceMd5.addData(
+                    QByteArrayView(inSource.row().data(), static_cast<qsizetype>(inSource.row().size())));
+                targetMd5.addData(
+                    QByteArrayView(inTarget.row().data(), static_cast<qsizetype>(inTarget.row().size())));
+                lastKey = inSource.key();
+                ++rows;
+            }
+            if (sourceMore != targetMore)
+                mismatch(sourceMore ? "cell " + m_relocation.targetCell + " lacks the row with key " +
+                                          std::to_string(inSource.key())
+                                    : "cell " + m_relocation.targetCell + " has an extra row with key " +
+                                          std::to_string(inTarget.key()));
+            faultPoint("verify.batch_compared");
+            if (rows > 0) {
+                const double seconds = lap();
+                const Control control = m_store->recordVerifyBatch(
+                    m_id, progress.table, rows, lastKey, seconds, sourceMd5.result().toHex().toStdString(),
+                    targetMd5.result().toHex().toStdString());
+                faultPoint("verify.batch_journaled");
+                progress.verifiedRows += rows;
+                progress.verifyLastKey = lastKey;
+                progress.verifySeconds += seconds;
+                m_observer.tableProgress(Step::Verify, progress);
+                honour(control);
+                pace(rows);
+            }
+            if (rows < limit)
+                break;
+        }
+        m_store->finishTableVerify(m_id, progress.table);
+        progress.verified = true;
+    }
+
+    void switchCell()
+    {
+        for (const TableProgress& table : m_store->tables(m_id))
+            if (!table.verified)
+                fail(ErrorCode::Conflict,
+                     "the switch needs every table verified, and " + table.table + " is not");
+        say("switching organization " + m_relocation.orgSlug + " to cell " + m_relocation.targetCell +
+            ": its mapping, DSN key mappings and slug reservations, in one transaction");
+        const auto keys = publicKeysOfOrganization(target(), m_relocation.organizationId);
+        if (!m_store->switchCell(m_id, m_attempt, keys, [] { faultPoint("switch.before_commit"); }))
+            throw StopSignal{StopSignal::Kind::Cancel};
+    }
+
+    std::string drain()
+    {
+        const double left = m_relocation.switchedAt
+                                ? *m_relocation.switchedAt + m_relocation.drainSeconds - m_relocation.readAt
+                                : 0;
+        say("waiting " + humanDuration(left) + " until every router's cache names cell " +
+            m_relocation.targetCell + " (Synapse refreshes every 60 s and caches a miss for 5 s)");
+        const auto until =
+            Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(left));
+        while (Clock::now() < until) {
+            std::this_thread::sleep_for(std::min<Clock::duration>(kSlice, until - Clock::now()));
+            checkpoint();
+        }
+        return "waited " + std::to_string(m_relocation.drainSeconds) + " s after the switch";
+    }
+
+    std::string unfreeze()
+    {
+        if (!m_relocation.frozen || !m_relocation.cellStatusBefore)
+            fail(ErrorCode::Internal, "the journal has no record of the freeze to undo");
+        say("unfreezing organization " + m_relocation.orgSlug + " in cell " + m_relocation.targetCell);
+        setOrganizationStatus(target(), m_relocation.organizationId, *m_relocation.cellStatusBefore);
+        m_store->restoreMappingStatus(m_id);
+        return "the organization has its previous status again, in cell " + m_relocation.targetCell;
+    }
+
+    std::string cleanup()
+    {
+        auto tables = m_store->tables(m_id);
+        const auto declared = store::orgScopedTables();
+        beginCleanup(source(), m_relocation.organizationId, m_id);
+        std::int64_t total = 0;
+        // Children before parents: the reverse of the declared order.
+        for (std::size_t i = declared.size(); i-- > 0;) {
+            TableProgress& progress = progressOf(tables, declared[i].name);
+            if (!progress.cleaned) {
+                say("removing " + progress.table + " from cell " + m_relocation.sourceCell + " (" +
+                    std::to_string(declared.size() - i) + " of " + std::to_string(declared.size()) + ")");
+                deleteInBatches(source(), declared[i], m_relocation.organizationId, "cleanup.batch_deleted",
+                                [&](std::int64_t rows) {
+                                    const Control control =
+                                        m_store->recordCleanupBatch(m_id, progress.table, rows);
+                                    progress.cleanedRows += rows;
+                                    m_observer.tableProgress(Step::Cleanup, progress);
+                                    return control;
+                                });
+                m_store->finishTableCleanup(m_id, progress.table);
+            }
+            total += progress.cleanedRows;
+        }
+        dropFreeze(source(), m_relocation.organizationId, m_id);
+        return groupedNumber(total) + " rows removed from cell " + m_relocation.sourceCell;
+    }
+
+    std::string cancel()
+    {
+        const auto declared = store::orgScopedTables();
+        auto leftovers = m_store->leftovers(m_id);
+        std::reverse(leftovers.begin(), leftovers.end()); // children before parents
+        std::int64_t removed = 0;
+        for (const Leftover& leftover : leftovers) {
+            removed += leftover.removedRows;
+            if (leftover.removed)
+                continue;
+            const auto table = std::find_if(declared.begin(), declared.end(),
+                                            [&](const auto& t) { return t.name == leftover.table; });
+            if (table == declared.end())
+                fail(ErrorCode::Internal,
+                     "the ledger names " + leftover.table + ", which is not an org-scoped table");
+            say("cancelling: removing the copy of " + leftover.table + " from cell " + leftover.cell);
+            std::unique_ptr<CellSession> other;
+            CellSession& cell = leftover.cell == m_relocation.targetCell ? target()
+                                : leftover.cell == m_relocation.sourceCell
+                                    ? source()
+                                    : *(other = std::make_unique<CellSession>(
+                                            leftover.cell, m_config.cellConninfo(leftover.cell)));
+            deleteInBatches(
+                cell, *table, leftover.organizationId, "cancel.batch_deleted", [&](std::int64_t rows) {
+                    removed += rows;
+                    return m_store->recordLeftoverRemoval(m_id, leftover.cell, leftover.table, rows, false);
+                });
+            m_store->recordLeftoverRemoval(m_id, leftover.cell, leftover.table, 0, true);
+        }
+        say("cancelling: unfreezing organization " + m_relocation.orgSlug + " in cell " +
+            m_relocation.sourceCell + " exactly as it was");
+        unfreezeOrganization(source(), m_relocation.organizationId, m_id);
+        m_store->restoreMappingStatus(m_id);
+        return groupedNumber(removed) + " copied rows removed from cell " + m_relocation.targetCell +
+               "; cell " + m_relocation.sourceCell + " unfrozen as it was";
+    }
+
+    // Deletes the organization's rows of `table` in key ranges of about a batch each (the bounds come
+    // from one ordered pass), each in its own transaction; `record` journals a batch.
+    void deleteInBatches(CellSession& cell, const store::OrgScopedTable& table, std::int64_t organizationId,
+                         const char* point, const std::function<Control(std::int64_t)>& record)
+    {
+        const OrgTableSql sql(table, cell);
+        const std::string org = std::to_string(organizationId);
+        std::vector<std::string> bounds;
+        for (Row& row : cell.query(sql.batchBounds(), {org, std::to_string(batchLimit())}))
+            bounds.push_back(std::move(row.at(0)));
+        bounds.emplace_back(); // the last range is open
+        std::string after;
+        for (const std::string& upTo : bounds) {
+            const std::int64_t rows =
+                std::stoll(cell.query(sql.deleteRange(), {org, after, upTo}).at(0).at(0));
+            faultPoint(point);
+            after = upTo;
+            if (rows == 0)
+                continue;
+            honour(record(rows));
+            pace(rows);
+        }
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------
+
+    CellSession& source()
+    {
+        if (!m_source)
+            m_source = std::make_unique<CellSession>(m_relocation.sourceCell,
+                                                     m_config.cellConninfo(m_relocation.sourceCell));
+        return *m_source;
+    }
+
+    CellSession& target()
+    {
+        if (!m_target)
+            m_target = std::make_unique<CellSession>(m_relocation.targetCell,
+                                                     m_config.cellConninfo(m_relocation.targetCell));
+        return *m_target;
+    }
+
+    // After a failure a session may be mid-COPY or mid-transaction: start afresh.
+    void dropCells()
+    {
+        m_source.reset();
+        m_target.reset();
+    }
+
+    TableProgress& progressOf(std::vector<TableProgress>& tables, std::string_view name)
+    {
+        const auto found = std::find_if(tables.begin(), tables.end(),
+                                        [&](const TableProgress& t) { return t.table == name; });
+        if (found == tables.end())
+            fail(ErrorCode::Internal, "the journal has no progress row for " + std::string(name));
+        return *found;
+    }
+
+    // What was asked of this runner, honoured at a batch boundary by stopping there.
+    void honour(const Control& control)
+    {
+        m_throttle = control.throttle;
+        if (m_step != Step::Cancel && control.step == Step::Cancel)
+            throw StopSignal{StopSignal::Kind::Cancel};
+        if (control.requestedAction == "pause")
+            throw StopSignal{StopSignal::Kind::Pause};
+        if (control.requestedAction == "abort")
+            throw StopSignal{StopSignal::Kind::Abort};
+        if (m_observer.stopRequested())
+            throw StopSignal{StopSignal::Kind::Detach};
+    }
+
+    void checkpoint() { honour(m_store->checkpoint(m_id)); }
+
+    // A batch never holds more than a second of throttled rows, so a throttle change applies soon.
+    std::int64_t batchLimit() const
+    {
+        return m_throttle ? std::clamp<std::int64_t>(*m_throttle, 1, m_relocation.batchRows)
+                          : m_relocation.batchRows;
+    }
+
+    // Keeps the step's pace at or under the throttle, checking in while it waits. A changed throttle
+    // starts a new measure.
+    void pace(std::int64_t rows)
+    {
+        if (m_throttle != m_pacedThrottle) {
+            m_pacedThrottle = m_throttle;
+            m_paceStart = Clock::now();
+            m_pacedRows = 0;
+            return;
+        }
+        if (!m_throttle)
+            return;
+        m_pacedRows += rows;
+        const auto due =
+            m_paceStart + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                              static_cast<double>(m_pacedRows) / static_cast<double>(*m_throttle)));
+        while (Clock::now() < due && m_throttle == m_pacedThrottle) {
+            std::this_thread::sleep_for(std::min<Clock::duration>(kSlice, due - Clock::now()));
+            checkpoint();
+        }
+    }
+
+    // Seconds since the last batch was journaled (or the step began): a batch's time includes the
+    // throttle's wait before it, so journaled rates are the real pace.
+    double lap()
+    {
+        const auto now = Clock::now();
+        const double seconds = std::chrono::duration<double>(now - m_lap).count();
+        m_lap = now;
+        return seconds;
+    }
+
+    void say(const std::string& sentence) { m_observer.stateChanged(sentence); }
+
+    const store::DatabaseConfig& m_config;
+    const std::int64_t m_id;
+    Observer& m_observer;
+    const std::string m_runner = runnerName();
+    std::unique_ptr<pqxx::connection> m_connection;
+    std::unique_ptr<ControlStore> m_store;
+    Relocation m_relocation;
+    Step m_step = Step::Preflight;
+    int m_attempt = 0;
+    std::optional<std::int64_t> m_throttle;
+    std::optional<std::int64_t> m_pacedThrottle;
+    Clock::time_point m_paceStart;
+    Clock::time_point m_lap;
+    std::int64_t m_pacedRows = 0;
+    std::unique_ptr<CellSession> m_source;
+    std::unique_ptr<CellSession> m_target;
+};
+
+} // namespace
+
+Outcome runRelocation(const store::DatabaseConfig& config, std::int64_t id, Observer& observer)
+{
+    return Runner(config, id, observer).run();
+}
+
+} // namespace cellscope::relocation

@@ -1,0 +1,244 @@
+#include "relocation/status.h"
+
+#include "relocation/plan.h"
+#include "relocation/text.h"
+
+#include <algorithm>
+
+namespace cellscope::relocation {
+
+namespace {
+
+std::optional<double> rate(std::int64_t rows, double seconds)
+{
+    if (rows <= 0 || seconds <= 0)
+        return std::nullopt;
+    return static_cast<double>(rows) / seconds;
+}
+
+std::string percent(std::int64_t part, std::int64_t whole)
+{
+    if (whole <= 0)
+        return "100%";
+    return std::to_string(std::min<std::int64_t>(100, part * 100 / whole)) + "%";
+}
+
+class Describer
+{
+public:
+    explicit Describer(Status& status) : m_s(status), m_r(status.relocation) {}
+
+    void run()
+    {
+        totals();
+        eta();
+        sentence();
+        nextSteps();
+    }
+
+private:
+    void totals()
+    {
+        double copySeconds = 0;
+        double verifySeconds = 0;
+        for (const TableProgress& t : m_s.tables) {
+            m_s.plannedRows += t.plannedRows;
+            m_s.copiedRows += t.copiedRows;
+            m_s.verifiedRows += t.verifiedRows;
+            m_s.cleanedRows += t.cleanedRows;
+            copySeconds += t.copySeconds;
+            verifySeconds += t.verifySeconds;
+        }
+        m_s.copyRowsPerSecond = rate(m_s.copiedRows, copySeconds);
+        m_s.verifyRowsPerSecond = rate(m_s.verifiedRows, verifySeconds);
+        if (m_r.step == Step::Drain && m_r.switchedAt)
+            m_s.drainSecondsLeft = std::max(0.0, *m_r.switchedAt + m_r.drainSeconds - m_r.readAt);
+    }
+
+    void eta()
+    {
+        if (isFinished(m_r.state) || m_r.step == Step::Cancel)
+            return;
+        std::int64_t copyLeft = 0;
+        std::int64_t verifyLeft = 0;
+        std::int64_t cleanupLeft = 0;
+        for (const TableProgress& t : m_s.tables) {
+            if (!t.copied)
+                copyLeft += std::max<std::int64_t>(0, t.plannedRows - t.copiedRows);
+            if (!t.verified)
+                verifyLeft +=
+                    std::max<std::int64_t>(0, (t.copied ? t.copiedRows : t.plannedRows) - t.verifiedRows);
+            if (!t.cleaned)
+                cleanupLeft += std::max<std::int64_t>(0, t.plannedRows - t.cleanedRows);
+        }
+        double copyRate = m_s.copyRowsPerSecond.value_or(kAssumedRowsPerSecond);
+        if (m_r.throttle)
+            copyRate = std::min(copyRate, static_cast<double>(*m_r.throttle));
+        const double readRate = m_s.verifyRowsPerSecond.value_or(copyRate);
+        double drainLeft = 0;
+        if (m_r.step == Step::Drain)
+            drainLeft = m_s.drainSecondsLeft.value_or(0);
+        else if (beforeSwitch(m_r.step))
+            drainLeft = m_r.drainSeconds;
+        m_s.etaSeconds = static_cast<double>(copyLeft) / copyRate +
+                         static_cast<double>(verifyLeft) / readRate +
+                         static_cast<double>(cleanupLeft) / readRate + drainLeft;
+    }
+
+    std::string head() const
+    {
+        return "Relocation " + std::to_string(m_r.id) + " of " + m_r.orgSlug + " from " + m_r.sourceCell +
+               " to " + m_r.targetCell;
+    }
+
+    std::string step() const { return std::string(stepName(m_r.step)); }
+
+    std::string byWhom() const
+    {
+        if (!m_s.lastAction)
+            return {};
+        return " (" + m_s.lastAction->action + " by " + m_s.lastAction->dbRole + ": \"" +
+               m_s.lastAction->reason + "\")";
+    }
+
+    std::string doing() const
+    {
+        const std::string planned = groupedNumber(m_s.plannedRows);
+        switch (m_r.step) {
+        case Step::Preflight:
+            return "running its preflight checks";
+        case Step::Freeze:
+            return "freezing the organization in " + m_r.sourceCell;
+        case Step::Copy:
+            return "copying: " + groupedNumber(m_s.copiedRows) + " of " + planned + " rows (" +
+                   percent(m_s.copiedRows, m_s.plannedRows) + ")" +
+                   (m_s.copyRowsPerSecond
+                        ? " at " + groupedNumber(static_cast<std::int64_t>(*m_s.copyRowsPerSecond)) +
+                              " rows/s"
+                        : std::string());
+        case Step::Verify:
+            return "verifying: " + groupedNumber(m_s.verifiedRows) + " of " + planned + " rows compared (" +
+                   percent(m_s.verifiedRows, m_s.plannedRows) + ")";
+        case Step::Switch:
+            return "switching the mapping, key mappings and slug reservations";
+        case Step::Drain:
+            return "waiting for routing caches to converge (" +
+                   humanDuration(m_s.drainSecondsLeft.value_or(0)) + " left)";
+        case Step::Unfreeze:
+            return "unfreezing the organization in " + m_r.targetCell;
+        case Step::Cleanup:
+            return "removing the old copy from " + m_r.sourceCell + ": " + groupedNumber(m_s.cleanedRows) +
+                   " of " + planned + " rows (" + percent(m_s.cleanedRows, m_s.plannedRows) + ")";
+        case Step::Cancel:
+            return "being cancelled: removing the copy from " + m_r.targetCell + ", then unfreezing " +
+                   m_r.sourceCell;
+        case Step::Done:
+            break;
+        }
+        return "finishing";
+    }
+
+    void sentence()
+    {
+        std::string& out = m_s.sentence;
+        switch (m_r.state) {
+        case State::Running:
+            if (m_s.runnerAlive) {
+                out = head() + " is " + doing();
+                if (m_s.etaSeconds)
+                    out += ", about " + humanDuration(*m_s.etaSeconds) + " left";
+                out += "; run by " + m_r.runner;
+                if (!m_r.requestedAction.empty())
+                    out += " (" + m_r.requestedAction + " requested: it stops at the next batch boundary)";
+            } else {
+                out = head() + " stopped at step " + step() + " with no process running it";
+                if (m_r.heartbeatAt)
+                    out += " (last heartbeat " + humanDuration(m_r.readAt - *m_r.heartbeatAt) + " ago, " +
+                           m_r.runner + ")";
+                out += ": resume it";
+            }
+            break;
+        case State::Paused:
+            out = head() + " is paused at step " + step() + byWhom();
+            break;
+        case State::Failed:
+            out = head() + " failed at step " + step() + ": " + m_r.lastError;
+            break;
+        case State::Aborted:
+            out = head() + " was aborted at step " + step() + byWhom();
+            break;
+        case State::Done:
+            out = head() + " is done: the organization lives in " + m_r.targetCell;
+            if (m_r.finishedAt)
+                out += " (took " + humanDuration(*m_r.finishedAt - m_r.createdAt) + ")";
+            break;
+        case State::Cancelled:
+            out = head() + " was cancelled at step " +
+                  std::string(stepName(m_r.cancelledAtStep.value_or(Step::Preflight))) +
+                  ": the organization is in " + m_r.sourceCell + " as it was";
+            break;
+        }
+        if (!out.empty() && out.back() != '.')
+            out += '.';
+    }
+
+    std::string command(const std::string& verb, bool reason) const
+    {
+        return "cellctl relocate " + verb + " " + std::to_string(m_r.id) + (reason ? " --reason '…'" : "");
+    }
+
+    void nextSteps()
+    {
+        auto& next = m_s.nextSteps;
+        const bool cancellable = beforeSwitch(m_r.step) && m_r.step != Step::Cancel;
+        switch (m_r.state) {
+        case State::Running:
+            if (m_s.runnerAlive) {
+                next.push_back(command("status", false) + " --watch");
+                next.push_back(command("pause", true));
+                next.push_back("cellctl relocate throttle " + std::to_string(m_r.id) +
+                               " ROWS_PER_SECOND --reason '…'");
+            } else {
+                next.push_back(command("resume", true));
+                next.push_back(command("repair", false));
+            }
+            break;
+        case State::Paused:
+            next.push_back(command("resume", true));
+            break;
+        case State::Failed:
+        case State::Aborted:
+            next.push_back(command("retry", true));
+            next.push_back(command("repair", false));
+            break;
+        case State::Done:
+            next.push_back("cellctl relocate start " + m_r.orgSlug + " --to " + m_r.sourceCell +
+                           " --reason '…'   (to move it back)");
+            break;
+        case State::Cancelled:
+            next.push_back(command("log", false));
+            break;
+        }
+        if (cancellable && !isFinished(m_r.state))
+            next.push_back(command("cancel", true));
+    }
+
+    Status& m_s;
+    const Relocation& m_r;
+};
+
+} // namespace
+
+Status describe(Relocation relocation, std::vector<TableProgress> tables,
+                std::optional<AuditRecord> lastAction, bool runnerAlive)
+{
+    Status status;
+    status.relocation = std::move(relocation);
+    status.tables = std::move(tables);
+    status.lastAction = std::move(lastAction);
+    status.runnerAlive = runnerAlive;
+    Describer(status).run();
+    return status;
+}
+
+} // namespace cellscope::relocation

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace cellscope::relocation {
+
+// "1,234,567": row counts people read at a glance.
+std::string groupedNumber(std::int64_t value);
+
+// The first line of a database message, without trailing blanks: errors are one sentence.
+std::string firstLine(std::string text);
+
+// "45 s", "3 min 5 s", "2 h 10 min": durations in status sentences.
+std::string humanDuration(double seconds);
+
+} // namespace cellscope::relocation

@@ -1,0 +1,982 @@
+// Org relocation against real PostgreSQL (the CTest fixture cluster): the happy path, refusals,
+// concurrency, the freeze, cancel, permissions, an unreachable cell, and SIGKILL at every step
+// boundary and inside copy and verify, each followed by resume or cancel.
+#include "error.h"
+#include "pg_test_env.h"
+#include "relocation/relocations.h"
+#include "snapshot/pg_loader.h"
+#include "store/database.h"
+#include "store/demo_world.h"
+#include "store/migrations.h"
+#include "store/org_tables.h"
+#include "store/seed.h"
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <map>
+#include <set>
+#include <thread>
+
+#ifndef CELLCTL_PATH
+#error "CELLCTL_PATH must name the cellctl binary"
+#endif
+
+using namespace cellscope;
+using namespace cellscope::relocation;
+
+namespace {
+
+constexpr const char* kSource = "us1";
+constexpr const char* kTarget = "us2";
+
+// Per table: row count and md5 of the rows' text in key order.
+using Checksums = std::map<std::string, std::pair<long, std::string>>;
+
+struct Routing
+{
+    std::string orgCell;
+    std::optional<long> status;
+    std::string dateUpdated;
+    std::set<std::string> keyCells;
+    std::set<std::string> reservationCells;
+};
+
+// Calls back from the runner's thread; stops it when asked.
+class Hook : public Observer
+{
+public:
+    std::function<void(Step, const TableProgress&)> onProgress;
+    std::function<void(std::string_view)> onState;
+    std::atomic<bool> stop{false};
+
+    void stateChanged(std::string_view sentence) override
+    {
+        if (onState)
+            onState(sentence);
+    }
+    void tableProgress(Step step, const TableProgress& table) override
+    {
+        if (onProgress)
+            onProgress(step, table);
+    }
+    bool stopRequested() override { return stop; }
+};
+
+// A cellctl child process whose stderr the test reads line by line.
+class Child
+{
+public:
+    Child(const std::vector<std::string>& args, const std::string& fault)
+    {
+        int pipeFds[2];
+        if (pipe(pipeFds) != 0)
+            throw std::runtime_error("pipe failed");
+        m_pid = fork();
+        if (m_pid == 0) {
+            dup2(pipeFds[1], STDERR_FILENO);
+            const int null = ::open("/dev/null", O_WRONLY);
+            dup2(null, STDOUT_FILENO);
+            close(pipeFds[0]);
+            setenv("CELLSCOPE_RELOCATION_FAULT", fault.c_str(), 1);
+            setenv("CELLSCOPE_CONFIG", "/nonexistent/cellscope.ini", 1);
+            std::vector<char*> argv{const_cast<char*>(CELLCTL_PATH)};
+            for (const std::string& arg : args)
+                argv.push_back(const_cast<char*>(arg.c_str()));
+            argv.push_back(nullptr);
+            execv(CELLCTL_PATH, argv.data());
+            _exit(127);
+        }
+        close(pipeFds[1]);
+        m_stderr = pipeFds[0];
+    }
+    ~Child()
+    {
+        if (m_pid > 0) {
+            kill(m_pid, SIGKILL);
+            waitpid(m_pid, nullptr, 0);
+        }
+        close(m_stderr);
+    }
+
+    // Reads stderr until a line equals `line`; false at end of output or after the timeout.
+    bool waitForLine(const std::string& line, std::chrono::seconds timeout = std::chrono::seconds(60))
+    {
+        const auto until = std::chrono::steady_clock::now() + timeout;
+        std::string pending;
+        while (std::chrono::steady_clock::now() < until) {
+            pollfd fd{m_stderr, POLLIN, 0};
+            if (poll(&fd, 1, 200) <= 0)
+                continue;
+            char buffer[4096];
+            const ssize_t got = read(m_stderr, buffer, sizeof buffer);
+            if (got <= 0)
+                return false;
+            pending.append(buffer, static_cast<std::size_t>(got));
+            m_output.append(buffer, static_cast<std::size_t>(got));
+            for (auto end = pending.find('\n'); end != std::string::npos; end = pending.find('\n')) {
+                if (pending.substr(0, end) == line)
+                    return true;
+                pending.erase(0, end + 1);
+            }
+        }
+        return false;
+    }
+
+    void killHard()
+    {
+        kill(m_pid, SIGKILL);
+        waitpid(m_pid, nullptr, 0);
+        m_pid = -1;
+    }
+
+    const std::string& output() const { return m_output; }
+
+private:
+    pid_t m_pid = -1;
+    int m_stderr = -1;
+    std::string m_output;
+};
+
+// The seeded demo world every test starts from, built once per cluster and schema version. A test
+// clones (CREATE DATABASE … TEMPLATE) the databases a relocation writes — control, us1 and us2 — and
+// shares the other cells, which relocations here only read.
+constexpr const char* kTemplate = "rltemplate";
+constexpr std::array<const char*, 3> kClonedCells{"control", kSource, kTarget};
+
+std::string schemaTag()
+{
+    std::string tag;
+    for (const auto kind : {store::SchemaKind::Control, store::SchemaKind::Cell})
+        for (const auto& migration : store::bundledMigrations(kind))
+            tag += migration.checksum.substr(0, 8);
+    return tag;
+}
+
+store::DatabaseConfig templateWorld()
+{
+    store::DatabaseConfig world;
+    world.control = test::pgServerConninfo(std::string(kTemplate) + "_control");
+    for (const auto& cell : store::demoCells())
+        world.cells.emplace(cell.name, test::pgServerConninfo(std::string(kTemplate) + "_" + cell.name));
+    auto admin = store::connect(test::pgServerConninfo());
+    pqxx::nontransaction tx(*admin);
+    tx.exec("SELECT pg_advisory_lock(7263)"); // one builder at a time; held until this connection ends
+    const auto tag = tx.exec_params("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                                    "WHERE datname = $1",
+                                    std::string(kTemplate) + "_control");
+    if (tag.empty() || tag[0][0].is_null() || tag[0][0].as<std::string>() != schemaTag()) {
+        for (const auto& row : tx.exec_params("SELECT datname FROM pg_database WHERE datname LIKE $1",
+                                              std::string(kTemplate) + "\\_%"))
+            tx.exec0("DROP DATABASE " + tx.quote_name(row[0].as<std::string>()) + " WITH (FORCE)");
+        store::ensureDatabase(world.control);
+        store::seedDemoWorld(world, {11, 60});
+        tx.exec0("COMMENT ON DATABASE " + tx.quote_name(std::string(kTemplate) + "_control") + " IS " +
+                 tx.quote(schemaTag()));
+    }
+    return world;
+}
+
+// A control database and the demo cell databases for one test; `org` is the active organization in
+// us1 with the most issues.
+class RelocationWorld : public ::testing::Test
+{
+protected:
+    void SetUp() override
+    {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        const std::string full = std::string(info->test_suite_name()) + "." + info->name();
+        m_prefix = "rl" + std::to_string(std::hash<std::string>{}(full) % 1000000000);
+        dropAll();
+        config = templateWorld();
+        {
+            auto admin = store::connect(test::pgServerConninfo());
+            pqxx::nontransaction tx(*admin);
+            for (const char* cell : kClonedCells)
+                tx.exec0("CREATE DATABASE " + tx.quote_name(m_prefix + "_" + cell) + " TEMPLATE " +
+                         tx.quote_name(std::string(kTemplate) + "_" + cell));
+        }
+        config.control = test::pgServerConninfo(m_prefix + "_control");
+        config.cells[kSource] = test::pgServerConninfo(m_prefix + "_" + kSource);
+        config.cells[kTarget] = test::pgServerConninfo(m_prefix + "_" + kTarget);
+        auto source = store::connect(config.cellConninfo(kSource));
+        pqxx::nontransaction tx(*source);
+        const auto row = tx.exec1("SELECT o.id, o.slug FROM sentry_organization o "
+                                  "JOIN sentry_project p ON p.organization_id = o.id "
+                                  "JOIN sentry_groupedmessage g ON g.project_id = p.id WHERE o.status = 0 "
+                                  "GROUP BY o.id, o.slug ORDER BY count(*) DESC, o.id LIMIT 1");
+        org = row[0].as<long>();
+        slug = row[1].as<std::string>();
+        before = checksums(kSource);
+        routingBefore = routing();
+    }
+
+    void TearDown() override
+    {
+        dropAll();
+        auto admin = store::connect(test::pgServerConninfo());
+        pqxx::nontransaction tx(*admin);
+        for (const char* suffix : {"_viewer", "_viewer2", "_staff"})
+            tx.exec0("DROP ROLE IF EXISTS " + tx.quote_name(m_prefix + suffix));
+    }
+
+    void dropAll()
+    {
+        auto admin = store::connect(test::pgServerConninfo());
+        pqxx::nontransaction tx(*admin);
+        for (const auto& row :
+             tx.exec_params("SELECT datname FROM pg_database WHERE datname LIKE $1", m_prefix + "\\_%"))
+            tx.exec0("DROP DATABASE " + tx.quote_name(row[0].as<std::string>()) + " WITH (FORCE)");
+    }
+
+    std::string cellDatabase(const std::string& cell) const { return m_prefix + "_" + cell; }
+
+    Checksums checksums(const std::string& cell) const
+    {
+        auto c = store::connect(config.cellConninfo(cell));
+        pqxx::nontransaction tx(*c);
+        tx.exec0("SET TimeZone = 'UTC'");
+        Checksums out;
+        for (const auto& table : store::orgScopedTables()) {
+            const std::string key(table.orderKey);
+            const auto row = tx.exec_params1(
+                "SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t." + key +
+                    ")), '') FROM " + std::string(table.name) + " t WHERE " + std::string(table.orgFilter),
+                org);
+            out[std::string(table.name)] = {row[0].as<long>(), row[1].as<std::string>()};
+        }
+        return out;
+    }
+
+    long rowsIn(const std::string& cell) const
+    {
+        long total = 0;
+        for (const auto& [table, sum] : checksums(cell))
+            total += sum.first;
+        return total;
+    }
+
+    long frozenRows(const std::string& cell) const
+    {
+        auto c = store::connect(config.cellConninfo(cell));
+        return pqxx::nontransaction(*c).exec("SELECT count(*) FROM cellscope.frozen_org")[0][0].as<long>();
+    }
+
+    Routing routing() const
+    {
+        auto c = store::connect(config.control);
+        pqxx::nontransaction tx(*c);
+        Routing r;
+        const auto mapping = tx.exec_params1("SELECT region_name, status, date_updated::text FROM "
+                                             "sentry_organizationmapping WHERE organization_id = $1",
+                                             org);
+        r.orgCell = mapping[0].as<std::string>();
+        if (!mapping[1].is_null())
+            r.status = mapping[1].as<long>();
+        r.dateUpdated = mapping[2].as<std::string>();
+        for (const auto& row : tx.exec_params("SELECT DISTINCT m.region_name FROM sentry_projectkeymapping m "
+                                              "JOIN cellscope.projectkey_info i USING (public_key) "
+                                              "WHERE i.organization_id = $1",
+                                              org))
+            r.keyCells.insert(row[0].as<std::string>());
+        for (const auto& row :
+             tx.exec_params("SELECT DISTINCT region_name FROM sentry_organizationslugreservation "
+                            "WHERE organization_id = $1",
+                            org))
+            r.reservationCells.insert(row[0].as<std::string>());
+        return r;
+    }
+
+    long controlCount(const std::string& sql, std::int64_t id) const
+    {
+        auto c = store::connect(config.control);
+        return pqxx::nontransaction(*c).exec_params(sql, id)[0][0].as<long>();
+    }
+
+    long relocationCount() const
+    {
+        auto c = store::connect(config.control);
+        return pqxx::nontransaction(*c).exec("SELECT count(*) FROM cellscope.relocation")[0][0].as<long>();
+    }
+
+    // A runner killed a moment ago holds its lock until the server notices; wait for that.
+    void waitForNoRunner(std::int64_t id) const
+    {
+        const Relocations api(config);
+        for (int i = 0; i < 100 && api.status(id).runnerAlive; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        ASSERT_FALSE(api.status(id).runnerAlive);
+    }
+
+    long switchesCommitted(std::int64_t id) const
+    {
+        return controlCount("SELECT count(*) FROM cellscope.relocation_step WHERE relocation_id = $1 "
+                            "AND step = 'switch' AND outcome = 'ok'",
+                            id);
+    }
+
+    // Every row is in the target, byte for byte, none left in the source; routing flipped once
+    // (a repair may have re-applied the switch: `switches`).
+    void expectMovedOnce(std::int64_t id, long switches = 1) const
+    {
+        EXPECT_EQ(checksums(kTarget), before);
+        EXPECT_EQ(rowsIn(kSource), 0);
+        const Routing r = routing();
+        EXPECT_EQ(r.orgCell, kTarget);
+        EXPECT_EQ(r.status, routingBefore.status);
+        EXPECT_GT(r.dateUpdated, routingBefore.dateUpdated);
+        EXPECT_EQ(r.keyCells, std::set<std::string>{kTarget});
+        EXPECT_EQ(r.reservationCells, std::set<std::string>{kTarget});
+        EXPECT_EQ(switchesCommitted(id), switches);
+        EXPECT_EQ(frozenRows(kSource), 0);
+        EXPECT_EQ(frozenRows(kTarget), 0);
+        EXPECT_EQ(Relocations(config).status(id).relocation.state, State::Done);
+    }
+
+    // The source is exactly as it was, the target holds nothing of the org, routing never moved.
+    void expectUntouched(std::int64_t id) const
+    {
+        EXPECT_EQ(checksums(kSource), before);
+        EXPECT_EQ(rowsIn(kTarget), 0);
+        const Routing r = routing();
+        EXPECT_EQ(r.orgCell, kSource);
+        EXPECT_EQ(r.status, routingBefore.status);
+        EXPECT_EQ(r.keyCells, routingBefore.keyCells);
+        EXPECT_EQ(r.reservationCells, routingBefore.reservationCells);
+        EXPECT_EQ(switchesCommitted(id), 0);
+        EXPECT_EQ(frozenRows(kSource), 0);
+        EXPECT_EQ(Relocations(config).status(id).relocation.state, State::Cancelled);
+    }
+
+    Request request(std::string reason = "rebalance us1") const
+    {
+        Request r;
+        r.org = slug;
+        r.targetCell = kTarget;
+        r.reason = std::move(reason);
+        r.batchRows = 2; // several batches per table even in a small world
+        r.drainSeconds = 0;
+        return r;
+    }
+
+    // A login for `role`'s group (cellscope_viewer or cellscope_staff) and the databases as it sees them.
+    store::DatabaseConfig loginAs(const std::string& suffix, const std::string& group)
+    {
+        const std::string login = m_prefix + suffix;
+        {
+            auto admin = store::connect(test::pgServerConninfo());
+            pqxx::nontransaction tx(*admin);
+            tx.exec0("CREATE ROLE " + tx.quote_name(login) + " LOGIN IN ROLE " + group);
+        }
+        auto as = [&](const std::string& conninfo) {
+            std::string out = conninfo;
+            out.replace(out.find("user=postgres"), 13, "user=" + login);
+            return out;
+        };
+        store::DatabaseConfig c;
+        c.control = as(config.control);
+        for (const auto& [cell, conninfo] : config.cells)
+            c.cells.emplace(cell, as(conninfo));
+        return c;
+    }
+
+    std::string settingsFile() const
+    {
+        const std::string path = ::testing::TempDir() + m_prefix + ".ini";
+        std::ofstream out(path);
+        out << "[databases]\ncontrol = \"" << config.control << "\"\n";
+        for (const auto& [cell, conninfo] : config.cells)
+            out << cell << " = \"" << conninfo << "\"\n";
+        return path;
+    }
+
+    store::DatabaseConfig config;
+    long org = 0;
+    std::string slug;
+    Checksums before;
+    Routing routingBefore;
+    std::string m_prefix;
+};
+
+ErrorCode codeOf(const std::function<void()>& action)
+{
+    try {
+        action();
+    } catch (const Error& e) {
+        return e.code();
+    }
+    ADD_FAILURE() << "no error";
+    return ErrorCode::Internal;
+}
+
+std::string messageOf(const std::function<void()>& action)
+{
+    try {
+        action();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return {};
+}
+
+} // namespace
+
+TEST_F(RelocationWorld, HappyPathAsAStaffLoginMovesEveryRowAndFlipsRoutingOnce)
+{
+    const Relocations api(loginAs("_staff", "cellscope_staff"));
+    const Plan plan = api.plan(request());
+    ASSERT_TRUE(plan.ok()) << (plan.firstFailure() ? plan.firstFailure()->message : "");
+    long planned = 0;
+    for (const auto& [table, sum] : before)
+        planned += sum.first;
+    EXPECT_EQ(plan.totalRows, planned);
+    EXPECT_EQ(relocationCount(), 0) << "the plan wrote a journal entry";
+
+    Hook hook;
+    std::vector<std::string> sentences;
+    hook.onState = [&](std::string_view s) {
+        sentences.emplace_back(s);
+    };
+    const std::int64_t id = api.start(request());
+    EXPECT_EQ(api.run(id, hook), Outcome::Done);
+    expectMovedOnce(id);
+    EXPECT_FALSE(sentences.empty());
+
+    const Status status = api.status(id);
+    EXPECT_NE(status.sentence.find("is done: the organization lives in us2"), std::string::npos)
+        << status.sentence;
+    EXPECT_EQ(status.copiedRows, planned);
+    EXPECT_EQ(status.verifiedRows, planned);
+    EXPECT_EQ(status.cleanedRows, planned);
+    for (const TableProgress& t : status.tables) {
+        EXPECT_TRUE(t.copied && t.verified && t.cleaned) << t.table;
+        EXPECT_EQ(t.sourceDigest, t.targetDigest) << t.table;
+    }
+    const History history = api.history(id);
+    ASSERT_EQ(history.audit.size(), 1u);
+    EXPECT_EQ(history.audit[0].action, "start");
+    EXPECT_EQ(history.audit[0].reason, "rebalance us1");
+    EXPECT_EQ(history.audit[0].dbRole, m_prefix + "_staff");
+    std::vector<std::string> steps;
+    for (const StepRecord& s : history.steps) {
+        steps.push_back(s.step);
+        EXPECT_EQ(s.outcome, "ok") << s.step;
+    }
+    EXPECT_EQ(steps, (std::vector<std::string>{"preflight", "freeze", "copy", "verify", "switch", "drain",
+                                               "unfreeze", "cleanup"}));
+    // The world as routers see it: the org is served by the target, and active again.
+    const auto snapshot = loadSnapshotFromPostgres(config.control);
+    const auto index = snapshot->findOrg(slug);
+    ASSERT_TRUE(index);
+    EXPECT_EQ(snapshot->cellName(snapshot->org(*index).cell), kTarget);
+    EXPECT_EQ(snapshot->org(*index).status, OrgStatus::Active);
+    EXPECT_EQ(api.diagnose(id).action, RepairAction::None);
+}
+
+TEST_F(RelocationWorld, PreflightRefusesWithTheRightCodeAndWritesNothing)
+{
+    const Relocations api(config);
+    auto with = [&](const std::function<void(Request&)>& change) {
+        Request r = request();
+        change(r);
+        return r;
+    };
+    EXPECT_EQ(codeOf([&] { api.start(with([](Request& r) { r.org = "no-such-org"; })); }),
+              ErrorCode::BadInput);
+    EXPECT_EQ(codeOf([&] { api.start(with([](Request& r) { r.targetCell = "mars1"; })); }),
+              ErrorCode::BadInput);
+    EXPECT_EQ(codeOf([&] { api.start(with([](Request& r) { r.targetCell = kSource; })); }),
+              ErrorCode::BadInput);
+    EXPECT_EQ(codeOf([&] { api.start(with([](Request& r) { r.reason = "  "; })); }), ErrorCode::BadInput);
+    EXPECT_EQ(codeOf([&] { api.start(with([](Request& r) { r.targetCell = "s4s2"; })); }),
+              ErrorCode::Conflict);
+
+    // Cross-locality: refused unless allowed, and the plan says what breaks.
+    const std::string message = messageOf([&] { api.start(with([](Request& r) { r.targetCell = "de1"; })); });
+    EXPECT_NE(message.find("--allow-cross-locality"), std::string::npos) << message;
+    const Plan allowed = api.plan(with([](Request& r) {
+        r.targetCell = "de1";
+        r.allowCrossLocality = true;
+    }));
+    EXPECT_TRUE(allowed.ok());
+    EXPECT_TRUE(allowed.crossLocality);
+    ASSERT_FALSE(allowed.warnings.empty());
+    EXPECT_NE(allowed.warnings[0].find("data residency"), std::string::npos);
+
+    auto admin = store::connect(config.control);
+    // An inconsistent slug reservation.
+    pqxx::nontransaction(*admin).exec_params0(
+        "UPDATE sentry_organizationslugreservation SET region_name = 'de1' WHERE organization_id = $1", org);
+    EXPECT_EQ(codeOf([&] { api.start(request()); }), ErrorCode::Conflict);
+    pqxx::nontransaction(*admin).exec_params0(
+        "UPDATE sentry_organizationslugreservation SET region_name = $2 WHERE organization_id = $1", org,
+        kSource);
+    // Rows of the org already in the target that no ledger accounts for.
+    {
+        auto target = store::connect(config.cellConninfo(kTarget));
+        pqxx::nontransaction(*target).exec_params0(
+            "INSERT INTO sentry_organization (id, name, slug) VALUES ($1, 'stray', 'stray-copy')", org);
+        const Plan plan = api.plan(request());
+        ASSERT_NE(plan.firstFailure(), nullptr);
+        EXPECT_EQ(plan.firstFailure()->name, "target_clean");
+        pqxx::nontransaction(*target).exec_params0("DELETE FROM sentry_organization WHERE id = $1", org);
+    }
+    // An org being deleted is not moved.
+    pqxx::nontransaction(*admin).exec_params0(
+        "UPDATE sentry_organizationmapping SET status = 1 WHERE organization_id = $1", org);
+    EXPECT_EQ(codeOf([&] { api.start(request()); }), ErrorCode::Conflict);
+    EXPECT_EQ(relocationCount(), 0);
+    EXPECT_EQ(frozenRows(kSource), 0);
+}
+
+TEST_F(RelocationWorld, TwoConcurrentStartsExactlyOneWins)
+{
+    const Relocations api(config);
+    std::promise<void> go;
+    const std::shared_future<void> ready = go.get_future().share();
+    auto attempt = [&] {
+        ready.wait();
+        try {
+            return api.start(request());
+        } catch (const Error& e) {
+            EXPECT_EQ(e.code(), ErrorCode::Conflict) << e.what();
+            return std::int64_t{0};
+        }
+    };
+    auto first = std::async(std::launch::async, attempt);
+    auto second = std::async(std::launch::async, attempt);
+    go.set_value();
+    const std::int64_t a = first.get();
+    const std::int64_t b = second.get();
+    EXPECT_TRUE((a == 0) != (b == 0)) << a << " " << b;
+    EXPECT_EQ(controlCount("SELECT count(*) FROM cellscope.relocation WHERE organization_id = $1", org), 1);
+    // The database itself refuses a second unfinished relocation, whatever a client checks first.
+    auto c = store::connect(config.control);
+    EXPECT_THROW(pqxx::nontransaction(*c).exec_params0(
+                     "INSERT INTO cellscope.relocation (organization_id, org_slug, source_cell, target_cell) "
+                     "VALUES ($1, $2, 'us1', 'us3')",
+                     org, slug),
+                 pqxx::unique_violation);
+}
+
+TEST_F(RelocationWorld, WritesToAFrozenOrgAreRefusedByTheDatabase)
+{
+    const Relocations api(config);
+    Hook hook;
+    hook.onProgress = [&](Step step, const TableProgress&) {
+        hook.stop = step == Step::Copy;
+    };
+    const std::int64_t id = api.start(request());
+    ASSERT_EQ(api.run(id, hook), Outcome::Detached);
+
+    auto source = store::connect(config.cellConninfo(kSource));
+    auto refused = [&](const std::string& sql) {
+        try {
+            if (sql.find("$1") == std::string::npos)
+                pqxx::nontransaction(*source).exec0(sql);
+            else
+                pqxx::nontransaction(*source).exec_params0(sql, org);
+        } catch (const pqxx::sql_error& e) {
+            EXPECT_EQ(e.sqlstate(), "55000") << e.what();
+            EXPECT_NE(std::string(e.what()).find("is frozen for relocation"), std::string::npos) << e.what();
+            return true;
+        }
+        return false;
+    };
+    EXPECT_TRUE(refused("UPDATE sentry_organization SET name = 'renamed' WHERE id = $1"));
+    EXPECT_TRUE(
+        refused("INSERT INTO sentry_groupedmessage (id, project_id, message) "
+                "SELECT 999999999, min(id), 'new issue' FROM sentry_project WHERE organization_id = $1"));
+    EXPECT_TRUE(refused("DELETE FROM sentry_projectkey WHERE project_id IN "
+                        "(SELECT id FROM sentry_project WHERE organization_id = $1)"));
+    EXPECT_TRUE(refused("UPDATE sentry_team SET name = name || '!' WHERE organization_id = $1"));
+    EXPECT_TRUE(refused("TRUNCATE sentry_groupedmessage"));
+    // Other organizations of the cell write as usual.
+    pqxx::nontransaction(*source).exec_params0(
+        "UPDATE sentry_team SET name = name WHERE organization_id <> $1", org);
+    // Routers see the org as relocating.
+    const auto snapshot = loadSnapshotFromPostgres(config.control);
+    EXPECT_EQ(snapshot->org(*snapshot->findOrg(slug)).status, OrgStatus::RelocationPendingApproval);
+
+    api.resume(id, "carry on");
+    Hook quiet;
+    EXPECT_EQ(api.run(id, quiet), Outcome::Done);
+    expectMovedOnce(id);
+    // Once moved, the org writes again, in its new cell.
+    auto target = store::connect(config.cellConninfo(kTarget));
+    pqxx::nontransaction(*target).exec_params0("UPDATE sentry_organization SET name = name WHERE id = $1",
+                                               org);
+}
+
+TEST_F(RelocationWorld, CancelBeforeTheSwitchRestoresTheSourceExactly)
+{
+    const Relocations api(config);
+    Hook hook;
+    hook.onProgress = [&](Step step, const TableProgress& t) {
+        hook.stop = step == Step::Verify && t.position > 3;
+    };
+    const std::int64_t id = api.start(request());
+    ASSERT_EQ(api.run(id, hook), Outcome::Detached);
+    EXPECT_GT(rowsIn(kTarget), 0);
+    api.cancel(id, "wrong target");
+    Hook quiet;
+    EXPECT_EQ(api.run(id, quiet), Outcome::Cancelled);
+    expectUntouched(id);
+    const History history = api.history(id);
+    for (const Leftover& l : history.leftovers)
+        EXPECT_TRUE(l.removed) << l.table;
+    EXPECT_EQ(history.relocation.cancelledAtStep, Step::Verify);
+    EXPECT_EQ(history.audit.back().action, "cancel");
+    EXPECT_EQ(history.audit.back().reason, "wrong target");
+    // Finished: the org may be relocated again.
+    EXPECT_EQ(api.run(api.start(request("second try")), quiet), Outcome::Done);
+}
+
+TEST_F(RelocationWorld, CancelAfterTheSwitchIsRefusedWithTheWayBack)
+{
+    const Relocations api(config);
+    Request r = request();
+    r.drainSeconds = 2;
+    Hook hook;
+    hook.onState = [&](std::string_view s) {
+        hook.stop = hook.stop || s.starts_with("waiting");
+    };
+    const std::int64_t id = api.start(r);
+    ASSERT_EQ(api.run(id, hook), Outcome::Detached);
+    EXPECT_EQ(routing().orgCell, kTarget);
+    const std::string message = messageOf([&] { api.cancel(id, "too late"); });
+    EXPECT_NE(message.find("relocate it back"), std::string::npos) << message;
+    EXPECT_EQ(codeOf([&] { api.cancel(id, "too late"); }), ErrorCode::Conflict);
+    api.resume(id, "finish it");
+    Hook quiet;
+    EXPECT_EQ(api.run(id, quiet), Outcome::Done);
+    expectMovedOnce(id);
+    EXPECT_EQ(codeOf([&] { api.cancel(id, "after done"); }), ErrorCode::Conflict);
+}
+
+TEST_F(RelocationWorld, PauseAtABatchBoundaryThrottleLiveThenResume)
+{
+    const Relocations api(config);
+    Request r = request();
+    r.throttle = 2000;
+    const std::int64_t id = api.start(r);
+    Hook hook;
+    bool asked = false;
+    hook.onProgress = [&](Step step, const TableProgress&) {
+        if (step == Step::Copy && !asked) {
+            asked = true;
+            api.pause(id, "maintenance window"); // as another process would: through the journal
+        }
+    };
+    ASSERT_EQ(api.run(id, hook), Outcome::Paused);
+    Status status = api.status(id);
+    EXPECT_EQ(status.relocation.state, State::Paused);
+    EXPECT_NE(status.sentence.find("paused at step copy"), std::string::npos) << status.sentence;
+    EXPECT_NE(status.sentence.find("maintenance window"), std::string::npos) << status.sentence;
+    EXPECT_TRUE(status.etaSeconds.has_value());
+    EXPECT_EQ(codeOf([&] { api.pause(id, "again"); }), ErrorCode::Conflict);
+    EXPECT_EQ(codeOf([&] { api.retry(id, "not failed"); }), ErrorCode::Conflict);
+
+    api.throttle(id, 500000, "window is open");
+    EXPECT_EQ(api.status(id).relocation.throttle, 500000);
+    api.resume(id, "window open");
+    Hook quiet;
+    EXPECT_EQ(api.run(id, quiet), Outcome::Done);
+    expectMovedOnce(id);
+    std::vector<std::string> actions;
+    for (const AuditRecord& a : api.history(id).audit)
+        actions.push_back(a.action);
+    EXPECT_EQ(actions, (std::vector<std::string>{"start", "pause", "throttle", "resume"}));
+}
+
+TEST_F(RelocationWorld, AbortKeepsStateForRetry)
+{
+    const Relocations api(config);
+    const std::int64_t id = api.start(request());
+    Hook hook;
+    hook.onProgress = [&](Step step, const TableProgress& t) {
+        if (step == Step::Copy && t.position == 2)
+            api.abort(id, "looks wrong");
+    };
+    ASSERT_EQ(api.run(id, hook), Outcome::Aborted);
+    EXPECT_EQ(api.status(id).relocation.state, State::Aborted);
+    const Diagnosis d = api.diagnose(id);
+    EXPECT_EQ(d.action, RepairAction::Retry);
+    for (const Finding& f : d.findings)
+        EXPECT_TRUE(f.consistent) << f.subject << ": " << f.text;
+    EXPECT_EQ(codeOf([&] { api.resume(id, "resume is for paused"); }), ErrorCode::Conflict);
+    api.retry(id, "it was fine");
+    Hook quiet;
+    EXPECT_EQ(api.run(id, quiet), Outcome::Done);
+    expectMovedOnce(id);
+}
+
+TEST_F(RelocationWorld, AViewerLoginIsRefusedByTheDatabase)
+{
+    const Relocations staff(config);
+    const Relocations viewer(loginAs("_viewer", "cellscope_viewer"));
+    // Planning is reading; starting is refused by PostgreSQL itself.
+    EXPECT_TRUE(viewer.plan(request()).ok());
+    EXPECT_EQ(codeOf([&] { viewer.start(request()); }), ErrorCode::Permission);
+    const std::int64_t id = staff.start(request());
+    // Watching is allowed, every change refused.
+    EXPECT_EQ(viewer.status(id).relocation.id, id);
+    EXPECT_EQ(codeOf([&] { viewer.pause(id, "viewer"); }), ErrorCode::Permission);
+    EXPECT_EQ(codeOf([&] { viewer.cancel(id, "viewer"); }), ErrorCode::Permission);
+    EXPECT_EQ(codeOf([&] { viewer.throttle(id, 10, "viewer"); }), ErrorCode::Permission);
+    Hook quiet;
+    EXPECT_EQ(codeOf([&] { viewer.run(id, quiet); }), ErrorCode::Permission);
+    // Bypassing every face: plain SQL as the viewer.
+    auto c = store::connect(loginAs("_viewer2", "cellscope_viewer").control);
+    EXPECT_THROW(pqxx::nontransaction(*c).exec_params0(
+                     "UPDATE cellscope.relocation SET state = 'cancelled' WHERE id = $1", id),
+                 pqxx::insufficient_privilege);
+    EXPECT_THROW(
+        pqxx::nontransaction(*c).exec_params0(
+            "UPDATE sentry_organizationmapping SET region_name = 'us2' WHERE organization_id = $1", org),
+        pqxx::insufficient_privilege);
+    // The audit log is append-only, even for its owner.
+    auto owner = store::connect(config.control);
+    EXPECT_THROW(pqxx::nontransaction(*owner).exec("UPDATE cellscope.relocation_audit SET reason = 'edited'"),
+                 pqxx::insufficient_privilege);
+    EXPECT_THROW(pqxx::nontransaction(*owner).exec("DELETE FROM cellscope.relocation_audit"),
+                 pqxx::insufficient_privilege);
+    EXPECT_EQ(staff.run(id, quiet), Outcome::Done);
+}
+
+TEST_F(RelocationWorld, AnUnreachableCellFailsTheStepClearlyAndRetryFinishes)
+{
+    const Relocations api(config);
+    const std::int64_t id = api.start(request());
+    auto admin = store::connect(test::pgServerConninfo());
+    const std::string target = pqxx::nontransaction(*admin).quote_name(cellDatabase(kTarget));
+    Hook hook;
+    bool cut = false;
+    hook.onProgress = [&](Step step, const TableProgress& t) {
+        if (step == Step::Copy && t.position == 4 && !cut) {
+            cut = true;
+            pqxx::nontransaction tx(*admin);
+            tx.exec0("ALTER DATABASE " + target + " WITH ALLOW_CONNECTIONS false");
+            tx.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                           cellDatabase(kTarget));
+        }
+    };
+    try {
+        api.run(id, hook);
+        FAIL() << "the copy went on without its target";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::Unreachable) << e.what();
+        EXPECT_NE(std::string(e.what()).find("cell us2"), std::string::npos) << e.what();
+    }
+    const Status failed = api.status(id);
+    EXPECT_EQ(failed.relocation.state, State::Failed);
+    EXPECT_EQ(failed.relocation.step, Step::Copy);
+    EXPECT_NE(failed.sentence.find("failed at step copy"), std::string::npos) << failed.sentence;
+    EXPECT_EQ(routing().orgCell, kSource);
+
+    pqxx::nontransaction(*admin).exec0("ALTER DATABASE " + target + " WITH ALLOW_CONNECTIONS true");
+    api.retry(id, "us2 is back");
+    Hook quiet;
+    EXPECT_EQ(api.run(id, quiet), Outcome::Done);
+    expectMovedOnce(id);
+}
+
+TEST_F(RelocationWorld, RepairRealignsAJournalThatDisagreesWithTheMapping)
+{
+    const Relocations api(config);
+    const std::int64_t id = api.start(request());
+    Hook quiet;
+    ASSERT_EQ(api.run(id, quiet), Outcome::Done);
+    // Someone flips a key mapping back by hand.
+    auto c = store::connect(config.control);
+    pqxx::nontransaction(*c).exec_params0(
+        "UPDATE sentry_projectkeymapping SET region_name = $2 WHERE public_key = "
+        "(SELECT min(public_key) FROM cellscope.projectkey_info WHERE organization_id = $1)",
+        org, kSource);
+    const Diagnosis d = api.diagnose(id);
+    EXPECT_EQ(d.action, RepairAction::Realign);
+    EXPECT_EQ(d.realignTo, Step::Switch);
+    EXPECT_NE(d.command.find("--apply"), std::string::npos);
+    api.repair(id, "key mapping drifted");
+    EXPECT_EQ(api.run(id, quiet), Outcome::Done);
+    expectMovedOnce(id, 2); // the repair's switch re-applied the mappings; the data stayed put
+}
+
+// ---- SIGKILL at every step boundary and inside copy and verify ---------------------------------
+
+namespace {
+
+enum class Then
+{
+    Resume,
+    Cancel,
+};
+
+struct CrashCase
+{
+    const char* point; // a fault point, "@n" for its n-th pass
+    bool beforeSwitch;
+    Then then;
+};
+
+void PrintTo(const CrashCase& c, std::ostream* out)
+{
+    *out << c.point << (c.then == Then::Cancel ? ", then cancel" : ", then resume");
+}
+
+std::string caseName(const ::testing::TestParamInfo<CrashCase>& info)
+{
+    std::string name =
+        std::string(info.param.point) + (info.param.then == Then::Cancel ? "_cancel" : "_resume");
+    for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c)))
+            c = '_';
+    return name;
+}
+
+class RelocationCrash : public RelocationWorld, public ::testing::WithParamInterface<CrashCase>
+{};
+
+} // namespace
+
+TEST_P(RelocationCrash, KilledRunnerLeavesAResumableOrCancellableRelocation)
+{
+    const CrashCase c = GetParam();
+    std::string point = c.point;
+    point = point.substr(0, point.find('@'));
+    {
+        Child child({"--config", settingsFile(), "relocate", "start", slug, "--to", kTarget, "--reason",
+                     "crash test", "--batch-rows", "2", "--drain-seconds", "0"},
+                    c.point);
+        ASSERT_TRUE(child.waitForLine("cellscope-fault: " + point)) << child.output();
+        child.killHard();
+    }
+    const Relocations api(config);
+    const std::int64_t id = api.resolve(slug);
+    waitForNoRunner(id);
+    EXPECT_EQ(api.status(id).relocation.state, State::Running);
+    EXPECT_EQ(switchesCommitted(id), c.beforeSwitch ? 0 : 1);
+    Hook quiet;
+    if (c.then == Then::Cancel) {
+        api.cancel(id, "undo after crash");
+        EXPECT_EQ(api.run(id, quiet), Outcome::Cancelled);
+        expectUntouched(id);
+        return;
+    }
+    if (!c.beforeSwitch) {
+        EXPECT_EQ(codeOf([&] { api.cancel(id, "too late"); }), ErrorCode::Conflict);
+    }
+    const Diagnosis d = api.diagnose(id);
+    EXPECT_EQ(d.action, RepairAction::Resume) << d.proposal;
+    api.resume(id, "resume after crash");
+    EXPECT_EQ(api.run(id, quiet), Outcome::Done);
+    expectMovedOnce(id);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryPoint, RelocationCrash,
+    ::testing::Values(
+        CrashCase{"preflight.begin", true, Then::Resume}, CrashCase{"preflight.done", true, Then::Cancel},
+        CrashCase{"freeze.begin", true, Then::Resume}, CrashCase{"freeze.done", true, Then::Resume},
+        CrashCase{"freeze.done", true, Then::Cancel}, CrashCase{"copy.begin", true, Then::Resume},
+        CrashCase{"copy.batch_streamed@3", true, Then::Resume},
+        CrashCase{"copy.batch_streamed@5", true, Then::Cancel},
+        CrashCase{"copy.batch_committed@3", true, Then::Resume},
+        CrashCase{"copy.batch_committed@6", true, Then::Cancel},
+        CrashCase{"copy.batch_journaled@4", true, Then::Resume}, CrashCase{"copy.done", true, Then::Resume},
+        CrashCase{"copy.done", true, Then::Cancel}, CrashCase{"verify.begin", true, Then::Resume},
+        CrashCase{"verify.batch_compared@3", true, Then::Resume},
+        CrashCase{"verify.batch_compared@5", true, Then::Cancel},
+        CrashCase{"verify.batch_journaled@4", true, Then::Resume},
+        CrashCase{"verify.done", true, Then::Cancel}, CrashCase{"switch.begin", true, Then::Resume},
+        CrashCase{"switch.before_commit", true, Then::Resume},
+        CrashCase{"switch.before_commit", true, Then::Cancel}, CrashCase{"switch.done", false, Then::Resume},
+        CrashCase{"drain.begin", false, Then::Resume}, CrashCase{"drain.done", false, Then::Resume},
+        CrashCase{"unfreeze.begin", false, Then::Resume}, CrashCase{"unfreeze.done", false, Then::Resume},
+        CrashCase{"cleanup.begin", false, Then::Resume},
+        CrashCase{"cleanup.batch_deleted@3", false, Then::Resume},
+        CrashCase{"cleanup.done", false, Then::Resume}),
+    caseName);
+
+TEST_F(RelocationWorld, KilledDuringCancelTheCancelFinishesLater)
+{
+    const std::string settings = settingsFile();
+    {
+        Child child({"--config", settings, "relocate", "start", slug, "--to", kTarget, "--reason",
+                     "crash test", "--batch-rows", "2", "--drain-seconds", "0"},
+                    "copy.batch_committed@6");
+        ASSERT_TRUE(child.waitForLine("cellscope-fault: copy.batch_committed")) << child.output();
+        child.killHard();
+    }
+    const Relocations api(config);
+    const std::int64_t id = api.resolve(slug);
+    waitForNoRunner(id);
+    {
+        Child child({"--config", settings, "relocate", "cancel", std::to_string(id), "--reason", "undo"},
+                    "cancel.batch_deleted@2");
+        ASSERT_TRUE(child.waitForLine("cellscope-fault: cancel.batch_deleted")) << child.output();
+        child.killHard();
+    }
+    waitForNoRunner(id);
+    EXPECT_EQ(api.status(id).relocation.step, Step::Cancel);
+    api.cancel(id, "finish the undo");
+    Hook quiet;
+    EXPECT_EQ(api.run(id, quiet), Outcome::Cancelled);
+    expectUntouched(id);
+}
+
+// ---- status, without a database -----------------------------------------------------------------
+
+TEST(RelocationStatus, SentenceRateAndEtaCountFinishedTablesToo)
+{
+    Relocation r;
+    r.id = 7;
+    r.orgSlug = "acme";
+    r.sourceCell = "us1";
+    r.targetCell = "us2";
+    r.state = State::Running;
+    r.step = Step::Copy;
+    r.drainSeconds = 65;
+    r.runner = "pid 42 on host";
+    std::vector<TableProgress> tables(2);
+    tables[0].table = "sentry_team";
+    tables[0].plannedRows = 100;
+    tables[0].copiedRows = 100;
+    tables[0].copySeconds = 1.0;
+    tables[0].copied = true;
+    tables[1].table = "sentry_groupedmessage";
+    tables[1].plannedRows = 900;
+    tables[1].copiedRows = 300;
+    tables[1].copySeconds = 3.0;
+    const Status s = describe(r, tables, std::nullopt, true);
+    EXPECT_EQ(s.plannedRows, 1000);
+    EXPECT_EQ(s.copiedRows, 400);
+    ASSERT_TRUE(s.copyRowsPerSecond);
+    EXPECT_DOUBLE_EQ(*s.copyRowsPerSecond, 100.0);
+    // 600 rows to copy at 100/s, 1000 to verify and 1000 to clean at the same rate, and the drain.
+    ASSERT_TRUE(s.etaSeconds);
+    EXPECT_DOUBLE_EQ(*s.etaSeconds, 6.0 + 10.0 + 10.0 + 65.0);
+    EXPECT_EQ(s.sentence,
+              "Relocation 7 of acme from us1 to us2 is copying: 400 of 1,000 rows (40%) at 100 rows/s, "
+              "about 1 min 31 s left; run by pid 42 on host.");
+    EXPECT_NE(std::find(s.nextSteps.begin(), s.nextSteps.end(), "cellctl relocate cancel 7 --reason '…'"),
+              s.nextSteps.end());
+
+    r.step = Step::Drain;
+    const Status late = describe(r, tables, std::nullopt, false);
+    EXPECT_NE(late.sentence.find("with no process running it"), std::string::npos) << late.sentence;
+    EXPECT_EQ(std::count_if(late.nextSteps.begin(), late.nextSteps.end(),
+                            [](const std::string& step) { return step.find("cancel") != std::string::npos; }),
+              0);
+}
