@@ -421,11 +421,26 @@ std::optional<std::string_view> findSentryKeyInQuery(std::string_view query, std
     });
     if (!raw || raw->empty())
         return std::nullopt;
-    if (raw->find_first_of("%+") == std::string_view::npos && isValidUtf8(*raw))
+    // One pass over the (usually 32 hex digit) value decides whether it can be returned as it is.
+    bool encoded = false, nonAscii = false;
+    for (char c : *raw) {
+        encoded |= c == '%' || c == '+';
+        nonAscii |= static_cast<unsigned char>(c) >= 0x80;
+    }
+    if (!encoded && (!nonAscii || isValidUtf8(*raw)))
         return raw;
-    scratch = formDecode(*raw);
-    if (scratch.empty())
-        return std::nullopt;
+    // Decoded into the caller's buffer, so a warm loop does not allocate (never empty: every input
+    // byte yields at least one).
+    scratch.clear();
+    appendPercentDecoded(scratch, *raw, /*plusAsSpace=*/true);
+    if (!isValidUtf8(scratch)) {
+        // The lossy copy (at most 3 bytes per input byte) goes after the decoded bytes, into capacity
+        // reserved first so that the view of them stays valid, then those bytes are dropped.
+        const std::size_t decoded = scratch.size();
+        scratch.reserve(4 * decoded);
+        appendUtf8Lossy(scratch, std::string_view(scratch.data(), decoded));
+        scratch.erase(0, decoded);
+    }
     return std::string_view(scratch);
 }
 

@@ -58,9 +58,9 @@ AuthParseResult parseAuthQuery(std::string_view query);
 
 // The effective (last) `sentry_key` value of a query string, form-decoded
 // ('+' is a space, %XX decoded, invalid UTF-8 replaced by U+FFFD); nullopt when
-// absent or empty, which the crate treats as MissingPublicKey. Allocation-free
-// when the value needs no decoding: the result then views `query`; otherwise it
-// views `scratch`, which is overwritten.
+// absent or empty, which the crate treats as MissingPublicKey. The result views
+// `query` when the value needs no decoding; otherwise it is decoded into
+// `scratch` (overwritten), which allocates only when its capacity is too small.
 std::optional<std::string_view> findSentryKeyInQuery(std::string_view query, std::string& scratch);
 
 } // namespace cellscope::routing

@@ -90,14 +90,13 @@ Replayer::Replayer(const Snapshot& snapshot, const Catalog& catalog, ReplayOptio
 
 bool Replayer::classifyTarget(std::string_view method, std::string_view target, Classification& out) noexcept
 {
-    UrlView url;
-    if (!isMethod(method) || !splitUrl(target, url))
+    if (!isMethod(method) || !splitUrl(target, m_url))
         return false;
     RequestView request;
     request.method = method;
-    request.host = url.hasAuthority ? url.host : std::string_view(m_options.defaultHost);
-    request.path = url.path;
-    request.query = url.query;
+    request.host = m_url.hasAuthority ? m_url.host : std::string_view(m_options.defaultHost);
+    request.path = m_url.path;
+    request.query = m_url.query;
     ClassifySink sink(out);
     route(m_snapshot, m_catalog, request, m_scratch, sink);
     return true;

@@ -3,6 +3,7 @@
 #include "routing/catalog.h"
 #include "routing/outcome.h"
 #include "routing/router.h"
+#include "routing/url.h"
 
 #include <QByteArray>
 
@@ -86,6 +87,7 @@ private:
     const Catalog& m_catalog;
     ReplayOptions m_options;
     Scratch m_scratch;
+    UrlView m_url; // reused: splitUrl resets it, and zeroing a fresh one per line shows in profiles
     Classification m_current;
     std::string m_carry;
     std::uint64_t m_lines = 0;

@@ -329,7 +329,7 @@ class Router
 {
 public:
     Router(const Snapshot& snapshot, const Catalog& catalog, Scratch& scratch, Sink& sink)
-        : m_snapshot(snapshot), m_catalog(catalog), m_scratch(scratch), m_sink(sink)
+        : m_snapshot(snapshot), m_catalog(catalog), m_scratch(scratch), m_sink(sink), m_match(scratch.match)
     {}
 
     void request(const RequestView& request);
@@ -419,7 +419,7 @@ private:
     std::string_view m_method;
     std::string_view m_rawPath;
     std::string_view m_path; // decoded, without the leading '/': what Django's resolver sees
-    EndpointMatch m_match;
+    EndpointMatch& m_match;  // valid only when m_matched
     bool m_matched = false;
     bool m_endpointDone = false;
 };
@@ -619,7 +619,7 @@ std::optional<std::string_view> queryParam(std::string_view query, std::string_v
             break;
         query.remove_prefix(amp + 1);
     }
-    if (found && found->find_first_of("%+") != std::string_view::npos) {
+    if (found && std::any_of(found->begin(), found->end(), [](char c) { return c == '%' || c == '+'; })) {
         scratch.clear();
         appendPercentDecoded(scratch, *found, true);
         return std::string_view(scratch);

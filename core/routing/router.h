@@ -44,6 +44,7 @@ struct Scratch
     std::string query; // a decoded query parameter
     std::string key;   // a decoded sentry_key
     std::vector<CellIndex> cells;
+    EndpointMatch match; // reused: zeroing a fresh one (~400 bytes) per request showed in profiles
     // Sorted ids of relocating orgs; absent: each check looks the org up in the snapshot.
     std::optional<std::vector<std::int64_t>> relocatingOrgIds;
 

@@ -27,6 +27,9 @@ inline std::uint64_t textHash(std::string_view text) noexcept
 
 // Open-addressing hash set of 32-bit record indexes. The records themselves hold the keys, so the
 // index costs 4 bytes a slot; callers pass the key's hash and a predicate that compares a candidate.
+// A slot keeps value + 1 (0: empty) in its low bits and, in the bits the largest value leaves free,
+// the top bits of the hash: a probe compares that tag first, so a miss or a colliding slot almost
+// never loads the record (the lookups are cache-miss bound). 1 M records leave a 12-bit tag.
 class FlatIndex
 {
 public:
@@ -37,6 +40,8 @@ public:
         const std::size_t wanted = expected < 8 ? 16 : expected + expected / 2;
         m_slots.assign(std::bit_ceil(wanted), 0u);
         m_mask = m_slots.size() - 1;
+        const auto valueBits = static_cast<unsigned>(std::bit_width(expected));
+        m_valueMask = valueBits >= 32 ? ~std::uint32_t{0} : (std::uint32_t{1} << valueBits) - 1;
     }
 
     template <typename Matches>
@@ -44,33 +49,43 @@ public:
     {
         if (m_slots.empty())
             return std::nullopt;
+        const std::uint32_t tag = tagOf(hash);
         for (std::size_t slot = hash & m_mask;; slot = (slot + 1) & m_mask) {
             const std::uint32_t stored = m_slots[slot];
             if (stored == 0)
                 return std::nullopt;
-            if (matches(stored - 1))
-                return stored - 1;
+            if ((stored & ~m_valueMask) == tag && matches((stored & m_valueMask) - 1))
+                return (stored & m_valueMask) - 1;
         }
     }
 
-    // Inserts value unless an equal key is present; returns the index already present, if any.
+    // Inserts value (below the size given to reset()) unless an equal key is present; returns the
+    // index already present, if any.
     template <typename Matches>
     std::optional<std::uint32_t> insert(std::uint64_t hash, std::uint32_t value, Matches&& matches)
     {
+        const std::uint32_t tag = tagOf(hash);
         for (std::size_t slot = hash & m_mask;; slot = (slot + 1) & m_mask) {
             const std::uint32_t stored = m_slots[slot];
             if (stored == 0) {
-                m_slots[slot] = value + 1;
+                m_slots[slot] = tag | (value + 1);
                 return std::nullopt;
             }
-            if (matches(stored - 1))
-                return stored - 1;
+            if ((stored & ~m_valueMask) == tag && matches((stored & m_valueMask) - 1))
+                return (stored & m_valueMask) - 1;
         }
     }
 
 private:
+    // The slot number comes from the hash's low bits; the tag from its top bits, independent of it.
+    std::uint32_t tagOf(std::uint64_t hash) const noexcept
+    {
+        return static_cast<std::uint32_t>(hash >> 32) & ~m_valueMask;
+    }
+
     std::vector<std::uint32_t> m_slots;
     std::size_t m_mask = 0;
+    std::uint32_t m_valueMask = 0;
 };
 
 } // namespace cellscope

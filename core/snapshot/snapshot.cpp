@@ -10,28 +10,31 @@ namespace cellscope {
 
 namespace {
 
-int hexValue(char c) noexcept
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
+// Lowercase hex digit values; -1 for every other byte.
+constexpr std::array<std::int8_t, 256> kHexValue = [] {
+    std::array<std::int8_t, 256> table{};
+    table.fill(-1);
+    for (int c = '0'; c <= '9'; ++c)
+        table[c] = static_cast<std::int8_t>(c - '0');
+    for (int c = 'a'; c <= 'f'; ++c)
+        table[c] = static_cast<std::int8_t>(c - 'a' + 10);
+    return table;
+}();
 
-// Packs a 32-digit lowercase hex key into 16 bytes; false for anything else.
+// Packs a 32-digit lowercase hex key into 16 bytes; false for anything else. Branch-free per digit
+// (every lookup of a key runs it): a bad digit's -1 sets the sign bit that `bad` collects.
 bool packHexKey(std::string_view key, std::array<std::uint8_t, 16>& out) noexcept
 {
     if (key.size() != 32)
         return false;
+    int bad = 0;
     for (std::size_t i = 0; i < 16; ++i) {
-        const int hi = hexValue(key[2 * i]);
-        const int lo = hexValue(key[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+        const int hi = kHexValue[static_cast<unsigned char>(key[2 * i])];
+        const int lo = kHexValue[static_cast<unsigned char>(key[2 * i + 1])];
+        bad |= hi | lo;
+        out[i] = static_cast<std::uint8_t>((hi & 15) << 4 | (lo & 15));
     }
-    return true;
+    return bad >= 0;
 }
 
 StrRef unpackRef(const std::array<std::uint8_t, 16>& packed) noexcept
