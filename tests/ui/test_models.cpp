@@ -80,6 +80,29 @@ private slots:
         QCOMPARE(column(model, OrgTableModel::Slug), strings({"acme"}));
     }
 
+    void typingForwardNarrowsTheShownRowsOnly()
+    {
+        OrgTableModel model;
+        QSignalSpy ready(&model, &OrgTableModel::rowsReady);
+        model.setSnapshot(fixture());
+        QVERIFY(ready.wait(5000));
+        model.sort(OrgTableModel::Name, Qt::DescendingOrder);
+        QVERIFY(ready.wait(5000));
+        model.setSearch(QStringLiteral("E"));
+        QVERIFY(ready.wait(5000));
+        QCOMPARE(column(model, OrgTableModel::Slug), strings({"initech", "globex", "acme"}));
+        model.setSearch(QStringLiteral("Ex")); // narrowed from the rows shown, order kept
+        QVERIFY(ready.wait(5000));
+        QCOMPARE(column(model, OrgTableModel::Slug), strings({"globex"}));
+        // Digits also match ids, which a longer number does not narrow: "1" → acme (id 1) only by id.
+        model.setSearch(QStringLiteral("1"));
+        QVERIFY(ready.wait(5000));
+        QCOMPARE(column(model, OrgTableModel::Slug), strings({"acme"}));
+        model.setSearch(QStringLiteral("2"));
+        QVERIFY(ready.wait(5000));
+        QCOMPARE(column(model, OrgTableModel::Slug), strings({"globex"}));
+    }
+
     void computeRowsMatchesAPlainScan()
     {
         const auto snapshot = fixture();

@@ -28,6 +28,7 @@ void OrgTableModel::setSnapshot(SnapshotPtr snapshot)
     beginResetModel();
     m_snapshot = std::move(snapshot);
     m_rows.clear();
+    m_rowsSortColumn = -2;
     m_orderCache = {};
     // A cell index from the previous snapshot means nothing in the new one.
     m_filter.cell.reset();
@@ -57,12 +58,59 @@ void OrgTableModel::sort(int column, Qt::SortOrder order)
     schedule();
 }
 
+namespace {
+
+// Text columns sort on a 16-byte big-endian prefix first: comparing two integers is what a sort of
+// a million rows can afford; following string-pool pointers for every comparison is not. Only runs
+// of equal prefixes are then ordered by the full text (and ties by id, so the order is stable).
+template <typename TextOf>
+void sortByText(const Snapshot& s, std::vector<OrgIndex>& order, TextOf textOf)
+{
+    struct Keyed
+    {
+        std::uint64_t high, low;
+        OrgIndex org;
+    };
+    auto word = [](std::string_view text, std::size_t from) {
+        std::uint64_t value = 0;
+        for (std::size_t i = 0; i < 8; ++i)
+            value = value << 8 | (from + i < text.size() ? static_cast<unsigned char>(text[from + i]) : 0u);
+        return value;
+    };
+    std::vector<Keyed> keyed(order.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        const std::string_view text = textOf(order[i]);
+        keyed[i] = {word(text, 0), word(text, 8), order[i]};
+    }
+    std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+        return a.high != b.high ? a.high < b.high : a.low != b.low ? a.low < b.low : a.org < b.org;
+    });
+    for (std::size_t start = 0; start < keyed.size();) {
+        std::size_t end = start + 1;
+        while (end < keyed.size() && keyed[end].high == keyed[start].high &&
+               keyed[end].low == keyed[start].low)
+            ++end;
+        if (end - start > 1)
+            std::sort(keyed.begin() + static_cast<std::ptrdiff_t>(start),
+                      keyed.begin() + static_cast<std::ptrdiff_t>(end), [&](const Keyed& a, const Keyed& b) {
+                          const auto ta = textOf(a.org), tb = textOf(b.org);
+                          return ta != tb ? ta < tb : s.org(a.org).id < s.org(b.org).id;
+                      });
+        start = end;
+    }
+    for (std::size_t i = 0; i < keyed.size(); ++i)
+        order[i] = keyed[i].org;
+}
+
+} // namespace
+
 std::vector<OrgIndex> OrgTableModel::sortedOrder(const Snapshot& s, Column column)
 {
     std::vector<OrgIndex> order(s.organizations().size());
     std::iota(order.begin(), order.end(), 0u);
+    // Ties are broken by id, so every column's order is total and deterministic.
     auto by = [&](auto key) {
-        std::stable_sort(order.begin(), order.end(), [&](OrgIndex a, OrgIndex b) {
+        std::sort(order.begin(), order.end(), [&](OrgIndex a, OrgIndex b) {
             const auto ka = key(a), kb = key(b);
             return ka < kb || (!(kb < ka) && s.org(a).id < s.org(b).id);
         });
@@ -72,16 +120,16 @@ std::vector<OrgIndex> OrgTableModel::sortedOrder(const Snapshot& s, Column colum
         by([&](OrgIndex i) { return s.org(i).id; });
         break;
     case Slug:
-        by([&](OrgIndex i) { return s.slug(i); });
+        sortByText(s, order, [&](OrgIndex i) { return s.slug(i); });
         break;
     case Name:
-        by([&](OrgIndex i) { return s.name(i); });
+        sortByText(s, order, [&](OrgIndex i) { return s.name(i); });
         break;
     case Cell:
-        by([&](OrgIndex i) { return s.cellName(s.org(i).cell); });
+        sortByText(s, order, [&](OrgIndex i) { return s.cellName(s.org(i).cell); });
         break;
     case Locality:
-        by([&](OrgIndex i) { return localityNameOfCell(s, s.org(i).cell); });
+        sortByText(s, order, [&](OrgIndex i) { return localityNameOfCell(s, s.org(i).cell); });
         break;
     case Status:
         by([&](OrgIndex i) { return static_cast<int>(s.org(i).status); });
@@ -126,6 +174,25 @@ std::vector<OrgIndex> OrgTableModel::computeRows(const Snapshot& snapshot, const
     return first;
 }
 
+namespace {
+
+// Typing forward only narrows a substring search: the rows already shown, in their order, are the
+// only candidates. Not for all-digit text, which also matches ids (org 44 matches "44" but not "4").
+bool narrows(const OrgFilter& shown, const OrgFilter& wanted)
+{
+    if (shown.cell != wanted.cell || shown.locality != wanted.locality ||
+        wanted.search.size() <= shown.search.size() || isDecimalId(wanted.search))
+        return false;
+    auto lower = [](std::string text) {
+        for (char& c : text)
+            c = c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+        return text;
+    };
+    return lower(wanted.search).starts_with(lower(shown.search));
+}
+
+} // namespace
+
 void OrgTableModel::schedule()
 {
     if (!m_snapshot)
@@ -137,8 +204,12 @@ void OrgTableModel::schedule()
     const SnapshotPtr snapshot = m_snapshot;
     const OrgFilter filter = m_filter;
     const int column = m_sortColumn;
-    const bool descending = m_sortOrder == Qt::DescendingOrder;
+    const Qt::SortOrder sortOrder = m_sortOrder;
+    const bool descending = sortOrder == Qt::DescendingOrder;
     const auto cached = column >= 0 ? m_orderCache[static_cast<std::size_t>(column)] : nullptr;
+    std::shared_ptr<const std::vector<OrgIndex>> shown;
+    if (m_rowsSortColumn == column && m_rowsSortOrder == sortOrder && narrows(m_rowsFilter, filter))
+        shown = std::make_shared<const std::vector<OrgIndex>>(m_rows);
 
     auto* watcher = new QFutureWatcher<Result>(this);
     connect(watcher, &QFutureWatcher<Result>::finished, this, [this, watcher] {
@@ -148,6 +219,13 @@ void OrgTableModel::schedule()
     watcher->setFuture(QtConcurrent::run([=]() {
         Result result;
         result.generation = generation;
+        result.filter = filter;
+        result.sortColumn = column;
+        result.sortOrder = sortOrder;
+        if (shown) {
+            result.rows = computeRows(*snapshot, filter, shown.get(), false);
+            return result;
+        }
         auto order = cached;
         if (column >= 0 && !order) {
             order = std::make_shared<const std::vector<OrgIndex>>(
@@ -168,6 +246,9 @@ void OrgTableModel::apply(Result result)
     if (latest) {
         beginResetModel();
         m_rows = std::move(result.rows);
+        m_rowsFilter = std::move(result.filter);
+        m_rowsSortColumn = result.sortColumn;
+        m_rowsSortOrder = result.sortOrder;
         endResetModel();
         emit rowsReady(m_requested.elapsed(), static_cast<int>(m_rows.size()));
     }

@@ -75,6 +75,9 @@ private:
         std::vector<OrgIndex> rows;
         std::shared_ptr<const std::vector<OrgIndex>> order; // computed sort order to cache, if any
         int orderColumn = -1;
+        OrgFilter filter;
+        int sortColumn = -1;
+        Qt::SortOrder sortOrder = Qt::AscendingOrder;
     };
 
     void schedule();
@@ -83,6 +86,9 @@ private:
     SnapshotPtr m_snapshot;
     std::vector<OrgIndex> m_rows;
     OrgFilter m_filter;
+    OrgFilter m_rowsFilter;    // the filter m_rows was computed with
+    int m_rowsSortColumn = -2; // and its order (-2: no rows yet)
+    Qt::SortOrder m_rowsSortOrder = Qt::AscendingOrder;
     int m_sortColumn = -1;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
     std::array<std::shared_ptr<const std::vector<OrgIndex>>, ColumnCount> m_orderCache;
