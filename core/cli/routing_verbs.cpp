@@ -2,13 +2,11 @@
 
 #include "error.h"
 #include "net/locator_client.h"
-#include "routing/auth.h"
 #include "routing/catalog.h"
 #include "routing/check.h"
 #include "routing/dsn.h"
 #include "routing/replay.h"
 #include "routing/trace.h"
-#include "routing/url.h"
 
 #include <QFile>
 
@@ -30,38 +28,6 @@ routing::Catalog catalogFor(Context& context)
 {
     const QString path = context.args().value(QStringLiteral("catalog"));
     return path.isEmpty() ? routing::Catalog::bundled() : routing::Catalog::fromFile(path);
-}
-
-// What a locator would be asked for this input: the public key of a DSN or an ingest request, else
-// the organization the URL names; and the locality its host names (us.sentry.io → "us").
-std::pair<std::string, std::string> locatorQuery(const routing::Catalog& catalog, const Snapshot& snapshot,
-                                                 const std::string& input)
-{
-    if (const auto dsn = routing::parseDsn(input).dsn)
-        return {dsn->publicKey,
-                routing::dsnHostLabelBeforeAppHost(dsn->host, snapshot.info().appHost).value_or("")};
-    routing::UrlView url;
-    if (!routing::splitUrl(input, url))
-        return {};
-    std::string locality;
-    const std::string appHost = "." + snapshot.info().appHost;
-    if (url.host.size() > appHost.size() && url.host.ends_with(appHost)) {
-        const std::string_view label = url.host.substr(0, url.host.size() - appHost.size());
-        if (snapshot.findLocality(label))
-            locality = std::string(label);
-    }
-    std::string scratch;
-    if (const auto key = routing::findSentryKeyInQuery(url.query, scratch))
-        return {std::string(*key), locality};
-    routing::EndpointMatch match;
-    std::string_view path = url.path;
-    while (!path.empty() && path.front() == '/')
-        path.remove_prefix(1);
-    if (catalog.match(path, match))
-        for (const char* name : {"organization_id_or_slug", "organization_slug", "public_key"})
-            if (const auto value = match.kwarg(name))
-                return {std::string(*value), locality};
-    return {};
 }
 
 int runTrace(Context& context)
@@ -86,7 +52,7 @@ int runTrace(Context& context)
     if (context.args().isSet(QStringLiteral("verify"))) {
         // Ask a running locator the same question and warn when it answers differently
         // (a stale Synapse cache, a relocation in flight).
-        const auto [id, locality] = locatorQuery(catalog, *context.snapshot(), request.input);
+        const auto [id, locality] = net::locatorQueryFor(catalog, *context.snapshot(), request.input);
         if (id.empty())
             fail(ErrorCode::BadInput, "--verify needs an input that names an organization or a public key");
         const QUrl locator(context.args().value(QStringLiteral("verify")));

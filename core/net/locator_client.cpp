@@ -2,6 +2,9 @@
 
 #include "error.h"
 #include "net/locator.h"
+#include "routing/auth.h"
+#include "routing/dsn.h"
+#include "routing/url.h"
 
 #include <QEventLoop>
 #include <QJsonDocument>
@@ -91,6 +94,36 @@ std::optional<routing::Warning> compareWithLocator(const Snapshot& snapshot, std
                             "Cellscope routes " + subject + " to " + ourText + ", but the locator at " +
                                 locatorUrl.toString().toStdString() + " answers " + theirText +
                                 ": a stale locator cache or an organization mid-relocation"};
+}
+
+std::pair<std::string, std::string> locatorQueryFor(const routing::Catalog& catalog, const Snapshot& snapshot,
+                                                    const std::string& input)
+{
+    if (const auto dsn = routing::parseDsn(input).dsn)
+        return {dsn->publicKey,
+                routing::dsnHostLabelBeforeAppHost(dsn->host, snapshot.info().appHost).value_or("")};
+    routing::UrlView url;
+    if (!routing::splitUrl(input, url))
+        return {};
+    std::string locality;
+    const std::string appHost = "." + snapshot.info().appHost;
+    if (url.host.size() > appHost.size() && url.host.ends_with(appHost)) {
+        const std::string_view label = url.host.substr(0, url.host.size() - appHost.size());
+        if (snapshot.findLocality(label))
+            locality = std::string(label);
+    }
+    std::string scratch;
+    if (const auto key = routing::findSentryKeyInQuery(url.query, scratch))
+        return {std::string(*key), locality};
+    routing::EndpointMatch match;
+    std::string_view path = url.path;
+    while (!path.empty() && path.front() == '/')
+        path.remove_prefix(1);
+    if (catalog.match(path, match))
+        for (const char* name : {"organization_id_or_slug", "organization_slug", "public_key"})
+            if (const auto value = match.kwarg(name))
+                return {std::string(*value), locality};
+    return {};
 }
 
 std::optional<routing::Warning> verifyWithLocator(const Snapshot& snapshot, const QUrl& locatorUrl,

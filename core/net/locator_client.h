@@ -1,5 +1,6 @@
 #pragma once
 
+#include "routing/catalog.h"
 #include "routing/trace.h"
 #include "snapshot/snapshot.h"
 
@@ -11,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 class QNetworkAccessManager;
 
@@ -50,6 +52,12 @@ LocatorAnswer askLocator(const QUrl& locatorUrl, std::string_view id, std::strin
 std::optional<routing::Warning> compareWithLocator(const Snapshot& snapshot, std::string_view id,
                                                    std::string_view locality, const QUrl& locatorUrl,
                                                    const LocatorAnswer& answer);
+
+// What a locator would be asked for a traced input: the public key of a DSN or an ingest request,
+// else the organization the URL names; and the locality its host names (us.sentry.io → "us").
+// Empty id when the input names neither.
+std::pair<std::string, std::string> locatorQueryFor(const routing::Catalog& catalog, const Snapshot& snapshot,
+                                                    const std::string& input);
 
 // `cellctl trace --verify LOCATOR_URL`: asks and compares. Error(Unreachable) when the locator
 // gives no HTTP answer.

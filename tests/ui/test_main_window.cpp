@@ -1,6 +1,11 @@
 #include "models/org_table_model.h"
+#include "net/http_service.h"
+#include "net/locator.h"
+#include "snapshot/json_snapshot.h"
 #include "views/main_window.h"
 #include "views/trace_workbench.h"
+
+#include <QFile>
 
 #include <QLabel>
 #include <QLineEdit>
@@ -115,6 +120,35 @@ private slots:
         QCOMPARE(checked.first().at(0).toInt(), 1);
         QCOMPARE(checked.first().at(1).toInt(), 1);
         QCOMPARE(workbench->checkFailures(), 1); // only the cells differ: it is routed, to de1
+    }
+
+    void traceWorkbenchVerifiesAgainstALocator()
+    {
+        MainWindow window(fixtureSource());
+        QSignalSpy loaded(&window, &MainWindow::snapshotLoaded);
+        window.show();
+        window.load();
+        QVERIFY(loaded.wait(10000));
+        // A locator on loopback whose copy of the world is stale: it still has acme in us2.
+        QFile file(QStringLiteral(CELLSCOPE_FIXTURES_DIR "/snapshots/small.json"));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        std::string json = file.readAll().toStdString();
+        json.replace(json.find("\"cell\": \"us1\", \"status\""), 13, "\"cell\": \"us2\"");
+        const SnapshotPtr stale = loadSnapshotJson(json, "stale.json");
+        net::HttpService locator(net::locatorHandler([stale] { return stale; }, {}), [](std::string_view) {});
+        locator.start(net::ListenAddress{});
+
+        TraceWorkbench* workbench = window.workbench();
+        QSignalSpy verified(workbench, &TraceWorkbench::verified);
+        workbench->setLocatorUrl(locator.url().toString());
+        QVERIFY(workbench->trace(QStringLiteral("https://us.sentry.io/api/0/organizations/acme/issues/")));
+        QVERIFY(verified.wait(10000));
+        QCOMPARE(verified.first().at(0).toBool(), true);
+        bool flagged = false;
+        for (const auto& warning : workbench->lastTrace()->warnings)
+            flagged = flagged || warning.code == "locator_disagrees";
+        QVERIFY(flagged);
+        QVERIFY(workbench->commandLine().contains(QStringLiteral(" --verify ")));
     }
 
     void aBrokenSourceShowsTheErrorInTheWindow()

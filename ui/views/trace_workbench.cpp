@@ -1,6 +1,7 @@
 #include "views/trace_workbench.h"
 
 #include "error.h"
+#include "net/locator_client.h"
 #include "widgets/flow_diagram.h"
 
 #include <QApplication>
@@ -102,6 +103,10 @@ TraceWorkbench::TraceWorkbench(QWidget* parent) : QWidget(parent)
     m_integration->setPlaceholderText(tr("External id of the integration a webhook is for"));
     extras->addRow(tr("Headers:"), m_headers);
     extras->addRow(tr("Integration:"), m_integration);
+    m_locator = new QLineEdit(tracePage);
+    m_locator->setPlaceholderText(
+        tr("Optional: a running Synapse locator to compare with, e.g. http://127.0.0.1:3000"));
+    extras->addRow(tr("Verify with:"), m_locator);
     layout->addLayout(extras);
 
     auto* badgeRow = new QHBoxLayout;
@@ -230,7 +235,10 @@ bool TraceWorkbench::trace(const QString& input)
     try {
         const routing::Trace result = routing::trace(*m_snapshot, *m_catalog, request);
         m_lastRequest = request;
+        ++m_traceTicket;
         showTrace(result);
+        if (!m_locator->text().trimmed().isEmpty())
+            verifyWithLocator();
         if (m_history->count() == 0 || m_history->item(0)->text() != input.trimmed())
             m_history->insertItem(0, input.trimmed());
         return true;
@@ -278,6 +286,50 @@ void TraceWorkbench::showTrace(const routing::Trace& t)
     m_warnings->resizeRowsToContents();
 }
 
+void TraceWorkbench::setLocatorUrl(const QString& url)
+{
+    m_locator->setText(url);
+}
+
+void TraceWorkbench::verifyWithLocator()
+{
+    const auto [id, locality] = net::locatorQueryFor(*m_catalog, *m_snapshot, m_lastRequest->input);
+    if (id.empty()) {
+        emit verified(false, tr("this input names no organization or public key to ask the locator about"));
+        return;
+    }
+    // The question goes over the network: ask from a worker and fold the answer in when it comes,
+    // unless another trace has replaced this one meanwhile.
+    const QUrl locator(m_locator->text().trimmed());
+    const SnapshotPtr snapshot = m_snapshot;
+    const quint64 ticket = m_traceTicket;
+    using Answer = std::pair<std::optional<routing::Warning>, QString>;
+    auto* watcher = new QFutureWatcher<Answer>(this);
+    connect(watcher, &QFutureWatcher<Answer>::finished, this, [this, watcher, ticket] {
+        const auto [warning, problem] = watcher->result();
+        watcher->deleteLater();
+        if (ticket != m_traceTicket || !m_last)
+            return;
+        if (!problem.isEmpty()) {
+            m_error->setText(tr("Locator check failed: %1").arg(problem));
+            m_error->show();
+        } else if (warning) {
+            m_last->warnings.push_back(*warning);
+            showTrace(*m_last);
+        }
+        emit verified(warning.has_value(), problem);
+    });
+    watcher->setFuture(QtConcurrent::run([snapshot, locator, id = id, locality = locality]() {
+        Answer answer;
+        try {
+            answer.first = net::verifyWithLocator(*snapshot, locator, id, locality);
+        } catch (const std::exception& e) {
+            answer.second = QString::fromUtf8(e.what());
+        }
+        return answer;
+    }));
+}
+
 QString TraceWorkbench::outcomeText() const
 {
     if (!m_last)
@@ -309,6 +361,8 @@ QString TraceWorkbench::commandLine() const
         command += QStringLiteral(" --header ") + shellQuote(text(name) + QStringLiteral(": ") + text(value));
     if (m_lastRequest->integration)
         command += QStringLiteral(" --integration ") + shellQuote(text(*m_lastRequest->integration));
+    if (!m_locator->text().trimmed().isEmpty())
+        command += QStringLiteral(" --verify ") + shellQuote(m_locator->text().trimmed());
     return command;
 }
 

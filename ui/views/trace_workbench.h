@@ -40,13 +40,18 @@ public:
     QString commandLine() const;
     int checkFailures() const;
 
+    // The locator to check each trace against (empty: none), as `cellctl trace --verify` does.
+    void setLocatorUrl(const QString& url);
+
 signals:
     void checkFinished(int passed, int failed);
+    void verified(bool disagrees, const QString& problem);
 
 private:
     routing::Request currentRequest(const QString& input) const;
     void showTrace(const routing::Trace& trace);
     void showCheckReport(const routing::CheckReport& report, const QString& path);
+    void verifyWithLocator();
 
     SnapshotPtr m_snapshot;
     std::shared_ptr<const routing::Catalog> m_catalog;
@@ -57,6 +62,8 @@ private:
     QComboBox* m_method;
     QPlainTextEdit* m_headers;
     QLineEdit* m_integration;
+    QLineEdit* m_locator;
+    quint64 m_traceTicket = 0;
     QLabel* m_badge;
     QLabel* m_error;
     FlowDiagram* m_diagram;
