@@ -78,6 +78,7 @@ MainWindow::MainWindow(store::SourceOptions options, QWidget* parent)
     auto* dock = new QDockWidget(tr("World"), this);
     dock->setObjectName(QStringLiteral("navigatorDock"));
     dock->setWidget(m_navigator);
+    m_navigator->setMinimumWidth(360); // the tree's columns and the chart's labels need it
     addDockWidget(Qt::LeftDockWidgetArea, dock);
     resizeDocks({dock}, {470}, Qt::Horizontal);
 
@@ -208,10 +209,14 @@ MainWindow::MainWindow(store::SourceOptions options, QWidget* parent)
         m_workbench->trace(input);
     });
 
+    // First start (nothing saved yet): a window big enough for the table, the detail and the
+    // navigator side by side; later starts restore what the user left.
     QSettings settings;
-    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
+        resize(1400, 900);
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
-    splitter->restoreState(settings.value(QStringLiteral("window/orgSplitter")).toByteArray());
+    if (!splitter->restoreState(settings.value(QStringLiteral("window/orgSplitter")).toByteArray()))
+        splitter->setSizes({480, 360});
 }
 
 MainWindow::~MainWindow()
