@@ -1,6 +1,7 @@
 #include "routing/catalog.h"
 
 #include "error.h"
+#include "util/json_type.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -1088,26 +1089,6 @@ namespace {
 [[noreturn]] void jsonFail(const std::string& origin, const std::string& path, const std::string& problem)
 {
     fail(ErrorCode::BadInput, origin + ": " + path + ": " + problem);
-}
-
-std::string jsonTypeName(const QJsonValue& value)
-{
-    switch (value.type()) {
-    case QJsonValue::Null:
-        return "null";
-    case QJsonValue::Bool:
-        return "a boolean";
-    case QJsonValue::Double:
-        return "a number";
-    case QJsonValue::String:
-        return "a string";
-    case QJsonValue::Array:
-        return "an array";
-    case QJsonValue::Object:
-        return "an object";
-    default:
-        return "nothing";
-    }
 }
 
 std::string requireString(const QJsonObject& object, const char* key, const std::string& origin,

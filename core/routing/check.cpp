@@ -3,6 +3,7 @@
 #include "error.h"
 #include "routing/outcome.h"
 #include "snapshot/snapshot.h"
+#include "util/json_type.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -29,30 +30,10 @@ struct JsonContext
     }
 };
 
-std::string typeName(const QJsonValue& value)
-{
-    switch (value.type()) {
-    case QJsonValue::Null:
-        return "null";
-    case QJsonValue::Bool:
-        return "a boolean";
-    case QJsonValue::Double:
-        return "a number";
-    case QJsonValue::String:
-        return "a string";
-    case QJsonValue::Array:
-        return "an array";
-    case QJsonValue::Object:
-        return "an object";
-    default:
-        return "nothing";
-    }
-}
-
 std::string stringAt(const JsonContext& context, const QJsonValue& value, const std::string& path)
 {
     if (!value.isString())
-        context.fail(path, "expected a string, got " + typeName(value));
+        context.fail(path, "expected a string, got " + jsonTypeName(value));
     return value.toString().toStdString();
 }
 
@@ -84,7 +65,7 @@ std::pair<std::string, std::string> splitHeader(const JsonContext& context, cons
 Request parseInput(const JsonContext& context, const QJsonValue& value, const std::string& path)
 {
     if (!value.isObject())
-        context.fail(path, "expected an object, got " + typeName(value));
+        context.fail(path, "expected an object, got " + jsonTypeName(value));
     const QJsonObject input = value.toObject();
     checkKeys(context, input, path, {"url", "method", "headers", "integration"});
     Request request;
@@ -110,7 +91,7 @@ Request parseInput(const JsonContext& context, const QJsonValue& value, const st
             request.headers.push_back(splitHeader(context, stringAt(context, list[i], at), at));
         }
     } else if (!headers.isUndefined()) {
-        context.fail(path + ".headers", "expected an object or an array, got " + typeName(headers));
+        context.fail(path + ".headers", "expected an object or an array, got " + jsonTypeName(headers));
     }
     return request;
 }
@@ -126,7 +107,7 @@ std::optional<std::string> nullableString(const JsonContext& context, const QJso
 CheckExpect parseExpect(const JsonContext& context, const QJsonValue& value, const std::string& path)
 {
     if (!value.isObject())
-        context.fail(path, "expected an object, got " + typeName(value));
+        context.fail(path, "expected an object, got " + jsonTypeName(value));
     const QJsonObject object = value.toObject();
     checkKeys(context, object, path, {"status", "cells", "silo", "warnings", "http_status", "endpoint"});
     if (object.isEmpty())
@@ -144,7 +125,7 @@ CheckExpect parseExpect(const JsonContext& context, const QJsonValue& value, con
     if (object.contains(QStringLiteral("cells"))) {
         const QJsonValue cells = object.value(QStringLiteral("cells"));
         if (!cells.isArray())
-            context.fail(path + ".cells", "expected an array, got " + typeName(cells));
+            context.fail(path + ".cells", "expected an array, got " + jsonTypeName(cells));
         expect.cells.emplace();
         const QJsonArray list = cells.toArray();
         for (qsizetype i = 0; i < list.size(); ++i)
@@ -158,7 +139,8 @@ CheckExpect parseExpect(const JsonContext& context, const QJsonValue& value, con
     if (object.contains(QStringLiteral("warnings"))) {
         const QJsonValue warnings = object.value(QStringLiteral("warnings"));
         if (!warnings.isArray())
-            context.fail(path + ".warnings", "expected an array of warning codes, got " + typeName(warnings));
+            context.fail(path + ".warnings",
+                         "expected an array of warning codes, got " + jsonTypeName(warnings));
         const QJsonArray list = warnings.toArray();
         for (qsizetype i = 0; i < list.size(); ++i) {
             const std::string at = path + ".warnings[" + std::to_string(i) + "]";
@@ -229,7 +211,7 @@ CheckFile loadCheckFile(const QByteArray& json, const QString& origin)
         const QJsonValue value = document.object().value(QStringLiteral("tests"));
         if (!value.isArray())
             context.fail("tests",
-                         value.isUndefined() ? "missing" : "expected an array, got " + typeName(value));
+                         value.isUndefined() ? "missing" : "expected an array, got " + jsonTypeName(value));
         tests = value.toArray();
     } else {
         context.fail("$", "expected an object with \"tests\" or an array of tests");
@@ -239,7 +221,7 @@ CheckFile loadCheckFile(const QByteArray& json, const QString& origin)
     for (qsizetype i = 0; i < tests.size(); ++i) {
         const std::string path = prefix + "[" + std::to_string(i) + "]";
         if (!tests[i].isObject())
-            context.fail(path, "expected an object, got " + typeName(tests[i]));
+            context.fail(path, "expected an object, got " + jsonTypeName(tests[i]));
         const QJsonObject test = tests[i].toObject();
         checkKeys(context, test, path, {"name", "input", "expect"});
         CheckCase check;
