@@ -187,6 +187,9 @@ SnapshotPtr loadSnapshotFromPostgres(const std::string& controlConninfo)
                      builder.addOrganization(line.integer(0), line.text(1), line.text(2), cells(line.text(3)),
                                              status, timestampField(line, 5));
                  });
+        // Indexed here, before `orgs` is ready: the member and key threads both need the index and
+        // would otherwise race to build it.
+        builder.indexOrganizations();
     });
     auto members = std::async(std::launch::async, [&] {
         copyRows(shared, "sentry_organizationmembermapping",

@@ -218,7 +218,8 @@ public:
     void indexOrganizations();
     void indexMembersByUser();
     void indexProjectKeys();
-    // These two need indexOrganizations() done (they resolve organization ids).
+    // These two resolve organization ids: they build the organization index if it is missing, so
+    // when they run on two threads at once, call indexOrganizations() before starting either.
     void indexMembersByOrganization();
     void indexProjectKeysByOrganization();
 
