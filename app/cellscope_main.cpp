@@ -81,7 +81,8 @@ int main(int argc, char** argv)
                       QStringLiteral("FILE")});
     parser.addOption(
         {QStringLiteral("view"),
-         QStringLiteral("View for --screenshot: world, orgs, org:SLUG, user:ID, trace:URL, backlog."),
+         QStringLiteral("View for --screenshot: world, orgs, org:SLUG, user:ID, trace:URL, backlog, "
+                        "relocations, relocation:ID."),
          QStringLiteral("VIEW"), QStringLiteral("world")});
     parser.addOption({QStringLiteral("size"), QStringLiteral("Window size for --screenshot, e.g. 1400x900."),
                       QStringLiteral("WxH"), QStringLiteral("1400x900")});

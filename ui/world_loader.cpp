@@ -8,6 +8,7 @@ WorldLoader::WorldLoader(store::SourceOptions options) : m_options(std::move(opt
 {
     qRegisterMetaType<cellscope::SnapshotPtr>();
     qRegisterMetaType<ProjectInfoMap>();
+    qRegisterMetaType<cellscope::store::DatabaseConfig>();
 }
 
 WorldLoader::~WorldLoader() = default;
@@ -25,6 +26,7 @@ void WorldLoader::load()
         const bool hasDatabases = !m_source->isFile() && !m_source->isControlApi();
         emit controlDatabase(hasDatabases ? QString::fromStdString(m_source->databases().control)
                                           : QString());
+        emit databases(hasDatabases ? m_source->databases() : store::DatabaseConfig{});
         emit loaded(snapshot, QString::fromStdString(m_source->description()), !m_source->isFile());
     } catch (const std::exception& e) {
         emit failed(QString::fromUtf8(e.what()));

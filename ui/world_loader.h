@@ -12,6 +12,7 @@
 #include <memory>
 
 Q_DECLARE_METATYPE(cellscope::SnapshotPtr)
+Q_DECLARE_METATYPE(cellscope::store::DatabaseConfig)
 using ProjectInfoMap = std::map<std::int64_t, cellscope::store::ProjectInfo>;
 Q_DECLARE_METATYPE(ProjectInfoMap)
 
@@ -37,6 +38,8 @@ signals:
     void progress(const QString& message);
     // Before each loaded(): the control database's conninfo, empty when the source has no database.
     void controlDatabase(const QString& conninfo);
+    // The same, with every cell database (an empty control when the source has none).
+    void databases(const cellscope::store::DatabaseConfig& config);
     void loaded(const cellscope::SnapshotPtr& snapshot, const QString& description, bool hasDatabase);
     void failed(const QString& message);
     void projectsReady(quint64 ticket, const ProjectInfoMap& projects, const QString& problem);

@@ -4,6 +4,7 @@
 #include "views/backlog_view.h"
 #include "views/navigator.h"
 #include "views/org_detail.h"
+#include "views/relocation_view.h"
 #include "views/trace_workbench.h"
 #include "views/user_lens.h"
 #include "world_loader.h"
@@ -23,6 +24,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSettings>
 #include <QShortcut>
 #include <QSplitter>
@@ -59,6 +61,18 @@ store::SourceOptions parseRecent(const QString& entry)
     else if (entry.startsWith(QStringLiteral("control:")))
         options.controlUrl = entry.mid(8).toStdString();
     return options;
+}
+
+// The options that make cellctl open the same databases (none: the embedded cluster, found through
+// the same $CELLSCOPE_HOME, which the child inherits).
+QStringList cellctlWorldArguments(const store::SourceOptions& options)
+{
+    QStringList arguments;
+    if (!options.db.empty())
+        arguments << QStringLiteral("--db") << QString::fromStdString(options.db);
+    if (!options.settingsFile.empty())
+        arguments << QStringLiteral("--config") << QString::fromStdString(options.settingsFile);
+    return arguments;
 }
 
 } // namespace
@@ -149,6 +163,8 @@ MainWindow::MainWindow(store::SourceOptions options, QWidget* parent)
     m_tabs->addTab(m_workbench, tr("Trace workbench"));
     m_backlog = new BacklogView(m_tabs);
     m_tabs->addTab(m_backlog, tr("Backlog"));
+    m_relocations = new RelocationView(m_tabs);
+    m_tabs->addTab(m_relocations, tr("Relocations"));
 
     // Status bar
     m_sourceLabel = new QLabel(this);
@@ -170,6 +186,7 @@ MainWindow::MainWindow(store::SourceOptions options, QWidget* parent)
     connect(m_loader, &WorldLoader::progress, this,
             [this](const QString& message) { statusBar()->showMessage(message); });
     connect(m_loader, &WorldLoader::controlDatabase, m_backlog, &BacklogView::setDatabase);
+    connect(m_loader, &WorldLoader::databases, m_relocations, &RelocationView::setDatabases);
     connect(m_loader, &WorldLoader::loaded, this, &MainWindow::applySnapshot);
     connect(m_loader, &WorldLoader::failed, this, [this](const QString& message) {
         m_progress->hide();
@@ -204,6 +221,16 @@ MainWindow::MainWindow(store::SourceOptions options, QWidget* parent)
                     m_detail->showOrg(m_snapshot, m_orgModel->orgAt(current.row()));
             });
     connect(m_userLens, &UserLens::orgActivated, this, &MainWindow::selectOrg);
+    connect(m_detail, &OrgDetail::relocateRequested, this, [this](const QString& slug) {
+        m_tabs->setCurrentWidget(m_relocations);
+        m_relocations->newRelocation(slug);
+    });
+    // A finished relocation moved an organization: the snapshot must show where it lives now.
+    connect(m_relocations->service(), &RelocationService::runEnded, this,
+            [this](qint64, const QString&, bool failed) {
+                if (!failed)
+                    load();
+            });
     connect(m_detail, &OrgDetail::traceRequested, this, [this](const QString& input) {
         m_tabs->setCurrentWidget(m_workbench);
         m_workbench->trace(input);
@@ -309,6 +336,14 @@ void MainWindow::buildMenus()
         m_backlog->table()->setFocus();
     });
     backlogAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+B")));
+    view->addAction(tr("&Relocations"), this, [this] { m_tabs->setCurrentWidget(m_relocations); });
+    view->addAction(tr("Relocate an &organization…"), this, [this] {
+        m_tabs->setCurrentWidget(m_relocations);
+        m_relocations->newRelocation(
+            m_detail->currentOrg() && m_snapshot
+                ? QString::fromStdString(std::string(m_snapshot->slug(*m_detail->currentOrg())))
+                : QString());
+    });
 }
 
 void MainWindow::load()
@@ -356,6 +391,8 @@ void MainWindow::applySnapshot(const SnapshotPtr& snapshot, const QString& descr
     m_orgModel->setSnapshot(snapshot);
     m_userLens->setSnapshot(snapshot);
     m_workbench->setSnapshot(snapshot);
+    m_relocations->setSnapshot(snapshot);
+    m_relocations->setWorldArguments(cellctlWorldArguments(m_options));
     m_detail->clear();
     rememberRecent(describe(m_options));
     updateAge();
@@ -433,11 +470,66 @@ bool MainWindow::showView(const QString& view, QString* problem)
         m_tabs->setCurrentWidget(m_backlog);
         return true;
     }
-    return refuse(tr("unknown view '%1' (world, orgs, org:SLUG, user:ID, trace:URL, backlog)").arg(view));
+    if (view == QStringLiteral("relocations")) {
+        m_tabs->setCurrentWidget(m_relocations);
+        return true;
+    }
+    if (view.startsWith(QStringLiteral("relocation:"))) {
+        bool ok = false;
+        const qint64 id = view.mid(11).toLongLong(&ok);
+        if (!ok)
+            return refuse(tr("'%1' is not a relocation id").arg(view.mid(11)));
+        m_tabs->setCurrentWidget(m_relocations);
+        m_relocations->select(id);
+        return true;
+    }
+    return refuse(tr("unknown view '%1' (world, orgs, org:SLUG, user:ID, trace:URL, backlog, relocations, "
+                     "relocation:ID)")
+                      .arg(view));
+}
+
+bool MainWindow::settleRunningRelocations()
+{
+    const std::vector<std::int64_t> running = m_relocations->runningHere();
+    if (running.empty())
+        return true;
+    QStringList ids;
+    for (const std::int64_t id : running)
+        ids << QString::number(id);
+    QMessageBox box(this);
+    box.setIcon(QMessageBox::Question);
+    box.setWindowTitle(tr("Relocations are running"));
+    box.setText(tr("Relocation %1 runs in this window.").arg(ids.join(QStringLiteral(", "))));
+    box.setInformativeText(tr("Keep it running in a background cellctl process, or pause it at its next "
+                              "batch boundary (resume it later here or with cellctl relocate resume)."));
+    QPushButton* keep = box.addButton(tr("Keep running"), QMessageBox::AcceptRole);
+    QPushButton* pause = box.addButton(tr("Pause"), QMessageBox::DestructiveRole);
+    box.addButton(QMessageBox::Cancel);
+    box.setDefaultButton(keep);
+    box.exec();
+    if (box.clickedButton() == keep) {
+        QString problem;
+        if (m_relocations->handOverRunning(&problem))
+            return true;
+        QMessageBox::warning(this, tr("Relocations are running"),
+                             tr("The relocation stopped at a batch boundary but %1; resume it with cellctl "
+                                "relocate resume.")
+                                 .arg(problem));
+        return true;
+    }
+    if (box.clickedButton() == pause) {
+        m_relocations->pauseRunning(tr("paused when the console window closed"));
+        return true;
+    }
+    return false;
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (!settleRunningRelocations()) {
+        event->ignore();
+        return;
+    }
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());

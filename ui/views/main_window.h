@@ -19,6 +19,7 @@ namespace cellscope::ui {
 class BacklogView;
 class Navigator;
 class OrgDetail;
+class RelocationView;
 class TraceWorkbench;
 class UserLens;
 class WorldLoader;
@@ -43,6 +44,7 @@ public:
     QLineEdit* searchField() const { return m_search; }
     TraceWorkbench* workbench() const { return m_workbench; }
     BacklogView* backlog() const { return m_backlog; }
+    RelocationView* relocations() const { return m_relocations; }
     QTableView* orgTable() const { return m_orgTable; }
     QString bannerText() const;
 
@@ -62,6 +64,8 @@ private:
     void updateRecentMenu();
     void updateAge();
     void selectOrg(OrgIndex org);
+    // False when the person chose to keep the window open.
+    bool settleRunningRelocations();
 
     store::SourceOptions m_options;
     SnapshotPtr m_snapshot;
@@ -79,6 +83,7 @@ private:
     UserLens* m_userLens;
     TraceWorkbench* m_workbench;
     BacklogView* m_backlog;
+    RelocationView* m_relocations;
     QLabel* m_banner;
     QLabel* m_sourceLabel;
     QLabel* m_ageLabel;

@@ -71,8 +71,11 @@ OrgDetail::OrgDetail(QWidget* parent) : QWidget(parent)
     auto* buttons = new QHBoxLayout;
     m_traceUrl = new QPushButton(tr("Trace a URL for this org"), this);
     m_traceDsn = new QPushButton(tr("Trace this DSN"), this);
+    m_relocate = new QPushButton(tr("Relocate…"), this);
+    m_relocate->setToolTip(tr("Move this organization to another cell"));
     buttons->addWidget(m_traceUrl);
     buttons->addWidget(m_traceDsn);
+    buttons->addWidget(m_relocate);
     buttons->addStretch();
     layout->addLayout(buttons);
 
@@ -92,6 +95,10 @@ OrgDetail::OrgDetail(QWidget* parent) : QWidget(parent)
             emit traceRequested(QStringLiteral("https://%1.%2/api/0/organizations/%3/issues/")
                                     .arg(text(localityNameOfCell(*m_snapshot, m_snapshot->org(*m_org).cell)),
                                          text(m_snapshot->info().appHost), text(m_snapshot->slug(*m_org))));
+    });
+    connect(m_relocate, &QPushButton::clicked, this, [this] {
+        if (m_org)
+            emit relocateRequested(text(m_snapshot->slug(*m_org)));
     });
     connect(m_traceDsn, &QPushButton::clicked, this, [this] {
         if (!m_org)
@@ -115,6 +122,7 @@ void OrgDetail::clear()
     m_projectsNote->clear();
     m_traceUrl->setEnabled(false);
     m_traceDsn->setEnabled(false);
+    m_relocate->setEnabled(false);
 }
 
 void OrgDetail::showOrg(const SnapshotPtr& snapshot, OrgIndex index)
@@ -157,6 +165,7 @@ void OrgDetail::showOrg(const SnapshotPtr& snapshot, OrgIndex index)
     fillProjects({});
     m_projectsNote->setText(tr("Looking up project names in the cell database…"));
     m_traceUrl->setEnabled(true);
+    m_relocate->setEnabled(true);
     m_traceDsn->setEnabled(!s.keysOfOrg(index).empty());
     emit projectsWanted(org.id, text(s.cellName(org.cell)), ++m_ticket);
 }

@@ -28,6 +28,7 @@ public:
 signals:
     void projectsWanted(qint64 organizationId, const QString& cell, quint64 ticket);
     void traceRequested(const QString& input);
+    void relocateRequested(const QString& slug);
 
 private:
     void fillProjects(const ProjectInfoMap& projects);
@@ -43,6 +44,7 @@ private:
     QLabel* m_projectsNote;
     QPushButton* m_traceUrl;
     QPushButton* m_traceDsn;
+    QPushButton* m_relocate;
 };
 
 } // namespace cellscope::ui
