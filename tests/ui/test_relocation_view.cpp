@@ -259,11 +259,13 @@ private slots:
 
         QTRY_VERIFY_WITH_TIMEOUT(ended.count() == 1, 60000);
         QVERIFY2(!ended.first().at(2).toBool(), qPrintable(ended.first().at(1).toString()));
-        QTRY_VERIFY_WITH_TIMEOUT(view->sentenceText().contains(QStringLiteral("done")), 10000);
+        // The run's end and the view's next poll race: wait for the list to show the journal's state.
+        QTRY_VERIFY_WITH_TIMEOUT(view->listModel()->rowOf(id) >= 0 &&
+                                     view->listModel()->relocationAt(view->listModel()->rowOf(id)).state ==
+                                         State::Done,
+                                 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(view->sentenceText().contains(QStringLiteral("is done")), 10000);
         QCOMPARE(view->selectedId(), std::optional<std::int64_t>(id));
-        const int row = view->listModel()->rowOf(id);
-        QVERIFY(row >= 0);
-        QCOMPARE(view->listModel()->relocationAt(row).state, State::Done);
         QVERIFY(!view->button(RelocationService::Action::Cancel)->isEnabled());
         QVERIFY(!view->button(RelocationService::Action::Pause)->isEnabled());
         for (const TableProgress& t : view->tableModel()->tables())
