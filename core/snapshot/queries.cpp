@@ -1,5 +1,7 @@
 #include "snapshot/queries.h"
 
+#include "snapshot/search_text.h"
+
 #include <algorithm>
 
 namespace cellscope {
@@ -60,7 +62,8 @@ std::string dsnForKey(const Snapshot& snapshot, KeyIndex index)
     return "https://" + snapshot.publicKey(index) + "@" + host + "/" + std::to_string(key.projectId);
 }
 
-OrgMatcher::OrgMatcher(const Snapshot& snapshot, const OrgFilter& filter) : m_snapshot(snapshot)
+OrgMatcher::OrgMatcher(const Snapshot& snapshot, const OrgFilter& filter, const OrgSearchText* text)
+    : m_snapshot(snapshot), m_text(text)
 {
     if (filter.cell || filter.locality) {
         m_cellAllowed.assign(snapshot.cells().size(), false);
@@ -77,15 +80,28 @@ OrgMatcher::OrgMatcher(const Snapshot& snapshot, const OrgFilter& filter) : m_sn
         m_id = std::stoll(m_needle);
 }
 
+bool OrgMatcher::inScope(OrgIndex index) const noexcept
+{
+    if (m_cellAllowed.empty())
+        return true;
+    const CellIndex cell = m_snapshot.org(index).cell;
+    return cell < m_cellAllowed.size() && m_cellAllowed[cell];
+}
+
+bool OrgMatcher::matchesId(OrgIndex index) const noexcept
+{
+    return m_id && m_snapshot.org(index).id == *m_id;
+}
+
 bool OrgMatcher::matches(OrgIndex index) const noexcept
 {
-    const OrganizationMapping& org = m_snapshot.org(index);
-    if (!m_cellAllowed.empty() && (org.cell >= m_cellAllowed.size() || !m_cellAllowed[org.cell]))
+    if (!inScope(index))
         return false;
-    if (m_needle.empty())
+    if (m_needle.empty() || matchesId(index))
         return true;
-    if (m_id && org.id == *m_id)
-        return true;
+    if (m_text)
+        return m_text->contains(index, m_needle);
+    const OrganizationMapping& org = m_snapshot.org(index);
     return containsIgnoreCase(m_snapshot.text(org.slug), m_needle) ||
            containsIgnoreCase(m_snapshot.text(org.name), m_needle);
 }

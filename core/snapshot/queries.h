@@ -26,15 +26,25 @@ struct OrgFilter
     std::string search;
 };
 
-// Prepared once per filter so that testing a million orgs does no allocation per org.
+class OrgSearchText;
+
+// Prepared once per filter so that testing a million orgs does no allocation per org. With an
+// OrgSearchText of the same snapshot, the text test runs on its lower-cased buffer.
 class OrgMatcher
 {
 public:
-    OrgMatcher(const Snapshot& snapshot, const OrgFilter& filter);
+    OrgMatcher(const Snapshot& snapshot, const OrgFilter& filter, const OrgSearchText* text = nullptr);
     bool matches(OrgIndex org) const noexcept;
+
+    // The parts of matches(), for a caller that finds text matches in bulk (OrgSearchText::mark):
+    // matches(o) == inScope(o) && (needle().empty() || matchesId(o) || <slug or name contains needle>).
+    bool inScope(OrgIndex org) const noexcept;
+    bool matchesId(OrgIndex org) const noexcept;
+    const std::string& needle() const noexcept { return m_needle; }
 
 private:
     const Snapshot& m_snapshot;
+    const OrgSearchText* m_text;
     std::vector<bool> m_cellAllowed; // empty: every cell
     std::string m_needle;            // lower-cased search text
     std::optional<std::int64_t> m_id;

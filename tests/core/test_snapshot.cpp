@@ -2,6 +2,7 @@
 #include "snapshot/copy_text.h"
 #include "snapshot/json_snapshot.h"
 #include "snapshot/queries.h"
+#include "snapshot/search_text.h"
 #include "snapshot/snapshot.h"
 #include "store/demo_world.h"
 #include "util/time_format.h"
@@ -325,6 +326,49 @@ TEST(Queries, UserLensGroupsByCellLikeFindCellsForUser)
     EXPECT_TRUE(findUserOrganizations(*s, "nobody@example.com").cells.empty());
     EXPECT_EQ(otherCellsOfUser(*s, 100, *s->findCell("us1")), (std::vector<CellIndex>{*s->findCell("de1")}));
     EXPECT_TRUE(otherCellsOfUser(*s, 0, *s->findCell("us1")).empty());
+}
+
+// The search text must agree with OrgMatcher's own case folding for every needle, whether it tests
+// one organization (contains) or marks a range in one pass (mark), at range edges too.
+TEST(Queries, SearchTextAgreesWithTheMatcher)
+{
+    const store::DemoWorld world(42, 3000);
+    SnapshotBuilder b;
+    for (const auto& demo : store::demoCells()) {
+        Cell cell;
+        cell.name = demo.name;
+        b.addCell(cell);
+    }
+    for (std::size_t i = 0; i < world.orgCount(); ++i) {
+        const auto org = world.org(i);
+        // Mixed case in some names and slugs, and an empty name, exercise the folding.
+        const std::string name = i % 7 == 0 ? std::string() : i % 3 == 0 ? "ACME " + org.name : org.name;
+        const std::string slug = i % 11 == 0 ? "Up-" + org.slug : org.slug;
+        b.addOrganization(org.id, slug, name, static_cast<CellIndex>(org.cell), org.status, org.dateCreated);
+    }
+    const auto s = b.finish();
+    const OrgSearchText text(*s);
+    ASSERT_EQ(text.size(), s->organizations().size());
+    for (const char* needle : {"o", "ot", "otter", "ACME", "acme o", "up-", "-1", "44", "zz-no-such", "a"}) {
+        const OrgFilter filter{std::nullopt, std::nullopt, needle};
+        const OrgMatcher plain(*s, filter);
+        const OrgMatcher fast(*s, filter, &text);
+        std::vector<std::uint8_t> marks(s->organizations().size(), 0);
+        const auto third = static_cast<OrgIndex>(marks.size() / 3);
+        text.mark(fast.needle(), 0, third, marks);
+        text.mark(fast.needle(), third, static_cast<OrgIndex>(marks.size()), marks);
+        std::size_t matches = 0;
+        for (OrgIndex i = 0; i < s->organizations().size(); ++i) {
+            const bool expected = plain.matches(i);
+            matches += expected;
+            ASSERT_EQ(fast.matches(i), expected) << needle << " org " << s->slug(i);
+            ASSERT_EQ(marks[i] != 0 || fast.matchesId(i), expected) << needle << " org " << s->slug(i);
+        }
+        if (std::string_view(needle) == "zz-no-such")
+            EXPECT_EQ(matches, 0u);
+        else
+            EXPECT_GT(matches, 0u) << needle;
+    }
 }
 
 TEST(DemoWorld, IsDeterministicAndWellFormed)

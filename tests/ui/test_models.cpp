@@ -113,6 +113,13 @@ private slots:
         for (OrgIndex i : rows)
             slugs << QString::fromStdString(std::string(snapshot->slug(i)));
         QCOMPARE(slugs, strings({"initech", "globex", "acme"}));
+        // The search text's one-pass marking gives the same rows, scoped or not.
+        const OrgSearchText text(*snapshot);
+        for (const OrgFilter& filter :
+             {OrgFilter{std::nullopt, std::nullopt, "E"}, OrgFilter{std::nullopt, std::string("us"), "e"},
+              OrgFilter{std::nullopt, std::nullopt, "1"}})
+            QCOMPARE(OrgTableModel::computeRows(*snapshot, filter, &order, true, &text),
+                     OrgTableModel::computeRows(*snapshot, filter, &order, true));
     }
 
     void worldModelListsLocalitiesAndCells()
