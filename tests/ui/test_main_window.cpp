@@ -92,6 +92,50 @@ private slots:
         QVERIFY(!window.showView(QStringLiteral("galaxy"), &problem));
     }
 
+    // Dark mode is the system palette: every view must follow it, so a dark palette gives mostly
+    // dark pixels (a widget painting its own light background would show up as a bright block).
+    void aDarkPaletteIsFollowedByEveryView()
+    {
+        const QPalette light = QApplication::palette();
+        QPalette dark;
+        dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+        dark.setColor(QPalette::WindowText, QColor(0xe8, 0xe8, 0xe8));
+        dark.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+        dark.setColor(QPalette::AlternateBase, QColor(0x26, 0x26, 0x26));
+        dark.setColor(QPalette::Text, QColor(0xe8, 0xe8, 0xe8));
+        dark.setColor(QPalette::Button, QColor(0x35, 0x35, 0x35));
+        dark.setColor(QPalette::ButtonText, QColor(0xe8, 0xe8, 0xe8));
+        dark.setColor(QPalette::Highlight, QColor(0x2a, 0x6f, 0xdb));
+        dark.setColor(QPalette::HighlightedText, Qt::white);
+        dark.setColor(QPalette::PlaceholderText, QColor(0x9a, 0x9a, 0x9a));
+        QApplication::setPalette(dark);
+        MainWindow window(fixtureSource());
+        QSignalSpy loaded(&window, &MainWindow::snapshotLoaded);
+        window.resize(1400, 900);
+        window.show();
+        window.load();
+        QVERIFY(loaded.wait(10000));
+        for (const char* view :
+             {"org:acme", "user:100", "trace:https://sentry.io/api/0/issues/42/", "backlog", "relocations"}) {
+            QVERIFY2(window.showView(QString::fromLatin1(view)), view);
+            QTest::qWait(200);
+            const QImage image = window.grab().toImage();
+            verifyRendered(image);
+            int bright = 0, samples = 0;
+            for (int y = 0; y < image.height(); y += 5)
+                for (int x = 0; x < image.width(); x += 5, ++samples)
+                    bright += qGray(image.pixel(x, y)) > 160;
+            QVERIFY2(bright * 100 / samples < 15, qPrintable(QStringLiteral("%1: %2% bright pixels")
+                                                                 .arg(QString::fromLatin1(view))
+                                                                 .arg(bright * 100 / samples)));
+            if (const QByteArray dir = qgetenv("CELLSCOPE_SCREENSHOT_DIR"); !dir.isEmpty())
+                image.save(QStringLiteral("%1/dark-%2.png")
+                               .arg(QString::fromLocal8Bit(dir))
+                               .arg(QString::fromLatin1(view).section(QLatin1Char(':'), 0, 0)));
+        }
+        QApplication::setPalette(light);
+    }
+
     void traceWorkbenchTracesAndRunsCheckFiles()
     {
         MainWindow window(fixtureSource());
