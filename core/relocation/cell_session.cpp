@@ -102,6 +102,20 @@ std::vector<Row> CellSession::query(const std::string& sql, const std::vector<st
     return rows;
 }
 
+bool CellSession::mayUseReplicaRole()
+{
+    if (!m_replicaRole) {
+        // has_parameter_privilege() only exists from PostgreSQL 15 on: ask the version first.
+        const bool superuser = query("SELECT current_setting('is_superuser')").at(0).at(0) == "on";
+        const int version = std::stoi(query("SELECT current_setting('server_version_num')").at(0).at(0));
+        m_replicaRole =
+            superuser ||
+            (version >= 150000 &&
+             query("SELECT has_parameter_privilege('session_replication_role', 'SET')").at(0).at(0) == "t");
+    }
+    return *m_replicaRole;
+}
+
 std::string CellSession::quoteIdentifier(std::string_view name)
 {
     char* quoted = PQescapeIdentifier(m_conn, name.data(), name.size());

@@ -35,6 +35,9 @@ public:
     std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params = {});
     void exec(const std::string& sql) { query(sql); }
     std::string quoteIdentifier(std::string_view name);
+    // Whether this session's role may SET session_replication_role (a superuser, or granted it on
+    // PostgreSQL 15 and later). Asked once per session.
+    bool mayUseReplicaRole();
 
 private:
     friend class CopyOutStream;
@@ -43,6 +46,7 @@ private:
 
     std::string m_cell;
     pg_conn* m_conn = nullptr;
+    std::optional<bool> m_replicaRole;
 };
 
 // The rows of one binary COPY … TO STDOUT, one at a time: each row's bytes as the server sent them

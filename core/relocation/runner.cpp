@@ -306,12 +306,19 @@ private:
             progress.copiedRows = rowsThere;
             progress.copyLastKey = lastThere;
         }
+        // Replica mode skips the foreign-key triggers (see resources/sql/cell/0004_replica_copy.sql):
+        // the rows satisfied their keys in the source, parents come first, and verify compares all.
+        // It also skips the freeze guard, which concerns organizations frozen in the target, and
+        // this one is frozen only in its source.
+        const bool replicaRole = target().mayUseReplicaRole();
         // One ordered stream from the source; the target commits it in batches.
         CopyOutStream rows(source(), from.copyOut(m_relocation.organizationId, progress.copyLastKey));
         bool more = rows.next();
         while (more) {
             const std::int64_t limit = batchLimit();
             target().exec("BEGIN");
+            if (replicaRole)
+                target().exec("SET LOCAL session_replication_role = replica");
             CopyInBatch batch(target(), to.copyIn());
             std::int64_t lastKey = 0;
             do {

@@ -3,6 +3,7 @@
 // boundary and inside copy and verify, each followed by resume or cancel.
 #include "error.h"
 #include "pg_test_env.h"
+#include "relocation/cell_session.h"
 #include "relocation/relocations.h"
 #include "snapshot/pg_loader.h"
 #include "store/database.h"
@@ -227,7 +228,7 @@ protected:
         dropAll();
         auto admin = store::connect(test::pgServerConninfo());
         pqxx::nontransaction tx(*admin);
-        for (const char* suffix : {"_viewer", "_viewer2", "_staff"})
+        for (const char* suffix : {"_viewer", "_viewer2", "_staff", "_staffrole", "_viewerrole"})
             tx.exec0("DROP ROLE IF EXISTS " + tx.quote_name(m_prefix + suffix));
     }
 
@@ -431,6 +432,18 @@ std::string messageOf(const std::function<void()>& action)
 }
 
 } // namespace
+
+// The cell migration grants staff the replica role for copies (PostgreSQL 15+); a viewer has none.
+TEST_F(RelocationWorld, StaffMayCopyInReplicaModeAndViewersMayNot)
+{
+    CellSession staff("us2", loginAs("_staffrole", "cellscope_staff").cellConninfo("us2"));
+    EXPECT_TRUE(staff.mayUseReplicaRole());
+    staff.exec("BEGIN");
+    staff.exec("SET LOCAL session_replication_role = replica");
+    staff.exec("ROLLBACK");
+    CellSession viewer("us2", loginAs("_viewerrole", "cellscope_viewer").cellConninfo("us2"));
+    EXPECT_FALSE(viewer.mayUseReplicaRole());
+}
 
 TEST_F(RelocationWorld, HappyPathAsAStaffLoginMovesEveryRowAndFlipsRoutingOnce)
 {
