@@ -95,6 +95,16 @@ Control controlOf(const pqxx::result& result, std::int64_t id)
     return control;
 }
 
+// Marks the runner alive and reads what people asked of it since the last batch, in the caller's
+// transaction (so a batch's progress and its heartbeat commit together).
+Control heartbeat(pqxx::work& tx, std::int64_t id)
+{
+    return controlOf(tx.exec_params("UPDATE cellscope.relocation SET heartbeat_at = now() WHERE id = $1" +
+                                        std::string(kControlReturning),
+                                    id),
+                     id);
+}
+
 // A text[] literal for a parameter (libpqxx 6 has no array parameters).
 std::string textArray(const std::vector<std::string>& values)
 {
@@ -497,11 +507,7 @@ void ControlStore::finishCancel(std::int64_t id, int attempt, const std::string&
 Control ControlStore::checkpoint(std::int64_t id)
 {
     pqxx::work tx(m_connection);
-    const auto control =
-        controlOf(tx.exec_params("UPDATE cellscope.relocation SET heartbeat_at = now() WHERE id = $1" +
-                                     std::string(kControlReturning),
-                                 id),
-                  id);
+    const Control control = heartbeat(tx, id);
     tx.commit();
     return control;
 }
@@ -525,11 +531,7 @@ Control ControlStore::recordCopyBatch(std::int64_t id, const std::string& table,
         "UPDATE cellscope.relocation_table SET copied_rows = copied_rows + $3, copy_last_key = $4, "
         "copy_seconds = copy_seconds + $5 WHERE relocation_id = $1 AND table_name = $2",
         id, table, rows, lastKey, seconds);
-    const auto control =
-        controlOf(tx.exec_params("UPDATE cellscope.relocation SET heartbeat_at = now() WHERE id = $1" +
-                                     std::string(kControlReturning),
-                                 id),
-                  id);
+    const Control control = heartbeat(tx, id);
     tx.commit();
     return control;
 }
@@ -555,11 +557,7 @@ Control ControlStore::recordVerifyBatch(std::int64_t id, const std::string& tabl
                     "target_digest = md5(coalesce(target_digest, '') || $7) "
                     "WHERE relocation_id = $1 AND table_name = $2",
                     id, table, rows, lastKey, seconds, sourceMd5, targetMd5);
-    const auto control =
-        controlOf(tx.exec_params("UPDATE cellscope.relocation SET heartbeat_at = now() WHERE id = $1" +
-                                     std::string(kControlReturning),
-                                 id),
-                  id);
+    const Control control = heartbeat(tx, id);
     tx.commit();
     return control;
 }
@@ -581,11 +579,7 @@ Control ControlStore::recordCleanupBatch(std::int64_t id, const std::string& tab
     tx.exec_params0("UPDATE cellscope.relocation_table SET cleaned_rows = cleaned_rows + $3 "
                     "WHERE relocation_id = $1 AND table_name = $2",
                     id, table, rows);
-    const auto control =
-        controlOf(tx.exec_params("UPDATE cellscope.relocation SET heartbeat_at = now() WHERE id = $1" +
-                                     std::string(kControlReturning),
-                                 id),
-                  id);
+    const Control control = heartbeat(tx, id);
     tx.commit();
     return control;
 }
@@ -617,11 +611,7 @@ Control ControlStore::recordLeftoverRemoval(std::int64_t id, const std::string& 
                     "removed_at = CASE WHEN $5 THEN now() END "
                     "WHERE relocation_id = $1 AND cell = $2 AND table_name = $3",
                     id, cell, table, rows, done);
-    const auto control =
-        controlOf(tx.exec_params("UPDATE cellscope.relocation SET heartbeat_at = now() WHERE id = $1" +
-                                     std::string(kControlReturning),
-                                 id),
-                  id);
+    const Control control = heartbeat(tx, id);
     tx.commit();
     return control;
 }

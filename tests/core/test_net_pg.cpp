@@ -32,23 +32,14 @@ protected:
         for (auto& c : m_prefix)
             c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         m_prefix = m_prefix.substr(0, 40);
-        dropAll();
+        test::dropDatabasesWithPrefix(m_prefix);
         config.control = test::pgServerConninfo(m_prefix + "_control");
         for (const auto& cell : store::demoCells())
             config.cells.emplace(cell.name, test::pgServerConninfo(m_prefix + "_" + cell.name));
         store::ensureDatabase(config.control);
         store::seedDemoWorld(config, {42, 300});
     }
-    void TearDown() override { dropAll(); }
-
-    void dropAll()
-    {
-        auto admin = store::connect(test::pgServerConninfo());
-        pqxx::nontransaction tx(*admin);
-        for (const auto& row : tx.exec_params("SELECT datname FROM pg_database WHERE datname LIKE $1",
-                                              m_prefix + "\\_%"))
-            tx.exec0("DROP DATABASE " + tx.quote_name(row[0].as<std::string>()) + " WITH (FORCE)");
-    }
+    void TearDown() override { test::dropDatabasesWithPrefix(m_prefix); }
 
     void execute(const std::string& sql)
     {

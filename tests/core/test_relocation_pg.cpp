@@ -199,7 +199,7 @@ protected:
         const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
         const std::string full = std::string(info->test_suite_name()) + "." + info->name();
         m_prefix = "rl" + std::to_string(std::hash<std::string>{}(full) % 1000000000);
-        dropAll();
+        test::dropDatabasesWithPrefix(m_prefix);
         config = templateWorld();
         {
             auto admin = store::connect(test::pgServerConninfo());
@@ -225,20 +225,11 @@ protected:
 
     void TearDown() override
     {
-        dropAll();
+        test::dropDatabasesWithPrefix(m_prefix);
         auto admin = store::connect(test::pgServerConninfo());
         pqxx::nontransaction tx(*admin);
         for (const char* suffix : {"_viewer", "_viewer2", "_staff", "_staffrole", "_viewerrole"})
             tx.exec0("DROP ROLE IF EXISTS " + tx.quote_name(m_prefix + suffix));
-    }
-
-    void dropAll()
-    {
-        auto admin = store::connect(test::pgServerConninfo());
-        pqxx::nontransaction tx(*admin);
-        for (const auto& row :
-             tx.exec_params("SELECT datname FROM pg_database WHERE datname LIKE $1", m_prefix + "\\_%"))
-            tx.exec0("DROP DATABASE " + tx.quote_name(row[0].as<std::string>()) + " WITH (FORCE)");
     }
 
     std::string cellDatabase(const std::string& cell) const { return m_prefix + "_" + cell; }

@@ -1,5 +1,9 @@
 #pragma once
 
+#include "store/database.h"
+
+#include <pqxx/pqxx>
+
 #include <cstdlib>
 #include <string>
 
@@ -15,6 +19,17 @@ inline std::string pgServerConninfo(const std::string& dbname = "postgres")
     const char* port = std::getenv("CELLSCOPE_TEST_PGPORT");
     return std::string("host=") + (host && *host ? host : CELLSCOPE_TEST_PGHOST) +
            " port=" + (port && *port ? port : CELLSCOPE_TEST_PGPORT) + " user=postgres dbname=" + dbname;
+}
+
+// Drops every database of the test cluster named `<prefix>_…`, closing their connections: a test's
+// databases, before it builds them and after it is done.
+inline void dropDatabasesWithPrefix(const std::string& prefix)
+{
+    auto admin = store::connect(pgServerConninfo());
+    pqxx::nontransaction tx(*admin);
+    for (const auto& row :
+         tx.exec_params("SELECT datname FROM pg_database WHERE datname LIKE $1", prefix + "\\_%"))
+        tx.exec0("DROP DATABASE " + tx.quote_name(row[0].as<std::string>()) + " WITH (FORCE)");
 }
 
 } // namespace cellscope::test

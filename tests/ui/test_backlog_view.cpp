@@ -4,6 +4,7 @@
 #include "store/database.h"
 #include "store/demo_world.h"
 #include "store/seed.h"
+#include "ui_test_support.h"
 #include "views/backlog_view.h"
 #include "views/main_window.h"
 
@@ -22,8 +23,6 @@
 
 #include <pqxx/pqxx>
 
-#include <set>
-
 using namespace cellscope;
 using namespace cellscope::ui;
 using backlog::Action;
@@ -31,18 +30,6 @@ using backlog::TrackedEntry;
 using backlog::TrackingStatus;
 
 namespace {
-
-// Fails on an empty image or one of a single colour: a view that rendered nothing.
-void verifyRendered(const QImage& image)
-{
-    QVERIFY(!image.isNull());
-    QVERIFY(image.width() >= 400 && image.height() >= 300);
-    std::set<QRgb> colours;
-    for (int y = 0; y < image.height(); y += 7)
-        for (int x = 0; x < image.width(); x += 7)
-            colours.insert(image.pixel(x, y));
-    QVERIFY2(colours.size() > 20, qPrintable(QStringLiteral("only %1 colours").arg(colours.size())));
-}
 
 TrackedEntry entry(const char* urlName, Action action, TrackingStatus status, const char* owner = "",
                    const char* notes = "")
@@ -69,15 +56,6 @@ std::vector<TrackedEntry> sampleEntries()
 // cluster, private to this test program.
 constexpr const char* kPrefix = "t_uibacklog";
 
-void dropDatabases()
-{
-    auto admin = store::connect(test::pgServerConninfo());
-    pqxx::nontransaction tx(*admin);
-    for (const auto& row : tx.exec_params("SELECT datname FROM pg_database WHERE datname LIKE $1",
-                                          std::string(kPrefix) + "\\_%"))
-        tx.exec0("DROP DATABASE " + tx.quote_name(row[0].as<std::string>()) + " WITH (FORCE)");
-}
-
 } // namespace
 
 class BacklogViewTests : public QObject
@@ -88,7 +66,7 @@ private slots:
     void initTestCase()
     {
         QStandardPaths::setTestModeEnabled(true);
-        dropDatabases();
+        test::dropDatabasesWithPrefix(kPrefix);
         m_config.control = test::pgServerConninfo(std::string(kPrefix) + "_control");
         for (const auto& cell : store::demoCells())
             m_config.cells.emplace(cell.name, test::pgServerConninfo(std::string(kPrefix) + "_" + cell.name));
@@ -96,7 +74,7 @@ private slots:
         store::seedDemoWorld(m_config, {42, 50});
     }
 
-    void cleanupTestCase() { dropDatabases(); }
+    void cleanupTestCase() { test::dropDatabasesWithPrefix(kPrefix); }
 
     void tableModelAndFiltersFollowTheRules()
     {
@@ -246,7 +224,7 @@ private slots:
 
         actions->setCurrentIndex(0);
         QTest::qWait(200);
-        verifyRendered(window.grab().toImage());
+        test::verifyRendered(window.grab().toImage());
     }
 
     void aViewerCannotEdit()

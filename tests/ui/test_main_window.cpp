@@ -2,6 +2,7 @@
 #include "net/http_service.h"
 #include "net/locator.h"
 #include "snapshot/json_snapshot.h"
+#include "ui_test_support.h"
 #include "views/main_window.h"
 #include "views/trace_workbench.h"
 
@@ -14,8 +15,6 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include <set>
-
 using namespace cellscope;
 using namespace cellscope::ui;
 
@@ -26,18 +25,6 @@ store::SourceOptions fixtureSource(const char* file = CELLSCOPE_FIXTURES_DIR "/s
     store::SourceOptions options;
     options.snapshotFile = file;
     return options;
-}
-
-// Fails on an empty image or one of a single colour: a view that rendered nothing.
-void verifyRendered(const QImage& image)
-{
-    QVERIFY(!image.isNull());
-    QVERIFY(image.width() >= 400 && image.height() >= 300);
-    std::set<QRgb> colours;
-    for (int y = 0; y < image.height(); y += 7)
-        for (int x = 0; x < image.width(); x += 7)
-            colours.insert(image.pixel(x, y));
-    QVERIFY2(colours.size() > 20, qPrintable(QStringLiteral("only %1 colours").arg(colours.size())));
 }
 
 } // namespace
@@ -84,7 +71,7 @@ private slots:
         for (const char* view : {"world", "org:acme", "user:100"}) {
             QVERIFY2(window.showView(QString::fromLatin1(view)), view);
             QTest::qWait(200);
-            verifyRendered(window.grab().toImage());
+            test::verifyRendered(window.grab().toImage());
         }
         QString problem;
         QVERIFY(!window.showView(QStringLiteral("org:nope"), &problem));
@@ -120,7 +107,7 @@ private slots:
             QVERIFY2(window.showView(QString::fromLatin1(view)), view);
             QTest::qWait(200);
             const QImage image = window.grab().toImage();
-            verifyRendered(image);
+            test::verifyRendered(image);
             int bright = 0, samples = 0;
             for (int y = 0; y < image.height(); y += 5)
                 for (int x = 0; x < image.width(); x += 5, ++samples)
@@ -152,7 +139,7 @@ private slots:
         QVERIFY(workbench->outcomeText().startsWith(QStringLiteral("ROUTED to us1")));
         QCOMPARE(workbench->commandLine(),
                  QStringLiteral("cellctl trace 'https://us.sentry.io/api/0/organizations/acme/issues/'"));
-        verifyRendered(window.grab().toImage());
+        test::verifyRendered(window.grab().toImage());
 
         // A refused input keeps the previous trace and says why.
         QVERIFY(!workbench->trace(QStringLiteral("ht!tp://[::1")));

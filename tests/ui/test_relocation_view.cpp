@@ -37,15 +37,6 @@ namespace {
 
 constexpr const char* kPrefix = "t_uireloc";
 
-void dropDatabases()
-{
-    auto admin = store::connect(test::pgServerConninfo());
-    pqxx::nontransaction tx(*admin);
-    for (const auto& row : tx.exec_params("SELECT datname FROM pg_database WHERE datname LIKE $1",
-                                          std::string(kPrefix) + "\\_%"))
-        tx.exec0("DROP DATABASE " + tx.quote_name(row[0].as<std::string>()) + " WITH (FORCE)");
-}
-
 Relocation relocationRecord(std::int64_t id, State state, Step step)
 {
     Relocation r;
@@ -105,7 +96,7 @@ private slots:
         QStandardPaths::setTestModeEnabled(true);
         // The hand-over starts cellctl; the test binary's directory has none, so put it on PATH.
         qputenv("PATH", QByteArray(CELLCTL_DIR) + ':' + qgetenv("PATH"));
-        dropDatabases();
+        test::dropDatabasesWithPrefix(kPrefix);
         m_config.control = test::pgServerConninfo(std::string(kPrefix) + "_control");
         for (const auto& cell : store::demoCells())
             m_config.cells.emplace(cell.name, test::pgServerConninfo(std::string(kPrefix) + "_" + cell.name));
@@ -123,7 +114,7 @@ private slots:
         ini.sync();
     }
 
-    void cleanupTestCase() { dropDatabases(); }
+    void cleanupTestCase() { test::dropDatabasesWithPrefix(kPrefix); }
 
     void listModelKeepsRowsWhenOnlyValuesChange()
     {
