@@ -1,6 +1,9 @@
 #pragma once
 
+#include "views/main_window.h"
+
 #include <QImage>
+#include <QSignalSpy>
 #include <QString>
 #include <QtTest>
 
@@ -18,6 +21,16 @@ inline void verifyRendered(const QImage& image)
         for (int x = 0; x < image.width(); x += 7)
             colours.insert(image.pixel(x, y));
     QVERIFY2(colours.size() > 20, qPrintable(QStringLiteral("only %1 colours").arg(colours.size())));
+}
+
+// Shows the window at `size` and loads its source: false when no snapshot arrived in time.
+inline bool showAndLoad(ui::MainWindow& window, QSize size = QSize(1400, 900), int milliseconds = 30000)
+{
+    QSignalSpy loaded(&window, &ui::MainWindow::snapshotLoaded);
+    window.resize(size);
+    window.show();
+    window.load();
+    return loaded.wait(milliseconds);
 }
 
 } // namespace cellscope::test

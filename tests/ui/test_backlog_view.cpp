@@ -126,11 +126,7 @@ private slots:
         store::SourceOptions options;
         options.snapshotFile = CELLSCOPE_FIXTURES_DIR "/snapshots/small.json";
         MainWindow window(options);
-        QSignalSpy loaded(&window, &MainWindow::snapshotLoaded);
-        window.resize(1400, 900);
-        window.show();
-        window.load();
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(test::showAndLoad(window, QSize(1400, 900), 10000));
         QVERIFY(window.showView(QStringLiteral("backlog")));
         QVERIFY(!window.backlog()->hasContent());
         QVERIFY(window.backlog()->messageText().contains(QStringLiteral("No backlog for this source")));

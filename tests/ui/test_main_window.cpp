@@ -43,11 +43,7 @@ private slots:
     void searchAndSelectShowTheOrganization()
     {
         MainWindow window(fixtureSource());
-        QSignalSpy loaded(&window, &MainWindow::snapshotLoaded);
-        window.resize(1200, 800);
-        window.show();
-        window.load();
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(test::showAndLoad(window, QSize(1200, 800), 10000));
         QTRY_COMPARE_WITH_TIMEOUT(window.orgModel()->rowCount(), 3, 5000);
 
         QTest::keyClicks(window.searchField(), QStringLiteral("initech"));
@@ -63,11 +59,7 @@ private slots:
     void viewsRenderAndBadViewsAreRefused()
     {
         MainWindow window(fixtureSource());
-        QSignalSpy loaded(&window, &MainWindow::snapshotLoaded);
-        window.resize(1200, 800);
-        window.show();
-        window.load();
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(test::showAndLoad(window, QSize(1200, 800), 10000));
         for (const char* view : {"world", "org:acme", "user:100"}) {
             QVERIFY2(window.showView(QString::fromLatin1(view)), view);
             QTest::qWait(200);
@@ -97,11 +89,7 @@ private slots:
         dark.setColor(QPalette::PlaceholderText, QColor(0x9a, 0x9a, 0x9a));
         QApplication::setPalette(dark);
         MainWindow window(fixtureSource());
-        QSignalSpy loaded(&window, &MainWindow::snapshotLoaded);
-        window.resize(1400, 900);
-        window.show();
-        window.load();
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(test::showAndLoad(window, QSize(1400, 900), 10000));
         for (const char* view :
              {"org:acme", "user:100", "trace:https://sentry.io/api/0/issues/42/", "backlog", "relocations"}) {
             QVERIFY2(window.showView(QString::fromLatin1(view)), view);
@@ -126,11 +114,7 @@ private slots:
     void traceWorkbenchTracesAndRunsCheckFiles()
     {
         MainWindow window(fixtureSource());
-        QSignalSpy loaded(&window, &MainWindow::snapshotLoaded);
-        window.resize(1200, 800);
-        window.show();
-        window.load();
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(test::showAndLoad(window, QSize(1200, 800), 10000));
         TraceWorkbench* workbench = window.workbench();
         QVERIFY(
             window.showView(QStringLiteral("trace:https://us.sentry.io/api/0/organizations/acme/issues/")));
@@ -156,10 +140,7 @@ private slots:
     void traceWorkbenchVerifiesAgainstALocator()
     {
         MainWindow window(fixtureSource());
-        QSignalSpy loaded(&window, &MainWindow::snapshotLoaded);
-        window.show();
-        window.load();
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(test::showAndLoad(window, QSize(1400, 900), 10000));
         // A locator on loopback whose copy of the world is stale: it still has acme in us2.
         QFile file(QStringLiteral(CELLSCOPE_FIXTURES_DIR "/snapshots/small.json"));
         QVERIFY(file.open(QIODevice::ReadOnly));

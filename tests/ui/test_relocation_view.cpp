@@ -4,6 +4,7 @@
 #include "store/database.h"
 #include "store/demo_world.h"
 #include "store/seed.h"
+#include "ui_test_support.h"
 #include "views/main_window.h"
 #include "views/relocation_view.h"
 #include "views/relocation_wizard.h"
@@ -177,10 +178,7 @@ private slots:
         store::SourceOptions options;
         options.snapshotFile = CELLSCOPE_FIXTURES_DIR "/snapshots/small.json";
         MainWindow window(options);
-        QSignalSpy loaded(&window, &MainWindow::snapshotLoaded);
-        window.show();
-        window.load();
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(test::showAndLoad(window, QSize(1400, 900), 10000));
         QVERIFY(window.showView(QStringLiteral("relocations")));
         QVERIFY(!window.relocations()->listView()->isVisible());
     }
@@ -190,11 +188,7 @@ private slots:
     void theWizardPlansStartsAndTheViewFollowsToDone()
     {
         MainWindow window(options());
-        QSignalSpy loaded(&window, &MainWindow::snapshotLoaded);
-        window.resize(1400, 900);
-        window.show();
-        window.load();
-        QVERIFY(loaded.wait(30000));
+        QVERIFY(test::showAndLoad(window, QSize(1400, 900), 30000));
         QVERIFY(window.showView(QStringLiteral("relocations")));
         RelocationView* view = window.relocations();
         QTRY_VERIFY_WITH_TIMEOUT(view->listView()->isVisible(), 10000);
@@ -301,10 +295,7 @@ private slots:
     {
         const relocation::Relocations api(m_config);
         MainWindow window(options());
-        QSignalSpy loaded(&window, &MainWindow::snapshotLoaded);
-        window.show();
-        window.load();
-        QVERIFY(loaded.wait(30000));
+        QVERIFY(test::showAndLoad(window, QSize(1400, 900), 30000));
         QVERIFY(window.showView(QStringLiteral("relocations")));
         RelocationView* view = window.relocations();
         QTRY_VERIFY_WITH_TIMEOUT(view->listView()->isVisible(), 10000);
