@@ -126,6 +126,10 @@ private slots:
         QCOMPARE(model.rowCount(), 2);
         QCOMPARE(model.index(0, RelocationListModel::Move).data().toString(), QStringLiteral("us1 → us2"));
         QCOMPARE(model.index(0, RelocationListModel::Updated).data().toString(), QStringLiteral("30 s ago"));
+        auto beating = relocationRecord(2, State::Running, Step::Copy);
+        beating.heartbeatAt = 125;
+        model.setRelocations({beating, relocationRecord(1, State::Done, Step::Done)});
+        QCOMPARE(model.index(0, RelocationListModel::Updated).data().toString(), QStringLiteral("5 s ago"));
         QCOMPARE(model.rowOf(1), 1);
         QCOMPARE(model.rowOf(7), -1);
 

@@ -131,7 +131,9 @@ QVariant RelocationListModel::data(const QModelIndex& index, int role) const
     case Step:
         return text(stepName(r.step));
     case Updated:
-        return ago(r.readAt - r.updatedAt);
+        // A runner's heartbeat (every batch) is news too: a relocation copying for an hour was
+        // not "updated an hour ago".
+        return ago(r.readAt - std::max(r.updatedAt, r.heartbeatAt.value_or(0)));
     case CreatedBy:
         return QString::fromStdString(r.createdBy);
     default:
