@@ -4,6 +4,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QImage>
+#include <QSettings>
 #include <QTimer>
 
 #include <cstdio>
@@ -98,6 +99,11 @@ int main(int argc, char** argv)
         return 2;
     }
 
+    // A screenshot shows the first-start layout, whatever the person's saved window state is.
+    if (parser.isSet(QStringLiteral("screenshot"))) {
+        QApplication::setApplicationName(QStringLiteral("cellscope-screenshot"));
+        QSettings().clear();
+    }
     cellscope::ui::MainWindow window(options);
     if (parser.isSet(QStringLiteral("screenshot"))) {
         const QStringList size = parser.value(QStringLiteral("size")).split(QLatin1Char('x'));

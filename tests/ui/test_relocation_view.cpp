@@ -255,8 +255,8 @@ private slots:
                                  10000);
         QTRY_VERIFY_WITH_TIMEOUT(view->sentenceText().contains(QStringLiteral("is done")), 10000);
         QCOMPARE(view->selectedId(), std::optional<std::int64_t>(id));
-        QVERIFY(!view->button(RelocationService::Action::Cancel)->isEnabled());
-        QVERIFY(!view->button(RelocationService::Action::Pause)->isEnabled());
+        QVERIFY(!view->button(RelocationService::Action::Cancel)->isVisible());
+        QVERIFY(!view->button(RelocationService::Action::Pause)->isVisible());
         for (const TableProgress& t : view->tableModel()->tables())
             QVERIFY2(t.copied && t.verified && t.cleaned && t.sourceDigest == t.targetDigest,
                      t.table.c_str());
@@ -318,6 +318,11 @@ private slots:
         const auto id = started.first().at(0).value<qint64>();
         QTRY_VERIFY_WITH_TIMEOUT(api.status(id).relocation.step == Step::Copy, 20000);
         QCOMPARE(view->runningHere(), std::vector<std::int64_t>{id});
+        // The live view offers the controls of a running relocation, and not those of a failed one.
+        QTRY_VERIFY_WITH_TIMEOUT(view->button(RelocationService::Action::Pause)->isEnabled(), 10000);
+        QVERIFY(view->button(RelocationService::Action::Cancel)->isEnabled());
+        QVERIFY(!view->button(RelocationService::Action::Retry)->isEnabled());
+        QVERIFY(!view->button(RelocationService::Action::Resume)->isEnabled());
 
         view->pauseRunning(QStringLiteral("window closed in the test"));
         QVERIFY(view->runningHere().empty());

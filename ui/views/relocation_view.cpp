@@ -165,6 +165,8 @@ RelocationView::RelocationView(QWidget* parent) : QWidget(parent), m_service(new
     m_next->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_next->setStyleSheet(QStringLiteral("QLabel { color: palette(mid); }"));
 
+    // Two rows, so the tab's minimum width leaves the navigator its room.
+    auto* throttleRow = new QHBoxLayout;
     auto* controls = new QHBoxLayout;
     m_throttle = new QSpinBox(live);
     m_throttle->setRange(0, 100'000'000);
@@ -172,8 +174,9 @@ RelocationView::RelocationView(QWidget* parent) : QWidget(parent), m_service(new
     m_throttle->setSpecialValueText(tr("unthrottled"));
     m_throttle->setSuffix(tr(" rows/s"));
     m_throttle->setToolTip(tr("The copy's rows/s limit; the runner picks a change up at its next batch."));
-    controls->addWidget(new QLabel(tr("Throttle:"), live));
-    controls->addWidget(m_throttle);
+    m_throttleLabel = new QLabel(tr("Throttle:"), live);
+    throttleRow->addWidget(m_throttleLabel);
+    throttleRow->addWidget(m_throttle);
     for (auto [action, label] : {std::pair{Action::Throttle, tr("Apply")},
                                  {Action::Pause, tr("Pause")},
                                  {Action::Resume, tr("Resume")},
@@ -183,11 +186,10 @@ RelocationView::RelocationView(QWidget* parent) : QWidget(parent), m_service(new
                                  {Action::Repair, tr("Diagnose…")}}) {
         auto* button = new QPushButton(label, live);
         m_buttons[action] = button;
-        controls->addWidget(button);
-        if (action == Action::Throttle)
-            controls->addSpacing(16);
+        (action == Action::Throttle ? throttleRow : controls)->addWidget(button);
         connect(button, &QPushButton::clicked, this, [this, action = action] { ask(action); });
     }
+    throttleRow->addStretch(1);
     controls->addStretch(1);
     m_moveBack = new QPushButton(tr("Move back…"), live);
     m_moveBack->setToolTip(tr("A finished relocation cannot be undone by cancel: relocate the organization "
@@ -232,6 +234,7 @@ RelocationView::RelocationView(QWidget* parent) : QWidget(parent), m_service(new
     liveLayout->addWidget(m_overall);
     liveLayout->addWidget(m_figures);
     liveLayout->addWidget(m_lastAction);
+    liveLayout->addLayout(throttleRow);
     liveLayout->addLayout(controls);
     liveLayout->addWidget(m_message);
     liveLayout->addWidget(m_detailTabs, 1);
@@ -510,6 +513,11 @@ void RelocationView::updateButtons()
            tr("Compare the journal with the mapping and the data, and propose what makes them consistent."));
     enable(Action::Throttle, r && !finished, tr("Change the rows/s limit while it runs."));
     m_throttle->setEnabled(r && !finished);
+    // A finished relocation has nothing left to control: only the way back stays.
+    for (auto& [action, button] : m_buttons)
+        button->setVisible(!finished);
+    m_throttle->setVisible(!finished);
+    m_throttleLabel->setVisible(!finished);
     m_moveBack->setVisible(r && r->state == State::Done);
 }
 

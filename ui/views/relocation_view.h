@@ -109,6 +109,7 @@ private:
     QTabWidget* m_detailTabs;
     QTreeWidget* m_history;
     QSpinBox* m_throttle;
+    QLabel* m_throttleLabel;
     QPushButton* m_moveBack;
     std::map<RelocationService::Action, QPushButton*> m_buttons;
 };
