@@ -13,7 +13,9 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <sstream>
+#include <thread>
 
 using namespace cellscope;
 
@@ -75,6 +77,42 @@ TEST_F(PgWorld, MigrationsApplyOnceAndRecordThemselves)
                                     "'sentry_organizationslugreservation', 'sentry_projectkeymapping', "
                                     "'sentry_integration', 'sentry_organizationintegration')"),
               6);
+}
+
+// Cells are migrated in parallel (the seeder's lanes, tests running at once): a migration that
+// rewrites a catalog every database shares (the grant of 0004, even when already granted) must not
+// collide with itself. Its statement runs here on every cell at once, over and over.
+TEST_F(PgWorld, SharedCatalogGrantsDoNotCollideAcrossCells)
+{
+    const auto migrations = store::bundledMigrations(store::SchemaKind::Cell);
+    const auto grant = std::find_if(migrations.begin(), migrations.end(), [](const store::Migration& m) {
+        return m.name == "0004_replica_copy.sql";
+    });
+    ASSERT_NE(grant, migrations.end());
+    auto control = store::connect(config.control);
+    store::migrate(*control, store::SchemaKind::Control); // creates the cluster's roles
+    std::vector<std::thread> threads;
+    std::vector<std::string> errors(config.cells.size());
+    std::size_t slot = 0;
+    for (const auto& [cell, conninfo] : config.cells)
+        threads.emplace_back([&, conninfo = conninfo, slot = slot++] {
+            try {
+                store::ensureDatabase(conninfo);
+                auto connection = store::connect(conninfo);
+                pqxx::nontransaction tx(*connection);
+                for (int round = 0; round < 20; ++round)
+                    tx.exec0(grant->sql);
+            } catch (const std::exception& e) {
+                errors[slot] = e.what();
+            }
+        });
+    for (auto& thread : threads)
+        thread.join();
+    for (const std::string& error : errors)
+        EXPECT_EQ(error, "");
+    EXPECT_EQ(count(config.control, "SELECT count(*) FROM pg_parameter_acl WHERE parname = "
+                                    "'session_replication_role' AND paracl::text LIKE '%cellscope_staff=s%'"),
+              1);
 }
 
 TEST_F(PgWorld, PendingMigrationsAreReported)

@@ -7,6 +7,9 @@
 DO $$
 BEGIN
     IF current_setting('server_version_num')::int >= 150000 THEN
+        -- The grant lives in pg_parameter_acl, one catalog for every database of the cluster: cells
+        -- migrated in parallel would update its row at once ("tuple concurrently updated").
+        EXECUTE 'LOCK TABLE pg_catalog.pg_parameter_acl IN SHARE ROW EXCLUSIVE MODE';
         EXECUTE 'GRANT SET ON PARAMETER session_replication_role TO cellscope_staff';
     END IF;
 EXCEPTION WHEN insufficient_privilege THEN
