@@ -129,7 +129,15 @@ void RelocationService::setDatabases(const store::DatabaseConfig& config)
         m_relocations.reset();
     else
         m_relocations.emplace(config);
-    emit databasesChanged(m_relocations.has_value());
+    bool mayChange = false;
+    if (m_relocations) {
+        try {
+            mayChange = m_relocations->mayChange();
+        } catch (const std::exception& e) {
+            emit refreshFailed(messageOf(e));
+        }
+    }
+    emit databasesChanged(m_relocations.has_value(), mayChange);
 }
 
 void RelocationService::refresh(bool activeOnly, std::optional<std::int64_t> selected)

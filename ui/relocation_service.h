@@ -74,7 +74,8 @@ public:
     void diagnose(qint64 id);
 
 signals:
-    void databasesChanged(bool available);
+    // `mayChange`: the login may start and change relocations (else it can only watch).
+    void databasesChanged(bool available, bool mayChange);
     void listed(const RelocationList& relocations);
     void statusReady(const cellscope::relocation::Status& status);
     void historyReady(const cellscope::relocation::History& history);

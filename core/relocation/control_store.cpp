@@ -272,6 +272,16 @@ std::optional<Relocation> ControlStore::latestFor(std::int64_t organizationId)
     return found.front();
 }
 
+bool ControlStore::mayChange()
+{
+    pqxx::nontransaction tx(m_connection);
+    return tx
+        .exec1("SELECT has_table_privilege('cellscope.relocation', 'INSERT') "
+               "AND has_table_privilege('cellscope.relocation', 'UPDATE') "
+               "AND has_column_privilege('cellscope.relocation_audit', 'reason', 'INSERT')")[0]
+        .as<bool>();
+}
+
 std::vector<Relocation> ControlStore::list(std::optional<std::int64_t> organizationId, bool activeOnly,
                                            std::size_t limit)
 {

@@ -60,6 +60,8 @@ public:
     Relocation load(std::int64_t id); // Error(BadInput) when there is none
     std::optional<Relocation> activeFor(std::int64_t organizationId);
     std::optional<Relocation> latestFor(std::int64_t organizationId);
+    // Whether PostgreSQL's grants let this login start and change relocations (cellscope_staff).
+    bool mayChange();
     std::vector<Relocation> list(std::optional<std::int64_t> organizationId, bool activeOnly,
                                  std::size_t limit);
     std::vector<TableProgress> tables(std::int64_t id);

@@ -372,6 +372,12 @@ void Relocations::throttle(std::int64_t id, std::optional<std::int64_t> rowsPerS
                 [&](ControlStore& control) { control.setThrottle(id, rowsPerSecond, reason); });
 }
 
+bool Relocations::mayChange() const
+{
+    return withControl(m_config, "reading your permissions",
+                       [](ControlStore& control) { return control.mayChange(); });
+}
+
 Status Relocations::status(std::int64_t id) const
 {
     return withControl(m_config, "reading relocation " + idText(id), [&](ControlStore& control) {

@@ -78,6 +78,9 @@ public:
     void throttle(std::int64_t id, std::optional<std::int64_t> rowsPerSecond,
                   const std::string& reason) const;
 
+    // Whether this login may start and change relocations: a face greys its controls out when not
+    // (PostgreSQL refuses the change anyway).
+    bool mayChange() const;
     Status status(std::int64_t id) const;
     std::vector<Relocation> list(const std::string& org, bool activeOnly, std::size_t limit) const;
     History history(std::int64_t id) const;

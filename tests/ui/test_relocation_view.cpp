@@ -377,6 +377,23 @@ private slots:
         QVERIFY2(failed.first().at(1).toString().contains(QStringLiteral("permission"), Qt::CaseInsensitive),
                  qPrintable(failed.first().at(1).toString()));
         QCOMPARE(api.status(id).relocation.state, before);
+        QVERIFY(!relocation::Relocations(viewer).mayChange());
+        QVERIFY(api.mayChange());
+
+        // The tab greys its controls out for the viewer, and keeps them for staff.
+        RelocationView view;
+        view.show();
+        QSignalSpy shown(&view, &RelocationView::statusShown);
+        view.setDatabases(viewer);
+        QVERIFY(shown.wait(10000));
+        QVERIFY(!view.mayChange());
+        QVERIFY(!view.findChild<QPushButton*>(QStringLiteral("newRelocation"))->isEnabled());
+        for (const auto action : {RelocationService::Action::Pause, RelocationService::Action::Cancel,
+                                  RelocationService::Action::Throttle})
+            QVERIFY(!view.button(action)->isEnabled());
+        view.setDatabases(m_config);
+        QTRY_VERIFY_WITH_TIMEOUT(view.mayChange(), 10000);
+        QVERIFY(view.findChild<QPushButton*>(QStringLiteral("newRelocation"))->isEnabled());
     }
 
 private:

@@ -118,9 +118,13 @@ RelocationView::RelocationView(QWidget* parent) : QWidget(parent), m_service(new
     auto* newButton = new QPushButton(tr("New relocation…"), m_content);
     newButton->setObjectName(QStringLiteral("newRelocation"));
     m_activeOnly = new QCheckBox(tr("Only unfinished"), m_content);
+    m_readOnly = new QLabel(readOnlyReason(), m_content);
+    m_readOnly->setStyleSheet(QStringLiteral("QLabel { color: #b06d00; }"));
+    m_readOnly->hide();
     toolbar->addWidget(newButton);
     toolbar->addWidget(m_activeOnly);
     toolbar->addStretch(1);
+    toolbar->addWidget(m_readOnly);
     contentLayout->addLayout(toolbar);
 
     auto* splitter = new QSplitter(Qt::Vertical, m_content);
@@ -263,13 +267,19 @@ RelocationView::RelocationView(QWidget* parent) : QWidget(parent), m_service(new
                 m_message->clear();
                 refresh();
             });
-    connect(m_service, &RelocationService::databasesChanged, this, [this](bool available) {
-        m_available = available;
-        m_unavailable->setVisible(!available);
-        m_content->setVisible(available);
-        if (available)
-            refresh();
-    });
+    connect(m_service, &RelocationService::databasesChanged, this,
+            [this, newButton](bool available, bool mayChange) {
+                m_available = available;
+                m_mayChange = mayChange;
+                newButton->setEnabled(mayChange);
+                newButton->setToolTip(mayChange ? QString() : readOnlyReason());
+                m_readOnly->setVisible(available && !mayChange);
+                updateButtons();
+                m_unavailable->setVisible(!available);
+                m_content->setVisible(available);
+                if (available)
+                    refresh();
+            });
     connect(m_service, &RelocationService::listed, this, [this](const RelocationList& relocations) {
         m_refreshPending = false;
         m_list->setRelocations(relocations);
@@ -495,8 +505,8 @@ void RelocationView::updateButtons()
     const bool running = r && r->state == State::Running;
     const bool runnerless = running && !m_status->runnerAlive;
     auto enable = [&](Action action, bool on, const QString& why) {
-        m_buttons[action]->setEnabled(on);
-        m_buttons[action]->setToolTip(why);
+        m_buttons[action]->setEnabled(on && m_mayChange);
+        m_buttons[action]->setToolTip(m_mayChange ? why : readOnlyReason());
     };
     enable(Action::Pause, running && r->requestedAction.empty() && r->step != Step::Cancel,
            tr("Stop at the next batch boundary; resume later here or with cellctl."));
@@ -512,7 +522,8 @@ void RelocationView::updateButtons()
     enable(Action::Repair, r && !finished,
            tr("Compare the journal with the mapping and the data, and propose what makes them consistent."));
     enable(Action::Throttle, r && !finished, tr("Change the rows/s limit while it runs."));
-    m_throttle->setEnabled(r && !finished);
+    m_throttle->setEnabled(r && !finished && m_mayChange);
+    m_moveBack->setEnabled(m_mayChange);
     // A finished relocation has nothing left to control: only the way back stays.
     for (auto& [action, button] : m_buttons)
         button->setVisible(!finished);
@@ -615,6 +626,11 @@ void RelocationView::showMessage(const QString& message, bool error)
                                    : QStringLiteral("QLabel { color: #188038; }"));
     m_message->setText(message);
     emit messageShown(message);
+}
+
+QString RelocationView::readOnlyReason()
+{
+    return tr("Read-only: your database role may watch relocations; only cellscope_staff may change them.");
 }
 
 QString RelocationView::sentenceText() const

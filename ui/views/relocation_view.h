@@ -64,6 +64,7 @@ public:
     QString messageText() const;
     QPushButton* button(RelocationService::Action action) const;
     QTreeWidget* historyTree() const { return m_history; }
+    bool mayChange() const { return m_mayChange; }
 
 signals:
     // A fresh status of the selected relocation was shown.
@@ -80,6 +81,7 @@ private:
     void updateButtons();
     void ask(RelocationService::Action action);
     void showDiagnosis(qint64 id, const relocation::Diagnosis& diagnosis);
+    static QString readOnlyReason();
 
     QThread m_thread;
     RelocationService* m_service;
@@ -87,11 +89,13 @@ private:
     QStringList m_worldArguments;
     std::string m_control;
     bool m_available = false;
+    bool m_mayChange = false;
     std::optional<std::int64_t> m_selected;
     std::optional<relocation::Status> m_status;
     bool m_refreshPending = false;
 
     QLabel* m_unavailable;
+    QLabel* m_readOnly;
     QWidget* m_content;
     QCheckBox* m_activeOnly;
     RelocationListModel* m_list;
