@@ -177,7 +177,8 @@ RelocationView::RelocationView(QWidget* parent) : QWidget(parent), m_service(new
     m_throttle->setSingleStep(10'000);
     m_throttle->setSpecialValueText(tr("unthrottled"));
     m_throttle->setSuffix(tr(" rows/s"));
-    m_throttle->setToolTip(tr("The copy's rows/s limit; the runner picks a change up at its next batch."));
+    m_throttle->setToolTip(tr("Rows/s at most for copy, verify and cleanup (spares the cells); the runner "
+                              "takes a change at its next batch."));
     m_throttleLabel = new QLabel(tr("Throttle:"), live);
     throttleRow->addWidget(m_throttleLabel);
     throttleRow->addWidget(m_throttle);
