@@ -140,7 +140,7 @@ void RelocationService::setDatabases(const store::DatabaseConfig& config)
     emit databasesChanged(m_relocations.has_value(), mayChange);
 }
 
-void RelocationService::refresh(bool activeOnly, std::optional<std::int64_t> selected)
+void RelocationService::refresh(bool activeOnly, std::optional<std::int64_t> selected, bool withHistory)
 {
     reapFinished();
     if (!m_relocations)
@@ -149,7 +149,8 @@ void RelocationService::refresh(bool activeOnly, std::optional<std::int64_t> sel
         emit listed(m_relocations->list(std::string(), activeOnly, 200));
         if (selected) {
             emit statusReady(m_relocations->status(*selected));
-            emit historyReady(m_relocations->history(*selected));
+            if (withHistory)
+                emit historyReady(m_relocations->history(*selected));
         }
     } catch (const std::exception& e) {
         emit refreshFailed(messageOf(e));

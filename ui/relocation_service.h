@@ -62,8 +62,9 @@ public:
 
     // The slots below run on the service's thread (QMetaObject::invokeMethod).
     void setDatabases(const cellscope::store::DatabaseConfig& config);
-    // The list (newest first) and, when `selected` is set, its status and history.
-    void refresh(bool activeOnly, std::optional<std::int64_t> selected);
+    // The list (newest first) and, when `selected` is set, its status (and history, when wanted:
+    // each is a connection to control, and a visible tab polls every second).
+    void refresh(bool activeOnly, std::optional<std::int64_t> selected, bool withHistory = true);
     void plan(const cellscope::relocation::Request& request, quint64 ticket);
     // Journals the relocation, then runs it in this process.
     void start(const cellscope::relocation::Request& request);

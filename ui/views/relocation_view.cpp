@@ -256,6 +256,7 @@ RelocationView::RelocationView(QWidget* parent) : QWidget(parent), m_service(new
 
     connect(newButton, &QPushButton::clicked, this, [this] { newRelocation(); });
     connect(m_activeOnly, &QCheckBox::toggled, this, &RelocationView::refresh);
+    connect(m_detailTabs, &QTabWidget::currentChanged, this, &RelocationView::refresh);
     connect(m_listView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) {
                 if (!current.isValid())
@@ -265,6 +266,7 @@ RelocationView::RelocationView(QWidget* parent) : QWidget(parent), m_service(new
                     return;
                 m_selected = id;
                 m_status.reset();
+                m_historyStale = true;
                 m_message->clear();
                 refresh();
             });
@@ -346,6 +348,7 @@ void RelocationView::setDatabases(const store::DatabaseConfig& config)
         m_control = config.control;
         m_selected.reset();
         m_status.reset();
+        m_historyStale = true;
     }
     QMetaObject::invokeMethod(m_service, [service = m_service, config] { service->setDatabases(config); });
 }
@@ -355,14 +358,19 @@ void RelocationView::refresh()
     if (!m_available || m_refreshPending)
         return;
     m_refreshPending = true;
-    QMetaObject::invokeMethod(m_service, [service = m_service, active = m_activeOnly->isChecked(),
-                                          selected = m_selected] { service->refresh(active, selected); });
+    // The history while its tab is in front, else only when the journal moved on (a new step or
+    // state, a person's action) or another relocation was selected.
+    const bool withHistory = m_detailTabs->currentWidget() == m_history || m_historyStale;
+    QMetaObject::invokeMethod(m_service,
+                              [service = m_service, active = m_activeOnly->isChecked(), selected = m_selected,
+                               withHistory] { service->refresh(active, selected, withHistory); });
 }
 
 void RelocationView::select(std::int64_t id)
 {
     m_selected = id;
     m_status.reset();
+    m_historyStale = true;
     m_refreshPending = false; // a list in flight may predate this relocation: ask again
     refresh();
 }
@@ -388,6 +396,9 @@ void RelocationView::showStatus(const Status& status)
     const Relocation& r = status.relocation;
     if (m_selected != r.id)
         return;
+    if (!m_status || m_status->relocation.updatedAt != r.updatedAt || m_status->relocation.step != r.step ||
+        m_status->relocation.state != r.state)
+        m_historyStale = true;
     m_status = status;
     m_title->setText(tr("Relocation %1 · %2 · %3 → %4 · %5")
                          .arg(r.id)
@@ -449,6 +460,7 @@ void RelocationView::showHistory(const History& history)
 {
     if (m_selected != history.relocation.id)
         return;
+    m_historyStale = false;
     struct Line
     {
         double at;

@@ -93,6 +93,7 @@ private:
     std::optional<std::int64_t> m_selected;
     std::optional<relocation::Status> m_status;
     bool m_refreshPending = false;
+    bool m_historyStale = true;
 
     QLabel* m_unavailable;
     QLabel* m_readOnly;
