@@ -156,6 +156,12 @@ std::string statesArray(const std::vector<State>& states)
     } catch (const pqxx::sql_error& e) {
         if (e.sqlstate() == "55000")
             fail(ErrorCode::Conflict, firstLine(e.what()));
+        // A control replica without Cellscope's schema (or an older one): say what to run.
+        if (e.sqlstate() == "42P01" || e.sqlstate() == "3F000" || e.sqlstate() == "42703")
+            fail(ErrorCode::Conflict, "the control database has no relocation journal (" +
+                                          firstLine(e.what()) +
+                                          "): apply Cellscope's migrations with cellctl db migrate, as the "
+                                          "database owner");
         if (e.sqlstate().starts_with("08") || e.sqlstate().starts_with("57P"))
             fail(ErrorCode::Unreachable,
                  "lost the control database while " + doing + ": " + firstLine(e.what()));

@@ -436,6 +436,21 @@ TEST_F(RelocationWorld, StaffMayCopyInReplicaModeAndViewersMayNot)
     EXPECT_FALSE(viewer.mayUseReplicaRole());
 }
 
+// A control database without Cellscope's schema (a bare replica) gets the command to run, not SQL.
+TEST_F(RelocationWorld, AControlDatabaseWithoutTheJournalSaysWhatToRun)
+{
+    store::DatabaseConfig bare = config;
+    bare.control = test::pgServerConninfo(m_prefix + "_bare");
+    store::ensureDatabase(bare.control);
+    try {
+        Relocations(bare).list({}, false, 10);
+        FAIL() << "listing relocations without a journal succeeded";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::Conflict);
+        EXPECT_NE(std::string(e.what()).find("cellctl db migrate"), std::string::npos) << e.what();
+    }
+}
+
 TEST_F(RelocationWorld, HappyPathAsAStaffLoginMovesEveryRowAndFlipsRoutingOnce)
 {
     const Relocations api(loginAs("_staff", "cellscope_staff"));
