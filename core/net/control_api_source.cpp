@@ -380,21 +380,30 @@ void ControlApiSource::start()
 void ControlApiSource::stop()
 {
     m_timer->stop();
+    m_refreshAgain = false;
     m_pull.reset(); // aborts the reply in flight with its connections
 }
 
 void ControlApiSource::refreshNow()
 {
-    if (m_pull)
+    if (m_pull) {
+        // One pull at a time. A refresh asked for meanwhile — even just after the pull delivered,
+        // before it is let go — runs right after it: it may be about a change the pull missed.
+        m_refreshAgain = true;
         return;
+    }
+    m_refreshAgain = false;
     const int generation = ++m_pullGeneration;
     beginPull([this, generation](PullResult& result) {
         // Runs inside the pull: take what it found, then let it go from the event loop — unless
         // a stop() and a new pull came first.
         finishAsyncPull(result);
         QTimer::singleShot(0, this, [this, generation] {
-            if (generation == m_pullGeneration)
-                m_pull.reset();
+            if (generation != m_pullGeneration)
+                return;
+            m_pull.reset();
+            if (m_refreshAgain)
+                refreshNow();
         });
     });
 }

@@ -130,6 +130,7 @@ private:
     QTimer* m_timer;
     std::unique_ptr<Pull> m_pull;
     int m_pullGeneration = 0;
+    bool m_refreshAgain = false; // refreshNow() came while a pull was in flight
     int m_requests = 0;
 
     std::unordered_map<std::int64_t, OrgEntry> m_orgs;

@@ -207,6 +207,27 @@ TEST_F(ControlApi, IncrementalPullsContinueFromTheCursor)
     source.stop();
 }
 
+// A refresh asked for while a pull still holds on — here from the very signal that delivers its
+// snapshot — is not dropped: it runs right after, and sees the change made meanwhile.
+TEST_F(ControlApi, ARefreshAskedDuringAPullRunsAfterIt)
+{
+    auto table = std::make_shared<MemoryMappingTable>();
+    table->upsert(MappingKind::Organization, {1, 1001, "1", "org-1", "us1"});
+    serve(table, controlTopology(*test::makeWorld(0, 0)));
+    ControlApiSource source(options());
+    int changes = 0;
+    QObject::connect(&source, &ControlApiSource::snapshotChanged, [&] {
+        if (++changes == 1) {
+            table->upsert(MappingKind::Organization, {1, 2001, "1", "org-1", "de1"});
+            source.refreshNow();
+        }
+    });
+    source.start();
+    ASSERT_TRUE(test::waitUntil([&] { return changes == 2; }));
+    EXPECT_EQ(cellOf(*source.snapshot(), "1"), "de1");
+    source.stop();
+}
+
 TEST_F(ControlApi, BadSignatureIsA401AndAClearError)
 {
     serveWorld(test::makeWorld(3, 0));
