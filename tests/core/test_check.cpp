@@ -1,6 +1,7 @@
 // Route test files: loading with JSON-path errors, pass/fail with field/expected/actual, coverage, reports.
 #include "error.h"
 #include "routing/check.h"
+#include "routing_test_world.h"
 #include "snapshot/snapshot.h"
 
 #include <QJsonArray>
@@ -8,10 +9,6 @@
 #include <QJsonObject>
 
 #include <gtest/gtest.h>
-
-namespace cellscope::routing::testworld {
-SnapshotPtr routingTestWorld();
-}
 
 using namespace cellscope;
 using namespace cellscope::routing;
@@ -39,27 +36,13 @@ std::string test(const std::string& input, const std::string& expect)
     return R"({"name": "t", "input": )" + input + R"(, "expect": )" + expect + "}";
 }
 
-class CheckTest : public ::testing::Test
+class CheckTest : public testworld::RoutingWorldTest
 {
 protected:
-    static void SetUpTestSuite()
-    {
-        s_world = testworld::routingTestWorld();
-        s_catalog = new Catalog(Catalog::bundled());
-    }
-    static void TearDownTestSuite()
-    {
-        delete s_catalog;
-        s_catalog = nullptr;
-        s_world.reset();
-    }
     static CheckReport run(const std::string& json)
     {
         return runChecks(*s_world, *s_catalog, loadCheckFile(bytes(json)));
     }
-
-    static inline SnapshotPtr s_world;
-    static inline Catalog* s_catalog = nullptr;
 };
 
 } // namespace

@@ -2,6 +2,7 @@
 #include "error.h"
 #include "routing/replay.h"
 #include "routing/trace.h"
+#include "routing_test_world.h"
 #include "snapshot/snapshot.h"
 
 #include <QBuffer>
@@ -14,30 +15,14 @@
 #include <random>
 #include <set>
 
-namespace cellscope::routing::testworld {
-SnapshotPtr routingTestWorld();
-}
-
 using namespace cellscope;
 using namespace cellscope::routing;
 
 namespace {
 
-class ReplayTest : public ::testing::Test
+class ReplayTest : public testworld::RoutingWorldTest
 {
 protected:
-    static void SetUpTestSuite()
-    {
-        s_world = testworld::routingTestWorld();
-        s_catalog = new Catalog(Catalog::bundled());
-    }
-    static void TearDownTestSuite()
-    {
-        delete s_catalog;
-        s_catalog = nullptr;
-        s_world.reset();
-    }
-
     static std::uint64_t status(const ReplayReport& report, Status s)
     {
         return report.byStatus[static_cast<std::size_t>(s)];
@@ -53,9 +38,6 @@ protected:
                 return count;
         return 0;
     }
-
-    static inline SnapshotPtr s_world;
-    static inline Catalog* s_catalog = nullptr;
 };
 
 std::string combined(const std::string& method, const std::string& target)

@@ -2,6 +2,7 @@
 // in the routing issue, the API gateway's decision order and every warning code.
 #include "error.h"
 #include "routing/trace.h"
+#include "routing_test_world.h"
 #include "snapshot/snapshot.h"
 
 #include <QJsonArray>
@@ -12,10 +13,6 @@
 
 #include <algorithm>
 #include <set>
-
-namespace cellscope::routing::testworld {
-SnapshotPtr routingTestWorld();
-}
 
 using namespace cellscope;
 using namespace cellscope::routing;
@@ -54,21 +51,9 @@ std::string warningText(const Trace& trace, const std::string& code)
     return text;
 }
 
-class TraceTest : public ::testing::Test
+class TraceTest : public testworld::RoutingWorldTest
 {
 protected:
-    static void SetUpTestSuite()
-    {
-        s_world = testworld::routingTestWorld();
-        s_catalog = new Catalog(Catalog::bundled());
-    }
-    static void TearDownTestSuite()
-    {
-        delete s_catalog;
-        s_catalog = nullptr;
-        s_world.reset();
-    }
-
     static Trace run(const std::string& input, const std::string& method = "GET",
                      std::vector<std::pair<std::string, std::string>> headers = {},
                      std::optional<std::string> integration = std::nullopt)
@@ -89,9 +74,6 @@ protected:
         EXPECT_EQ(t.outcome.cells, cells) << traceToText(t);
         EXPECT_EQ(t.outcome.httpStatus, http) << traceToText(t);
     }
-
-    static inline SnapshotPtr s_world;
-    static inline Catalog* s_catalog = nullptr;
 };
 
 constexpr const char* kAcmeKey = "a1000000000000000000000000000001";     // us1, org 1, locality DSN

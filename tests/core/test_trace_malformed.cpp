@@ -2,15 +2,12 @@
 // outcome is "rejected"; it never crashes and never throws anything else.
 #include "error.h"
 #include "routing/trace.h"
+#include "routing_test_world.h"
 #include "snapshot/snapshot.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
-
-namespace cellscope::routing::testworld {
-SnapshotPtr routingTestWorld();
-}
 
 using namespace cellscope;
 using namespace cellscope::routing;
