@@ -24,8 +24,6 @@ void WorldLoader::load()
                           .arg(QString::fromStdString(m_source->description())));
         SnapshotPtr snapshot = m_source->loadSnapshot();
         const bool hasDatabases = !m_source->isFile() && !m_source->isControlApi();
-        emit controlDatabase(hasDatabases ? QString::fromStdString(m_source->databases().control)
-                                          : QString());
         emit databases(hasDatabases ? m_source->databases() : store::DatabaseConfig{});
         emit loaded(snapshot, QString::fromStdString(m_source->description()), !m_source->isFile());
     } catch (const std::exception& e) {

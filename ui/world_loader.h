@@ -36,9 +36,8 @@ public slots:
 
 signals:
     void progress(const QString& message);
-    // Before each loaded(): the control database's conninfo, empty when the source has no database.
-    void controlDatabase(const QString& conninfo);
-    // The same, with every cell database (an empty control when the source has none).
+    // Before each loaded(): the control and cell databases; an empty control when the source has
+    // none (a snapshot file, the control API).
     void databases(const cellscope::store::DatabaseConfig& config);
     void loaded(const cellscope::SnapshotPtr& snapshot, const QString& description, bool hasDatabase);
     void failed(const QString& message);

@@ -185,8 +185,10 @@ MainWindow::MainWindow(store::SourceOptions options, QWidget* parent)
     // Wiring
     connect(m_loader, &WorldLoader::progress, this,
             [this](const QString& message) { statusBar()->showMessage(message); });
-    connect(m_loader, &WorldLoader::controlDatabase, m_backlog, &BacklogView::setDatabase);
-    connect(m_loader, &WorldLoader::databases, m_relocations, &RelocationView::setDatabases);
+    connect(m_loader, &WorldLoader::databases, this, [this](const store::DatabaseConfig& config) {
+        m_backlog->setDatabase(QString::fromStdString(config.control));
+        m_relocations->setDatabases(config);
+    });
     connect(m_loader, &WorldLoader::loaded, this, &MainWindow::applySnapshot);
     connect(m_loader, &WorldLoader::failed, this, [this](const QString& message) {
         m_progress->hide();
