@@ -52,8 +52,7 @@ public:
 
     void stateChanged(std::string_view sentence) override
     {
-        emit m_service.progressed(
-            m_id, QString::fromUtf8(sentence.data(), static_cast<qsizetype>(sentence.size())));
+        emit m_service.progressed(m_id, QString::fromUtf8(sentence));
     }
     void tableProgress(Step, const TableProgress&) override { emit m_service.progressed(m_id, QString()); }
     bool stopRequested() override { return m_stop.load(); }

@@ -58,11 +58,6 @@ bool requestLine(std::string_view line, std::string_view& method, std::string_vi
     return !target.empty();
 }
 
-QString qs(std::string_view text)
-{
-    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
-}
-
 } // namespace
 
 std::optional<LogFormat> parseLogFormat(std::string_view text) noexcept
@@ -241,19 +236,20 @@ QByteArray replayReportToJson(const ReplayReport& report)
 {
     QJsonObject byStatus, byCell, byWarning;
     for (std::size_t i = 0; i < kStatusCount; ++i)
-        byStatus.insert(qs(statusName(static_cast<Status>(i))), static_cast<qint64>(report.byStatus[i]));
+        byStatus.insert(QString::fromUtf8(statusName(static_cast<Status>(i))),
+                        static_cast<qint64>(report.byStatus[i]));
     for (const auto& [cell, count] : report.byCell)
-        byCell.insert(qs(cell), static_cast<qint64>(count));
+        byCell.insert(QString::fromUtf8(cell), static_cast<qint64>(count));
     for (std::size_t i = 0; i < kWarningCodeCount; ++i)
-        byWarning.insert(qs(warningCodeName(static_cast<WarningCode>(i))),
+        byWarning.insert(QString::fromUtf8(warningCodeName(static_cast<WarningCode>(i))),
                          static_cast<qint64>(report.byWarning[i]));
     QJsonArray top;
     for (const EndpointTraffic& e : report.topEndpoints)
-        top.append(QJsonObject{{QStringLiteral("name"), qs(e.name)},
-                               {QStringLiteral("silo"), qs(e.silo)},
-                               {QStringLiteral("backlog_action"), e.backlogAction.empty()
-                                                                      ? QJsonValue(QJsonValue::Null)
-                                                                      : QJsonValue(qs(e.backlogAction))},
+        top.append(QJsonObject{{QStringLiteral("name"), QString::fromUtf8(e.name)},
+                               {QStringLiteral("silo"), QString::fromUtf8(e.silo)},
+                               {QStringLiteral("backlog_action"),
+                                e.backlogAction.empty() ? QJsonValue(QJsonValue::Null)
+                                                        : QJsonValue(QString::fromUtf8(e.backlogAction))},
                                {QStringLiteral("unroutable"), static_cast<qint64>(e.unroutable)},
                                {QStringLiteral("pinned"), static_cast<qint64>(e.pinned)}});
     const QJsonObject root{{QStringLiteral("lines"), static_cast<qint64>(report.lines)},

@@ -91,14 +91,9 @@ std::string dsnLocality(const Dsn& dsn, std::string_view appHost)
     return label == "ingest" ? std::string() : std::string(label);
 }
 
-QString qs(std::string_view text)
-{
-    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
-}
-
 QJsonValue optionalString(const std::optional<std::string>& text)
 {
-    return text ? QJsonValue(qs(*text)) : QJsonValue(QJsonValue::Null);
+    return text ? QJsonValue(QString::fromUtf8(*text)) : QJsonValue(QJsonValue::Null);
 }
 
 std::string padded(std::string_view text, std::size_t width)
@@ -192,12 +187,12 @@ Trace trace(const Snapshot& snapshot, const Catalog& catalog, const Request& req
 QByteArray traceToJson(const Trace& trace)
 {
     QJsonObject root;
-    root.insert(QStringLiteral("input"), qs(trace.input));
-    root.insert(QStringLiteral("kind"), qs(trace.kind));
+    root.insert(QStringLiteral("input"), QString::fromUtf8(trace.input));
+    root.insert(QStringLiteral("kind"), QString::fromUtf8(trace.kind));
     if (trace.endpoint) {
         QJsonObject endpoint;
-        endpoint.insert(QStringLiteral("name"), qs(trace.endpoint->name));
-        endpoint.insert(QStringLiteral("silo"), qs(trace.endpoint->silo));
+        endpoint.insert(QStringLiteral("name"), QString::fromUtf8(trace.endpoint->name));
+        endpoint.insert(QStringLiteral("silo"), QString::fromUtf8(trace.endpoint->silo));
         endpoint.insert(QStringLiteral("backlog_action"), optionalString(trace.endpoint->backlogAction));
         root.insert(QStringLiteral("endpoint"), endpoint);
     } else {
@@ -205,15 +200,15 @@ QByteArray traceToJson(const Trace& trace)
     }
     QJsonArray hops;
     for (const Hop& hop : trace.hops)
-        hops.append(QJsonObject{{QStringLiteral("component"), qs(hop.component)},
-                                {QStringLiteral("rule"), qs(hop.rule)},
-                                {QStringLiteral("decision"), qs(hop.decision)}});
+        hops.append(QJsonObject{{QStringLiteral("component"), QString::fromUtf8(hop.component)},
+                                {QStringLiteral("rule"), QString::fromUtf8(hop.rule)},
+                                {QStringLiteral("decision"), QString::fromUtf8(hop.decision)}});
     root.insert(QStringLiteral("hops"), hops);
     QJsonArray cells;
     for (const std::string& cell : trace.outcome.cells)
-        cells.append(qs(cell));
+        cells.append(QString::fromUtf8(cell));
     root.insert(QStringLiteral("outcome"),
-                QJsonObject{{QStringLiteral("status"), qs(trace.outcome.status)},
+                QJsonObject{{QStringLiteral("status"), QString::fromUtf8(trace.outcome.status)},
                             {QStringLiteral("silo"), optionalString(trace.outcome.silo)},
                             {QStringLiteral("cells"), cells},
                             {QStringLiteral("http_status"), trace.outcome.httpStatus
@@ -221,8 +216,8 @@ QByteArray traceToJson(const Trace& trace)
                                                                 : QJsonValue(QJsonValue::Null)}});
     QJsonArray warnings;
     for (const Warning& warning : trace.warnings)
-        warnings.append(QJsonObject{{QStringLiteral("code"), qs(warning.code)},
-                                    {QStringLiteral("message"), qs(warning.message)}});
+        warnings.append(QJsonObject{{QStringLiteral("code"), QString::fromUtf8(warning.code)},
+                                    {QStringLiteral("message"), QString::fromUtf8(warning.message)}});
     root.insert(QStringLiteral("warnings"), warnings);
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
@@ -269,20 +264,20 @@ QByteArray dsnToJson(std::string_view dsn, std::string_view appHost)
     QJsonObject root;
     if (!parsed.dsn) {
         root.insert(QStringLiteral("valid"), false);
-        root.insert(QStringLiteral("error"), qs(dsnErrorCode(parsed.error)));
+        root.insert(QStringLiteral("error"), QString::fromUtf8(dsnErrorCode(parsed.error)));
         return QJsonDocument(root).toJson(QJsonDocument::Indented);
     }
     const Dsn& d = *parsed.dsn;
     const std::string locality = dsnLocality(d, appHost);
     root.insert(QStringLiteral("valid"), true);
-    root.insert(QStringLiteral("dsn"), qs(d.toString()));
-    root.insert(QStringLiteral("scheme"), qs(d.scheme));
-    root.insert(QStringLiteral("public_key"), qs(d.publicKey));
+    root.insert(QStringLiteral("dsn"), QString::fromUtf8(d.toString()));
+    root.insert(QStringLiteral("scheme"), QString::fromUtf8(d.scheme));
+    root.insert(QStringLiteral("public_key"), QString::fromUtf8(d.publicKey));
     root.insert(QStringLiteral("secret_key"), optionalString(d.secretKey));
-    root.insert(QStringLiteral("host"), qs(d.host));
+    root.insert(QStringLiteral("host"), QString::fromUtf8(d.host));
     root.insert(QStringLiteral("port"), d.effectivePort());
-    root.insert(QStringLiteral("path"), qs(d.path));
-    root.insert(QStringLiteral("project_id"), qs(d.projectId));
+    root.insert(QStringLiteral("path"), QString::fromUtf8(d.path));
+    root.insert(QStringLiteral("project_id"), QString::fromUtf8(d.projectId));
     const auto orgId = d.orgId();
     // JSON numbers above 2^63 do not survive most readers; such ids are written as strings.
     root.insert(QStringLiteral("org_id"), !orgId ? QJsonValue(QJsonValue::Null)
@@ -290,7 +285,7 @@ QByteArray dsnToJson(std::string_view dsn, std::string_view appHost)
                                               ? QJsonValue(static_cast<qint64>(*orgId))
                                               : QJsonValue(QString::number(*orgId)));
     root.insert(QStringLiteral("locality"),
-                locality.empty() ? QJsonValue(QJsonValue::Null) : QJsonValue(qs(locality)));
+                locality.empty() ? QJsonValue(QJsonValue::Null) : QJsonValue(QString::fromUtf8(locality)));
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 

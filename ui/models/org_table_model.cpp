@@ -10,15 +10,6 @@
 
 namespace cellscope::ui {
 
-namespace {
-
-QString toQString(std::string_view text)
-{
-    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
-}
-
-} // namespace
-
 OrgTableModel::OrgTableModel(QObject* parent)
     : QAbstractTableModel(parent), m_rows(std::make_shared<const std::vector<OrgIndex>>())
 {}
@@ -332,15 +323,15 @@ QVariant OrgTableModel::data(const QModelIndex& index, int role) const
     case Id:
         return QString::number(mapping.id);
     case Slug:
-        return toQString(s.slug(org));
+        return QString::fromUtf8(s.slug(org));
     case Name:
-        return toQString(s.name(org));
+        return QString::fromUtf8(s.name(org));
     case Cell:
-        return toQString(s.cellName(mapping.cell));
+        return QString::fromUtf8(s.cellName(mapping.cell));
     case Locality:
-        return toQString(localityNameOfCell(s, mapping.cell));
+        return QString::fromUtf8(localityNameOfCell(s, mapping.cell));
     case Status:
-        return toQString(orgStatusName(mapping.status));
+        return QString::fromUtf8(orgStatusName(mapping.status));
     case Members:
         return static_cast<qulonglong>(s.membersOfOrg(org).size());
     case Created:

@@ -14,11 +14,6 @@ namespace {
 
 using namespace relocation;
 
-QString text(std::string_view value)
-{
-    return QString::fromUtf8(value.data(), static_cast<qsizetype>(value.size()));
-}
-
 QString grouped(std::int64_t value)
 {
     return QString::fromStdString(groupedNumber(value));
@@ -123,13 +118,13 @@ QVariant RelocationListModel::data(const QModelIndex& index, int role) const
             .arg(QString::fromStdString(r.sourceCell), QString::fromStdString(r.targetCell),
                  r.crossLocality ? tr(" (cross-locality)") : QString());
     case State: {
-        QString state = text(stateName(r.state));
+        QString state = QString::fromUtf8(stateName(r.state));
         if (!r.requestedAction.empty())
             state += tr(" (%1 requested)").arg(QString::fromStdString(r.requestedAction));
         return state;
     }
     case Step:
-        return text(stepName(r.step));
+        return QString::fromUtf8(stepName(r.step));
     case Updated:
         // A runner's heartbeat (every batch) is news too: a relocation copying for an hour was
         // not "updated an hour ago".

@@ -6,11 +6,6 @@ namespace cellscope::ui {
 
 namespace {
 
-QString text(std::string_view value)
-{
-    return QString::fromUtf8(value.data(), static_cast<qsizetype>(value.size()));
-}
-
 QStandardItem* makeItem(const QString& value, Qt::Alignment alignment = Qt::AlignLeft | Qt::AlignVCenter)
 {
     auto* cell = new QStandardItem(value);
@@ -48,14 +43,14 @@ void WorldModel::setSnapshot(const Snapshot& s)
     auto addCell = [&](QStandardItem* parent, CellIndex c, const Locality* locality) {
         const Cell& cell = s.cells()[c];
         QList<QStandardItem*> row{
-            makeItem(text(cell.name)),
-            makeItem(text(categoryName(cell.category))),
+            makeItem(QString::fromUtf8(cell.name)),
+            makeItem(QString::fromUtf8(categoryName(cell.category))),
             makeItem(cell.monolith ? tr("yes") : QString()),
             makeItem(cell.visible ? tr("yes") : tr("no")),
             makeItem(locality && locality->newOrgCell == cell.name ? tr("new orgs") : QString()),
             makeItem(QString::number(s.orgCountInCell(c)), right),
             makeItem(tr("not probed")),
-            makeItem(text(cell.address))};
+            makeItem(QString::fromUtf8(cell.address))};
         row[0]->setData(QStringLiteral("cell"), KindRole);
         row[0]->setData(static_cast<int>(c), KeyRole);
         if (cell.monolith)
@@ -67,9 +62,9 @@ void WorldModel::setSnapshot(const Snapshot& s)
         std::size_t orgs = 0;
         for (CellIndex c : locality.cells)
             orgs += s.orgCountInCell(c);
-        QStandardItem* parent =
-            addLocality(text(locality.name), text(categoryName(locality.category)), locality.visible,
-                        text(locality.newOrgCell), orgs, text(locality.name));
+        QStandardItem* parent = addLocality(
+            QString::fromUtf8(locality.name), QString::fromUtf8(categoryName(locality.category)),
+            locality.visible, QString::fromUtf8(locality.newOrgCell), orgs, QString::fromUtf8(locality.name));
         for (CellIndex c : locality.cells)
             addCell(parent, c, &locality);
     }

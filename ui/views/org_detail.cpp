@@ -18,11 +18,6 @@ namespace cellscope::ui {
 
 namespace {
 
-QString text(std::string_view value)
-{
-    return QString::fromUtf8(value.data(), static_cast<qsizetype>(value.size()));
-}
-
 QTableWidget* makeTable(const QStringList& headers, QWidget* parent)
 {
     auto* table = new QTableWidget(0, static_cast<int>(headers.size()), parent);
@@ -92,13 +87,15 @@ OrgDetail::OrgDetail(QWidget* parent) : QWidget(parent)
 
     connect(m_traceUrl, &QPushButton::clicked, this, [this] {
         if (m_org)
-            emit traceRequested(QStringLiteral("https://%1.%2/api/0/organizations/%3/issues/")
-                                    .arg(text(localityNameOfCell(*m_snapshot, m_snapshot->org(*m_org).cell)),
-                                         text(m_snapshot->info().appHost), text(m_snapshot->slug(*m_org))));
+            emit traceRequested(
+                QStringLiteral("https://%1.%2/api/0/organizations/%3/issues/")
+                    .arg(QString::fromUtf8(localityNameOfCell(*m_snapshot, m_snapshot->org(*m_org).cell)),
+                         QString::fromUtf8(m_snapshot->info().appHost),
+                         QString::fromUtf8(m_snapshot->slug(*m_org))));
     });
     connect(m_relocate, &QPushButton::clicked, this, [this] {
         if (m_org)
-            emit relocateRequested(text(m_snapshot->slug(*m_org)));
+            emit relocateRequested(QString::fromUtf8(m_snapshot->slug(*m_org)));
     });
     connect(m_traceDsn, &QPushButton::clicked, this, [this] {
         if (!m_org)
@@ -131,11 +128,13 @@ void OrgDetail::showOrg(const SnapshotPtr& snapshot, OrgIndex index)
     m_org = index;
     const Snapshot& s = *snapshot;
     const OrganizationMapping& org = s.org(index);
-    m_title->setText(QStringLiteral("%1 — %2").arg(text(s.slug(index)), text(s.name(index))));
+    m_title->setText(
+        QStringLiteral("%1 — %2").arg(QString::fromUtf8(s.slug(index)), QString::fromUtf8(s.name(index))));
     m_summary->setText(tr("id %1 · cell <b>%2</b> (locality %3) · %4 · created %5")
                            .arg(org.id)
-                           .arg(text(s.cellName(org.cell)), text(localityNameOfCell(s, org.cell)),
-                                text(orgStatusName(org.status)),
+                           .arg(QString::fromUtf8(s.cellName(org.cell)),
+                                QString::fromUtf8(localityNameOfCell(s, org.cell)),
+                                QString::fromUtf8(orgStatusName(org.status)),
                                 QString::fromStdString(formatIsoTimestamp(org.dateCreated))));
 
     const auto reservations = s.reservationsOfOrg(org.id);
@@ -143,8 +142,9 @@ void OrgDetail::showOrg(const SnapshotPtr& snapshot, OrgIndex index)
     for (int r = 0; r < static_cast<int>(reservations.size()); ++r) {
         const SlugReservation& reservation = reservations[static_cast<std::size_t>(r)];
         setRow(m_reservations, r,
-               {text(s.text(reservation.slug)), text(reservationTypeName(reservation.reservationType())),
-                text(s.cellName(reservation.cellIndex()))});
+               {QString::fromUtf8(s.text(reservation.slug)),
+                QString::fromUtf8(reservationTypeName(reservation.reservationType())),
+                QString::fromUtf8(s.cellName(reservation.cellIndex()))});
     }
     const auto members = s.membersOfOrg(index);
     m_members->setRowCount(static_cast<int>(members.size()));
@@ -152,10 +152,11 @@ void OrgDetail::showOrg(const SnapshotPtr& snapshot, OrgIndex index)
         const MemberMapping& member = s.members()[members[static_cast<std::size_t>(r)]];
         QStringList others;
         for (CellIndex c : otherCellsOfUser(s, member.userId, org.cell))
-            others << text(s.cellName(c));
+            others << QString::fromUtf8(s.cellName(c));
         setRow(m_members, r,
                {member.userId ? QString::number(static_cast<qint64>(member.userId)) : tr("(invite)"),
-                text(s.text(member.email)), text(s.role(member)), others.join(QStringLiteral(", "))});
+                QString::fromUtf8(s.text(member.email)), QString::fromUtf8(s.role(member)),
+                others.join(QStringLiteral(", "))});
         if (!others.isEmpty())
             m_members->item(r, 3)->setToolTip(tr(
                 "This user also has organizations in other cells: queries run inside one cell miss them."));
@@ -167,7 +168,7 @@ void OrgDetail::showOrg(const SnapshotPtr& snapshot, OrgIndex index)
     m_traceUrl->setEnabled(true);
     m_relocate->setEnabled(true);
     m_traceDsn->setEnabled(!s.keysOfOrg(index).empty());
-    emit projectsWanted(org.id, text(s.cellName(org.cell)), ++m_ticket);
+    emit projectsWanted(org.id, QString::fromUtf8(s.cellName(org.cell)), ++m_ticket);
 }
 
 void OrgDetail::setProjects(quint64 ticket, const ProjectInfoMap& projects, const QString& problem)
@@ -191,7 +192,7 @@ void OrgDetail::fillProjects(const ProjectInfoMap& projects)
         setRow(m_projects, r,
                {QString::number(key.projectId),
                 project == projects.end() ? QString() : QString::fromStdString(project->second.slug),
-                text(dsnFormatName(key.dsnFormat)), QString(), dsn});
+                QString::fromUtf8(dsnFormatName(key.dsnFormat)), QString(), dsn});
         auto* copy = new QToolButton(m_projects);
         copy->setText(tr("Copy"));
         copy->setToolTip(tr("Copy the DSN"));

@@ -37,11 +37,6 @@ using Action = RelocationService::Action;
 
 constexpr int kPollMilliseconds = 1000;
 
-QString text(std::string_view value)
-{
-    return QString::fromUtf8(value.data(), static_cast<qsizetype>(value.size()));
-}
-
 QString iso(double unixSeconds)
 {
     return QString::fromStdString(formatIsoTimestamp(static_cast<std::int64_t>(unixSeconds)));
@@ -65,7 +60,7 @@ QString stepStrip(const Relocation& r)
     const bool finished = r.state == State::Done;
     bool reached = false;
     for (const Step step : kForwardSteps) {
-        const QString name = text(stepName(step));
+        const QString name = QString::fromUtf8(stepName(step));
         if (step == r.step && !finished) {
             reached = true;
             const char* colour = r.state == State::Running  ? "#1a73e8"
@@ -403,7 +398,7 @@ void RelocationView::showStatus(const Status& status)
     m_title->setText(tr("Relocation %1 · %2 · %3 → %4 · %5")
                          .arg(r.id)
                          .arg(QString::fromStdString(r.orgSlug), QString::fromStdString(r.sourceCell),
-                              QString::fromStdString(r.targetCell), text(stateName(r.state))));
+                              QString::fromStdString(r.targetCell), QString::fromUtf8(stateName(r.state))));
     m_steps->setText(stepStrip(r));
     m_sentence->setText(QString::fromStdString(status.sentence));
     const std::int64_t planned = std::max<std::int64_t>(status.plannedRows, 1);
@@ -575,7 +570,8 @@ void RelocationView::ask(Action action)
                        .arg(r.id);
         break;
     case Action::Retry:
-        question = tr("Why retry relocation %1 from step %2?").arg(r.id).arg(text(stepName(r.step)));
+        question =
+            tr("Why retry relocation %1 from step %2?").arg(r.id).arg(QString::fromUtf8(stepName(r.step)));
         break;
     case Action::Throttle:
         question = m_throttle->value() > 0

@@ -25,11 +25,6 @@ namespace {
 
 using namespace relocation;
 
-QString text(std::string_view value)
-{
-    return QString::fromUtf8(value.data(), static_cast<qsizetype>(value.size()));
-}
-
 // A page whose Next/Finish button follows a predicate the wizard re-evaluates on every edit.
 class GatedPage : public QWizardPage
 {
@@ -184,12 +179,12 @@ void RelocationWizard::updateOrg()
     }
     const Snapshot& s = *m_snapshot;
     const OrganizationMapping& org = s.org(*m_orgIndex);
-    const QString locality = text(localityNameOfCell(s, org.cell));
+    const QString locality = QString::fromUtf8(localityNameOfCell(s, org.cell));
     m_orgInfo->setText(tr("%1 · id %2 · %L3 members · lives in %4 (locality %5)")
-                           .arg(text(s.text(org.name)))
+                           .arg(QString::fromUtf8(s.text(org.name)))
                            .arg(org.id)
                            .arg(s.membersOfOrg(*m_orgIndex).size())
-                           .arg(text(s.cellName(org.cell)), locality));
+                           .arg(QString::fromUtf8(s.cellName(org.cell)), locality));
     // Same-locality cells first: they are the usual moves; the others need the cross-locality box.
     for (const bool sameLocality : {true, false}) {
         for (std::size_t i = 0; i < s.cells().size(); ++i) {

@@ -12,15 +12,6 @@
 
 namespace cellscope::ui {
 
-namespace {
-
-QString text(std::string_view value)
-{
-    return QString::fromUtf8(value.data(), static_cast<qsizetype>(value.size()));
-}
-
-} // namespace
-
 UserLens::UserLens(QWidget* parent) : QWidget(parent)
 {
     auto* layout = new QVBoxLayout(this);
@@ -82,22 +73,23 @@ void UserLens::lookup(const QString& who)
     for (const auto& email : user.emails)
         emails << QString::fromStdString(email);
     for (const auto& group : user.cells)
-        cells << text(s.cellName(group.cell));
+        cells << QString::fromUtf8(s.cellName(group.cell));
     m_summary->setText((user.cells.size() == 1 ? tr("User %1 (%2): organizations in one cell.")
                                                : tr("User %1 (%2): organizations in %3 cells.")
                                                      .arg(QStringLiteral("%1"), QStringLiteral("%2"),
                                                           QString::number(user.cells.size())))
                            .arg(ids.join(QStringLiteral(", ")), emails.join(QStringLiteral(", "))));
     for (const auto& group : user.cells) {
-        auto* cellItem = new QTreeWidgetItem(m_result, {text(s.cellName(group.cell)), QString(), QString(),
-                                                        text(localityNameOfCell(s, group.cell))});
+        auto* cellItem =
+            new QTreeWidgetItem(m_result, {QString::fromUtf8(s.cellName(group.cell)), QString(), QString(),
+                                           QString::fromUtf8(localityNameOfCell(s, group.cell))});
         QFont bold = cellItem->font(0);
         bold.setBold(true);
         cellItem->setFont(0, bold);
         for (const auto& entry : group.entries) {
-            auto* orgItem =
-                new QTreeWidgetItem(cellItem, {text(s.name(*entry.org)), text(s.slug(*entry.org)),
-                                               text(s.role(s.members()[entry.member])), QString()});
+            auto* orgItem = new QTreeWidgetItem(
+                cellItem, {QString::fromUtf8(s.name(*entry.org)), QString::fromUtf8(s.slug(*entry.org)),
+                           QString::fromUtf8(s.role(s.members()[entry.member])), QString()});
             orgItem->setData(0, Qt::UserRole, QVariant::fromValue(*entry.org));
         }
     }
