@@ -3,6 +3,7 @@
 #include "error.h"
 #include "store/database.h"
 #include "util/json_writer.h"
+#include "util/text.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -25,12 +26,6 @@ using ReadTransaction = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only
 
 constexpr const char* kViewerRole = "cellscope_viewer";
 constexpr const char* kLeadRole = "cellscope_lead";
-
-std::string firstLine(const char* text)
-{
-    const std::string message(text);
-    return message.substr(0, message.find('\n'));
-}
 
 // Runs a database step so that callers only ever see cellscope::Error; PostgreSQL's refusal (SQLSTATE
 // 42501) becomes one sentence naming the role that is needed.

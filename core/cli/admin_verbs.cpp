@@ -1,6 +1,8 @@
 #include "cli/command.h"
 
 #include "error.h"
+#include "relocation/cell_session.h"
+#include "relocation/org_graph.h"
 #include "snapshot/json_snapshot.h"
 #include "store/migrations.h"
 #include "store/seed.h"
@@ -41,11 +43,25 @@ int runMigrate(Context& context)
         auto connection = store::connect(conninfo);
         const int applied = store::migrate(*connection, name == "control" ? store::SchemaKind::Control
                                                                           : store::SchemaKind::Cell);
-        if (context.json())
-            w.beginObject().key("database").value(name).key("applied").value(applied).endObject();
-        else
+        // Sentry's own migrations add org-scoped tables: guard each one the catalog links to an
+        // organization, so a relocation can freeze it.
+        int guarded = 0;
+        if (name != "control") {
+            relocation::CellSession cell(name, conninfo);
+            guarded = relocation::installFreezeGuards(
+                cell, relocation::discoverOrgGraph(cell, context.source().databases().orgTables));
+        }
+        if (context.json()) {
+            w.beginObject().key("database").value(name).key("applied").value(applied);
+            w.key("freeze_guards_installed").value(guarded).endObject();
+        } else {
             context.out() << name << ": " << applied << (applied == 1 ? " migration" : " migrations")
-                          << " applied\n";
+                          << " applied";
+            if (guarded > 0)
+                context.out() << "; freeze guard installed on " << guarded
+                              << (guarded == 1 ? " table" : " tables");
+            context.out() << '\n';
+        }
     }
     if (context.json()) {
         w.endArray();

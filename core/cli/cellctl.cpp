@@ -217,18 +217,25 @@ void TextTable::addRow(std::vector<std::string> cells)
     m_rows.push_back(std::move(cells));
 }
 
+// Columns line up on a terminal: count characters, not the bytes of their UTF-8 ("→", "…").
+static std::size_t displayWidth(const std::string& text)
+{
+    return static_cast<std::size_t>(std::count_if(
+        text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
 void TextTable::print(std::ostream& out, const std::string& indent) const
 {
     std::vector<std::size_t> widths(m_headers.size());
     for (std::size_t c = 0; c < m_headers.size(); ++c) {
-        widths[c] = m_headers[c].size();
+        widths[c] = displayWidth(m_headers[c]);
         for (const auto& row : m_rows)
-            widths[c] = std::max(widths[c], row[c].size());
+            widths[c] = std::max(widths[c], displayWidth(row[c]));
     }
     auto line = [&](const std::vector<std::string>& cells) {
         std::string text = indent;
         for (std::size_t c = 0; c < cells.size(); ++c) {
-            const std::string pad(widths[c] - cells[c].size(), ' ');
+            const std::string pad(widths[c] - displayWidth(cells[c]), ' ');
             text += m_right[c] ? pad + cells[c] : cells[c] + (c + 1 < cells.size() ? pad : "");
             if (c + 1 < cells.size())
                 text += "  ";

@@ -339,9 +339,20 @@ int runPlan(Context& context)
                 .value(check.message)
                 .endObject();
         w.endArray();
+        // The discovered graph: each table, how it reaches the organization, how it moves.
         w.key("tables").beginArray();
-        for (const PlannedTable& table : plan.tables)
-            w.beginObject().key("table").value(table.table).key("rows").value(table.sourceRows).endObject();
+        for (const PlannedTable& table : plan.tables) {
+            const OrgTable& spec = table.spec;
+            w.beginObject().key("table").value(table.table).key("rows").value(table.sourceRows);
+            w.key("depth").value(spec.depth).key("via").value(spec.via).key("filter").value(spec.orgFilter);
+            w.key("key").value(spec.keyColumns).key("batched").value(spec.batched);
+            w.key("cycle").value(spec.cycle).key("self_reference").value(spec.selfReference);
+            w.key("declared").value(spec.declared).endObject();
+        }
+        w.endArray();
+        w.key("not_moved").beginArray();
+        for (const UncoveredTable& table : plan.graph.uncovered)
+            w.beginObject().key("table").value(table.name).key("reason").value(table.reason).endObject();
         w.endArray();
         w.key("total_rows").value(plan.totalRows);
         w.key("rows_per_second").value(static_cast<std::int64_t>(plan.rowsPerSecond));
@@ -368,12 +379,29 @@ int runPlan(Context& context)
             checks.addRow({check.passed ? "ok" : "FAIL", check.name, check.message});
         checks.print(out, "  ");
         if (!plan.tables.empty()) {
-            out << "\nRows to move:\n";
-            TextTable tables({"TABLE", "ROWS"}, {false, true});
-            for (const PlannedTable& table : plan.tables)
-                tables.addRow({table.table, groupedNumber(table.sourceRows)});
-            tables.addRow({"total", groupedNumber(plan.totalRows)});
+            out << "\nRows to move (org-scoped tables found in the catalog, parents first):\n";
+            TextTable tables({"TABLE", "ROWS", "DEPTH", "LINK", "KEY"}, {false, true, true, false, false});
+            for (const PlannedTable& table : plan.tables) {
+                const OrgTable& spec = table.spec;
+                std::string link = spec.via;
+                if (spec.cycle > 0)
+                    link += " (cycle " + std::to_string(spec.cycle) + ")";
+                if (spec.selfReference)
+                    link += " (self-reference)";
+                tables.addRow({table.table, groupedNumber(table.sourceRows), std::to_string(spec.depth), link,
+                               spec.keyColumns.empty() ? "none"
+                               : spec.batched          ? spec.keyColumns
+                                                       : spec.keyColumns + " (whole table)"});
+            }
+            tables.addRow({"total", groupedNumber(plan.totalRows), "", "", ""});
             tables.print(out, "  ");
+        }
+        if (!plan.graph.uncovered.empty()) {
+            out << "\nNot moved (checked for rows of the organization):\n";
+            TextTable uncovered({"TABLE", "WHY"});
+            for (const UncoveredTable& table : plan.graph.uncovered)
+                uncovered.addRow({table.name, table.reason});
+            uncovered.print(out, "  ");
         }
         for (const std::string& warning : plan.warnings)
             out << "\nWarning: " << warning;

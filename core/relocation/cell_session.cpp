@@ -2,11 +2,13 @@
 
 #include "error.h"
 #include "model/topology.h"
+#include "relocation/fault_point.h"
 #include "relocation/text.h"
 #include "store/database.h"
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace cellscope::relocation {
@@ -43,7 +45,7 @@ std::int64_t bigEndian(const char* data, int bytes)
 
 CellSession::CellSession(std::string cell, const std::string& conninfo) : m_cell(std::move(cell))
 {
-    m_conn = PQconnectdb(conninfo.c_str());
+    m_conn = PQconnectdb(store::quietConninfo(conninfo).c_str());
     if (PQstatus(m_conn) != CONNECTION_OK) {
         const std::string message = firstLine(PQerrorMessage(m_conn));
         PQfinish(m_conn);
@@ -102,18 +104,34 @@ std::vector<Row> CellSession::query(const std::string& sql, const std::vector<st
     return rows;
 }
 
-bool CellSession::mayUseReplicaRole()
+bool CellSession::mayLoadUnchecked()
 {
-    if (!m_replicaRole) {
+    if (!m_uncheckedLoad) {
         // has_parameter_privilege() only exists from PostgreSQL 15 on: ask the version first.
-        const bool superuser = query("SELECT current_setting('is_superuser')").at(0).at(0) == "on";
         const int version = std::stoi(query("SELECT current_setting('server_version_num')").at(0).at(0));
-        m_replicaRole =
-            superuser ||
-            (version >= 150000 &&
-             query("SELECT has_parameter_privilege('session_replication_role', 'SET')").at(0).at(0) == "t");
+        const std::string ownerMaySet =
+            version >= 150000
+                ? "r.rolsuper OR has_parameter_privilege(r.oid, 'session_replication_role', 'SET')"
+                : "r.rolsuper";
+        m_uncheckedLoad =
+            query("SELECT coalesce((SELECT has_function_privilege(p.oid, 'EXECUTE') AND (" + ownerMaySet +
+                  ") FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner "
+                  "WHERE p.oid = to_regprocedure('cellscope.load_org_rows(regclass, bigint, "
+                  "regclass)')), false)")
+                .at(0)
+                .at(0) == "t";
     }
-    return *m_replicaRole;
+    return *m_uncheckedLoad;
+}
+
+std::string CellSession::quoteLiteral(std::string_view text)
+{
+    char* quoted = PQescapeLiteral(m_conn, text.data(), text.size());
+    if (!quoted)
+        fail("quoting a literal", nullptr);
+    std::string out(quoted);
+    PQfreemem(quoted);
+    return out;
 }
 
 std::string CellSession::quoteIdentifier(std::string_view name)
@@ -126,7 +144,8 @@ std::string CellSession::quoteIdentifier(std::string_view name)
     return out;
 }
 
-CopyOutStream::CopyOutStream(CellSession& session, const std::string& copyToStdout) : m_session(session)
+CopyOutStream::CopyOutStream(CellSession& session, const std::string& copyToStdout, bool keyed)
+    : m_session(session), m_keyed(keyed)
 {
     Result started(PQexec(m_session.m_conn, copyToStdout.c_str()));
     if (PQresultStatus(started.get()) != PGRES_COPY_OUT)
@@ -173,11 +192,12 @@ bool CopyOutStream::next()
     for (std::int64_t f = 0; f < fields && at + 4 <= message.size(); ++f) {
         const auto size = bigEndian(message.data() + at, 4);
         at += 4;
-        if (f == 0 && size == 8 && at + 8 <= message.size())
-            m_key = bigEndian(message.data() + at, 8);
-        else if (f == 0)
-            cellscope::fail(ErrorCode::Internal,
-                            "cell " + m_session.cell() + " sent a row without an int8 key");
+        if (f == 0 && m_keyed) {
+            if ((size != 2 && size != 4 && size != 8) || at + static_cast<std::size_t>(size) > message.size())
+                cellscope::fail(ErrorCode::Internal,
+                                "cell " + m_session.cell() + " sent a row without an integer key");
+            m_key = bigEndian(message.data() + at, static_cast<int>(size));
+        }
         at += size > 0 ? static_cast<std::size_t>(size) : 0;
     }
     if (fields <= 0 || at != message.size())
@@ -224,29 +244,32 @@ std::int64_t CopyInBatch::finish()
     return m_rows;
 }
 
-OrgTableSql::OrgTableSql(const store::OrgScopedTable& table, CellSession& session) : m_table(table)
+OrgTableSql::OrgTableSql(const OrgTable& table, CellSession& session) : m_table(table)
 {
-    m_name = session.quoteIdentifier(table.name);
-    m_key = session.quoteIdentifier(table.orderKey);
+    // The batch key leads, so a COPY row's first field is its key.
     const auto rows = session.query(
-        "SELECT coalesce(string_agg(quote_ident(attname), ', ' ORDER BY attname <> $2, attnum), ''), "
-        "coalesce(string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum), ''), "
-        "coalesce(bool_or(attname = $2 AND atttypid = 'bigint'::regtype), false) "
+        "SELECT coalesce(string_agg(quote_ident(attname), ', ' ORDER BY quote_ident(attname) <> $2, attnum), "
+        "''), "
+        "coalesce(string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum), '') "
         "FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
-        {std::string(table.name), std::string(table.orderKey)});
+        {table.sqlName, table.batched ? table.keyColumns : std::string()});
     m_columns = rows.at(0).at(0);
     m_signature = rows.at(0).at(1);
-    m_keyIsBigint = rows.at(0).at(2) == "t";
 }
 
 std::string OrgTableSql::filter() const
 {
-    return "(" + std::string(m_table.orgFilter) + ")";
+    return "(" + m_table.orgFilter + ")";
+}
+
+std::string OrgTableSql::orderBy() const
+{
+    return m_table.keyColumns.empty() ? std::string() : " ORDER BY " + m_table.keyColumns;
 }
 
 std::string OrgTableSql::count() const
 {
-    return "SELECT count(*) FROM " + m_name + " WHERE " + filter();
+    return "SELECT count(*) FROM " + m_table.sqlName + " WHERE " + filter();
 }
 
 std::string OrgTableSql::copyOut(std::int64_t org, std::optional<std::int64_t> after) const
@@ -254,33 +277,50 @@ std::string OrgTableSql::copyOut(std::int64_t org, std::optional<std::int64_t> a
     std::string where = filter();
     for (std::size_t at = where.find("$1"); at != std::string::npos; at = where.find("$1", at))
         where.replace(at, 2, std::to_string(org));
-    if (after)
-        where += " AND " + m_key + " > " + std::to_string(*after);
-    return "COPY (SELECT " + m_columns + " FROM " + m_name + " WHERE " + where + " ORDER BY " + m_key +
+    if (after && m_table.batched)
+        where += " AND " + m_table.keyColumns + " > " + std::to_string(*after);
+    return "COPY (SELECT " + m_columns + " FROM " + m_table.sqlName + " WHERE " + where + orderBy() +
            ") TO STDOUT (FORMAT binary)";
 }
 
-std::string OrgTableSql::copyIn() const
+std::string OrgTableSql::copyIn(const std::string& into) const
 {
-    return "COPY " + m_name + " (" + m_columns + ") FROM STDIN (FORMAT binary)";
+    return "COPY " + (into.empty() ? m_table.sqlName : into) + " (" + m_columns +
+           ") FROM STDIN (FORMAT binary)";
 }
 
 std::string OrgTableSql::batchBounds() const
 {
-    return "SELECT k FROM (SELECT " + m_key + " AS k, row_number() OVER (ORDER BY " + m_key + ") AS n FROM " +
-           m_name + " WHERE " + filter() + ") AS numbered WHERE n % $2 = 0 ORDER BY k";
+    const std::string& key = m_table.keyColumns;
+    return "SELECT k FROM (SELECT " + key + " AS k, row_number() OVER (ORDER BY " + key + ") AS n FROM " +
+           m_table.sqlName + " WHERE " + filter() + ") AS numbered WHERE n % $2 = 0 ORDER BY k";
 }
 
 std::string OrgTableSql::deleteRange() const
 {
-    return "WITH gone AS (DELETE FROM " + m_name + " WHERE " + filter() + " AND ($2::bigint IS NULL OR " +
-           m_key + " > $2) AND ($3::bigint IS NULL OR " + m_key +
+    const std::string& key = m_table.keyColumns;
+    return "WITH gone AS (DELETE FROM " + m_table.sqlName + " WHERE " + filter() +
+           " AND ($2::bigint IS NULL OR " + key + " > $2) AND ($3::bigint IS NULL OR " + key +
            " <= $3) RETURNING 1) SELECT count(*) FROM gone";
 }
 
 std::string OrgTableSql::countAndLastKey() const
 {
-    return "SELECT count(*), max(" + m_key + ") FROM " + m_name + " WHERE " + filter();
+    return "SELECT count(*), " + (m_table.batched ? "max(" + m_table.keyColumns + ")" : std::string("NULL")) +
+           " FROM " + m_table.sqlName + " WHERE " + filter();
+}
+
+std::string deleteTogether(const std::vector<OrgTable>& tables)
+{
+    std::string with;
+    std::string counts;
+    for (std::size_t i = 0; i < tables.size(); ++i) {
+        const std::string name = "gone" + std::to_string(i);
+        with += (with.empty() ? "WITH " : ", ") + name + " AS (DELETE FROM " + tables[i].sqlName +
+                " WHERE (" + tables[i].orgFilter + ") RETURNING 1)";
+        counts += (counts.empty() ? "" : ", ") + std::string("(SELECT count(*) FROM ") + name + ")";
+    }
+    return with + " SELECT " + counts;
 }
 
 std::vector<std::string> publicKeysOfOrganization(CellSession& cell, std::int64_t organizationId)
@@ -294,14 +334,14 @@ std::vector<std::string> publicKeysOfOrganization(CellSession& cell, std::int64_
     return keys;
 }
 
-bool freezeGuardInstalled(CellSession& cell, const store::OrgScopedTable& table)
+bool freezeGuardInstalled(CellSession& cell, const OrgTable& table)
 {
-    // insert, update, delete and truncate triggers, each given the declared filter
+    // insert, update, delete and truncate triggers, each given the table's org filter
     const auto rows = cell.query(
         "SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass($1) "
         "AND tgfoid = to_regproc('cellscope.refuse_frozen_org_writes') "
         "AND tgenabled <> 'D' AND tgnargs = 1 AND tgargs = convert_to($2, 'UTF8') || '\\x00'::bytea",
-        {std::string(table.name), std::string(table.orgFilter)});
+        {table.sqlName, table.orgFilter});
     return rows.at(0).at(0) == "4";
 }
 
@@ -314,18 +354,29 @@ std::optional<std::int64_t> frozenBy(CellSession& cell, std::int64_t organizatio
     return std::stoll(rows[0][0]);
 }
 
-int freezeOrganization(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId,
-                       const std::string& lockTimeout)
+int freezeOrganization(CellSession& cell, const std::vector<OrgTable>& guarded, std::int64_t organizationId,
+                       std::int64_t relocationId, const std::string& lockTimeout)
 {
     const std::string org = std::to_string(organizationId);
+    // One order for every freeze (by name), so freezes never wait on each other in a circle.
+    std::vector<std::string> names;
+    for (const OrgTable& table : guarded)
+        names.push_back(table.sqlName);
+    std::sort(names.begin(), names.end());
     std::string tables;
-    for (const auto& table : store::orgScopedTables())
-        tables += (tables.empty() ? "" : ", ") + cell.quoteIdentifier(table.name);
+    for (const std::string& name : names)
+        tables += (tables.empty() ? "" : ", ") + name;
     cell.exec("BEGIN");
     cell.query("SELECT set_config('lock_timeout', $1, true)", {lockTimeout});
-    // SHARE conflicts with every writer's ROW EXCLUSIVE: this waits for writes in flight, so none
-    // can commit after the freeze unseen by the copy, and blocks new ones until the freeze is in.
-    cell.exec("LOCK TABLE " + tables + " IN SHARE MODE");
+    // SHARE ROW EXCLUSIVE conflicts with every writer's ROW EXCLUSIVE: this waits for writes in
+    // flight, so none can commit after the freeze unseen by the copy, and blocks new ones until the
+    // freeze is in. It also conflicts with itself, so two freezes in one cell take turns instead of
+    // deadlocking (SHARE let both lock, then each waited on the other's UPDATE below).
+    cell.exec("LOCK TABLE " + tables + " IN SHARE ROW EXCLUSIVE MODE");
+    faultPoint("freeze.locked");
+    // Writers whose snapshot is older than this freeze hold this row FOR SHARE (the guard of
+    // migration cell/0005): the update waits for them, and refuses them later writes.
+    cell.exec("UPDATE cellscope.freeze_epoch SET freezes = freezes + 1");
     const auto frozen = cell.query("SELECT relocation_id, previous_status FROM cellscope.frozen_org "
                                    "WHERE organization_id = $1",
                                    {org});

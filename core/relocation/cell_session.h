@@ -1,6 +1,6 @@
 #pragma once
 
-#include "store/org_tables.h"
+#include "relocation/org_graph.h"
 
 #include <cstdint>
 #include <optional>
@@ -35,9 +35,10 @@ public:
     std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params = {});
     void exec(const std::string& sql) { query(sql); }
     std::string quoteIdentifier(std::string_view name);
-    // Whether this session's role may SET session_replication_role (a superuser, or granted it on
-    // PostgreSQL 15 and later). Asked once per session.
-    bool mayUseReplicaRole();
+    std::string quoteLiteral(std::string_view text);
+    // Whether this role may load rows through cellscope.load_org_rows (migration cell/0006), which
+    // skips the per-row key checks, and its owner may do that. Asked once per session.
+    bool mayLoadUnchecked();
 
 private:
     friend class CopyOutStream;
@@ -46,16 +47,16 @@ private:
 
     std::string m_cell;
     pg_conn* m_conn = nullptr;
-    std::optional<bool> m_replicaRole;
+    std::optional<bool> m_uncheckedLoad;
 };
 
 // The rows of one binary COPY … TO STDOUT, one at a time: each row's bytes as the server sent them
-// (the stream's header stripped) and its leading int8 key. One ordered stream per table, however
-// many batches it feeds, so no batch re-scans what the ones before it read.
+// (the stream's header stripped) and, when `keyed`, its leading integer key. One ordered stream per
+// table, however many batches it feeds, so no batch re-scans what the ones before it read.
 class CopyOutStream
 {
 public:
-    CopyOutStream(CellSession& session, const std::string& copyToStdout);
+    CopyOutStream(CellSession& session, const std::string& copyToStdout, bool keyed);
     ~CopyOutStream();
     CopyOutStream(const CopyOutStream&) = delete;
     CopyOutStream& operator=(const CopyOutStream&) = delete;
@@ -70,6 +71,7 @@ private:
     char* m_buffer = nullptr;
     std::string_view m_row;
     std::int64_t m_key = 0;
+    bool m_keyed = true;
     bool m_headerPending = true;
     bool m_done = false;
 };
@@ -89,57 +91,61 @@ private:
     std::int64_t m_rows = 0;
 };
 
-// The SQL for one org-scoped table of the declared list, with its columns as the cell's catalog
-// has them (order key first), so source and target COPY the same columns in the same order.
+// The SQL for one org-scoped table, with its columns as the cell's catalog has them (a batched
+// table's key first), so source and target COPY the same columns in the same order.
 class OrgTableSql
 {
 public:
-    OrgTableSql(const store::OrgScopedTable& table, CellSession& session);
+    OrgTableSql(const OrgTable& table, CellSession& session);
 
-    const store::OrgScopedTable& table() const noexcept { return m_table; }
+    const OrgTable& table() const noexcept { return m_table; }
     // "name type, …" in column order, to compare the schemas of two cells.
     const std::string& signature() const noexcept { return m_signature; }
-    bool keyIsBigint() const noexcept { return m_keyIsBigint; }
 
     std::string count() const; // $1 org
-    // The org's rows after a key, in key order. COPY takes no parameters: the ids are formatted
-    // into the statement (they are integers).
+    // The org's rows (after a key, for a batched table), in key order. COPY takes no parameters:
+    // the ids are formatted into the statement (they are integers).
     std::string copyOut(std::int64_t org, std::optional<std::int64_t> after) const;
-    std::string copyIn() const;
-    // Every `$2`-th key of the org's rows, in order: the upper bounds of delete batches; $1 org.
+    // COPY into the table itself, or into `into` (a staging table with the same columns).
+    std::string copyIn(const std::string& into = {}) const;
+    // Batched tables only. Every `$2`-th key of the org's rows, in order: the upper bounds of
+    // delete batches; $1 org.
     std::string batchBounds() const;
-    // Deletes the org's rows with a key in ($2, $3] (NULL: unbounded) and counts them; $1 org.
+    // Batched tables only. Deletes the org's rows with a key in ($2, $3] (NULL: unbounded) and
+    // counts them; $1 org.
     std::string deleteRange() const;
-    // The org's rows: count and max key; $1 org.
+    // The org's rows: count and max key (NULL unless batched); $1 org.
     std::string countAndLastKey() const;
 
 private:
     std::string filter() const;
+    std::string orderBy() const;
 
-    store::OrgScopedTable m_table;
-    std::string m_name;
-    std::string m_key;
+    OrgTable m_table;
     std::string m_columns;
     std::string m_signature;
-    bool m_keyIsBigint = false;
 };
+
+// One statement that deletes the organization's rows of all `tables` ($1 org) and returns a count
+// per table: foreign keys are checked at its end, so a cycle or a self-reference goes in one step.
+std::string deleteTogether(const std::vector<OrgTable>& tables);
 
 // The organization's DSN public keys as a cell holds them: the keys whose mappings the switch moves.
 std::vector<std::string> publicKeysOfOrganization(CellSession& cell, std::int64_t organizationId);
 
 // ---- the freeze (cellscope.frozen_org and the guard triggers of migration cell/0003) -----------
 
-// True when `table` carries the freeze guard with exactly its declared org filter.
-bool freezeGuardInstalled(CellSession& cell, const store::OrgScopedTable& table);
+// True when `table` carries the freeze guard with exactly its org filter.
+bool freezeGuardInstalled(CellSession& cell, const OrgTable& table);
 
 // The relocation holding the organization frozen in this cell, if any.
 std::optional<std::int64_t> frozenBy(CellSession& cell, std::int64_t organizationId);
 
 // Freezes the organization in this cell for `relocationId`: waits (up to `lockTimeout`) for writers
-// in flight on the org-scoped tables to finish, marks the organization relocation-pending and
+// in flight on the `guarded` tables to finish, marks the organization relocation-pending and
 // records its previous status. Idempotent; returns the status it had before the freeze.
-int freezeOrganization(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId,
-                       const std::string& lockTimeout);
+int freezeOrganization(CellSession& cell, const std::vector<OrgTable>& guarded, std::int64_t organizationId,
+                       std::int64_t relocationId, const std::string& lockTimeout);
 
 // Lets deletes of the frozen organization through (cleanup after the switch).
 void beginCleanup(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId);

@@ -22,8 +22,24 @@ constexpr const char* kRelocationColumns =
     "drain_seconds, frozen_at IS NOT NULL, mapping_status_before, cell_status_before, "
     "extract(epoch FROM switched_at), coalesce(last_error, ''), coalesce(runner, ''), "
     "extract(epoch FROM heartbeat_at), created_by, extract(epoch FROM created_at), "
-    "extract(epoch FROM updated_at), extract(epoch FROM finished_at), extract(epoch FROM clock_timestamp()) "
+    "extract(epoch FROM updated_at), extract(epoch FROM finished_at), extract(epoch FROM clock_timestamp()), "
+    "(SELECT min(later.id) FROM cellscope.relocation later WHERE later.organization_id = "
+    "relocation.organization_id "
+    "AND later.id > relocation.id) "
     "FROM cellscope.relocation ";
+
+// A relocation that a later one of the same organization superseded is history: the journal's own
+// statements refuse to bring it back to life, whatever a face decided.
+constexpr const char* kNotSuperseded =
+    "NOT EXISTS (SELECT 1 FROM cellscope.relocation later WHERE later.organization_id = "
+    "relocation.organization_id AND later.id > relocation.id)";
+
+// This very session holds the runner's advisory lock ($3: its namespace; $1: the relocation). A
+// connection that libpq silently reopened has lost the lock: its runner must not write on.
+constexpr const char* kHoldsRunnerLock =
+    "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+    "AND classid = $3::oid AND objid = $1::oid AND objsubid = 2)";
 
 constexpr const char* kControlReturning =
     " RETURNING state, step, coalesce(requested_action, ''), coalesce(throttle_rows_per_second, 0)";
@@ -79,6 +95,7 @@ Relocation relocationOf(const pqxx::row& row)
     r.updatedAt = row[22].as<double>();
     r.finishedAt = optionalField<double>(row[23]);
     r.readAt = row[24].as<double>();
+    r.supersededBy = optionalField<std::int64_t>(row[25]);
     return r;
 }
 
@@ -93,16 +110,6 @@ Control controlOf(const pqxx::result& result, std::int64_t id)
     if (const auto throttle = result[0][3].as<std::int64_t>(); throttle > 0)
         control.throttle = throttle;
     return control;
-}
-
-// Marks the runner alive and reads what people asked of it since the last batch, in the caller's
-// transaction (so a batch's progress and its heartbeat commit together).
-Control heartbeat(pqxx::work& tx, std::int64_t id)
-{
-    return controlOf(tx.exec_params("UPDATE cellscope.relocation SET heartbeat_at = now() WHERE id = $1" +
-                                        std::string(kControlReturning),
-                                    id),
-                     id);
 }
 
 // A text[] literal for a parameter (libpqxx 6 has no array parameters).
@@ -167,6 +174,66 @@ std::string statesArray(const std::vector<State>& states)
                  "lost the control database while " + doing + ": " + firstLine(e.what()));
         fail(ErrorCode::Internal, doing + " failed: " + firstLine(e.what()));
     }
+}
+
+// ---- the runner's lease ---------------------------------------------------------------------------
+
+std::string ControlStore::takeLease(std::int64_t id, const std::string& runner)
+{
+    pqxx::work tx(m_connection);
+    const auto row = tx.exec_params("UPDATE cellscope.relocation SET lease_token = gen_random_uuid()::text, "
+                                    "lease_renewed_at = now(), runner = $2, heartbeat_at = now() "
+                                    "WHERE id = $1 RETURNING lease_token",
+                                    id, runner);
+    if (row.empty())
+        fail(ErrorCode::BadInput, "there is no relocation " + std::to_string(id));
+    tx.commit();
+    m_lease = row[0][0].as<std::string>();
+    return *m_lease;
+}
+
+void ControlStore::releaseLease(std::int64_t id)
+{
+    if (!m_lease)
+        return;
+    pqxx::work tx(m_connection);
+    tx.exec_params0("UPDATE cellscope.relocation SET lease_token = NULL WHERE id = $1 AND lease_token = $2",
+                    id, *m_lease);
+    tx.commit();
+    m_lease.reset();
+}
+
+void ControlStore::fence(pqxx::work& tx, std::int64_t id)
+{
+    if (!m_lease)
+        return;
+    const auto renewed =
+        tx.exec_params("UPDATE cellscope.relocation SET lease_renewed_at = now() WHERE id = $1 "
+                       "AND lease_token = $2 AND " +
+                           std::string(kHoldsRunnerLock),
+                       id, *m_lease, kRunnerLockSpace);
+    if (renewed.affected_rows() != 1)
+        leaseLost(id);
+}
+
+void ControlStore::leaseLost(std::int64_t id)
+{
+    // The token stays: every later write of this store is refused as well.
+    fail(ErrorCode::Conflict, "relocation " + std::to_string(id) +
+                                  " was taken over by another runner (its lease moved on): this one stops");
+}
+
+Control ControlStore::heartbeat(pqxx::work& tx, std::int64_t id)
+{
+    const auto result =
+        tx.exec_params("UPDATE cellscope.relocation SET heartbeat_at = now(), "
+                       "lease_renewed_at = now() WHERE id = $1 AND "
+                       "(NULLIF($2, '') IS NULL OR (lease_token = $2 AND " +
+                           std::string(kHoldsRunnerLock) + "))" + std::string(kControlReturning),
+                       id, m_lease.value_or(""), kRunnerLockSpace);
+    if (result.empty() && m_lease)
+        leaseLost(id);
+    return controlOf(result, id);
 }
 
 // ---- the world ---------------------------------------------------------------------------------
@@ -310,8 +377,9 @@ std::vector<TableProgress> ControlStore::tables(std::int64_t id)
              "SELECT position, table_name, planned_rows, copied_rows, copy_last_key, copy_seconds, "
              "copied_at IS NOT NULL, verified_rows, verify_last_key, verify_seconds, coalesce(source_digest, "
              "''), "
-             "coalesce(target_digest, ''), verified_at IS NOT NULL, cleaned_rows, cleaned_at IS NOT NULL "
-             "FROM cellscope.relocation_table WHERE relocation_id = $1 ORDER BY position",
+             "coalesce(target_digest, ''), verified_at IS NOT NULL, cleaned_rows, cleaned_at IS NOT NULL, "
+             "coalesce(sql_name, ''), coalesce(org_filter, ''), key_columns, batched, depth, via, cycle, "
+             "self_reference FROM cellscope.relocation_table WHERE relocation_id = $1 ORDER BY position",
              id)) {
         TableProgress t;
         t.position = row[0].as<int>();
@@ -329,6 +397,15 @@ std::vector<TableProgress> ControlStore::tables(std::int64_t id)
         t.verified = row[12].as<bool>();
         t.cleanedRows = row[13].as<std::int64_t>();
         t.cleaned = row[14].as<bool>();
+        t.spec.name = t.table;
+        t.spec.sqlName = row[15].as<std::string>();
+        t.spec.orgFilter = row[16].as<std::string>();
+        t.spec.keyColumns = row[17].as<std::string>();
+        t.spec.batched = row[18].as<bool>();
+        t.spec.depth = row[19].as<int>();
+        t.spec.via = row[20].as<std::string>();
+        t.spec.cycle = row[21].as<int>();
+        t.spec.selfReference = row[22].as<bool>();
         out.push_back(std::move(t));
     }
     return out;
@@ -393,8 +470,11 @@ std::int64_t ControlStore::create(const NewRelocation& r)
         int position = 0;
         for (const auto& [table, rows] : r.tables)
             tx.exec_params0("INSERT INTO cellscope.relocation_table (relocation_id, position, table_name, "
-                            "planned_rows) VALUES ($1, $2, $3, $4)",
-                            id, ++position, table, rows);
+                            "planned_rows, sql_name, org_filter, key_columns, batched, depth, via, cycle, "
+                            "self_reference) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                            id, ++position, table.name, rows, table.sqlName, table.orgFilter,
+                            table.keyColumns, table.batched, table.depth, table.via, table.cycle,
+                            table.selfReference);
         insertAudit(tx, id, "start", r.reason, r.auditDetail);
         tx.commit();
         return id;
@@ -434,17 +514,10 @@ std::optional<int> ControlStore::runnerPid(std::int64_t id)
     return rows[0][0].as<int>();
 }
 
-void ControlStore::claim(std::int64_t id, const std::string& runner)
-{
-    pqxx::work tx(m_connection);
-    tx.exec_params0("UPDATE cellscope.relocation SET runner = $2, heartbeat_at = now() WHERE id = $1", id,
-                    runner);
-    tx.commit();
-}
-
 int ControlStore::beginStep(std::int64_t id, Step step, const std::string& runner)
 {
     pqxx::work tx(m_connection);
+    fence(tx, id);
     tx.exec_params0(
         "UPDATE cellscope.relocation_step SET outcome = 'interrupted', finished_at = clock_timestamp(), "
         "detail = 'its runner stopped without recording an outcome (the process died)' "
@@ -466,6 +539,7 @@ void ControlStore::finishStep(std::int64_t id, Step step, int attempt, const std
 {
     const std::string next(stepName(nextStep(step)));
     pqxx::work tx(m_connection);
+    fence(tx, id);
     tx.exec_params0("UPDATE cellscope.relocation_step SET outcome = 'ok', finished_at = clock_timestamp(), "
                     "detail = $4 WHERE relocation_id = $1 AND step = $2 AND attempt = $3",
                     id, std::string(stepName(step)), attempt, detail);
@@ -481,6 +555,7 @@ void ControlStore::finishStep(std::int64_t id, Step step, int attempt, const std
 void ControlStore::failStep(std::int64_t id, Step step, int attempt, const std::string& message)
 {
     pqxx::work tx(m_connection);
+    fence(tx, id);
     tx.exec_params0(
         "UPDATE cellscope.relocation_step SET outcome = 'failed', finished_at = clock_timestamp(), "
         "detail = $4 WHERE relocation_id = $1 AND step = $2 AND attempt = $3",
@@ -495,6 +570,7 @@ void ControlStore::interruptStep(std::int64_t id, Step step, int attempt, const 
                                  std::optional<State> state)
 {
     pqxx::work tx(m_connection);
+    fence(tx, id);
     tx.exec_params0(
         "UPDATE cellscope.relocation_step SET outcome = 'interrupted', finished_at = clock_timestamp(), "
         "detail = $4 WHERE relocation_id = $1 AND step = $2 AND attempt = $3",
@@ -510,6 +586,7 @@ void ControlStore::interruptStep(std::int64_t id, Step step, int attempt, const 
 void ControlStore::finishCancel(std::int64_t id, int attempt, const std::string& detail)
 {
     pqxx::work tx(m_connection);
+    fence(tx, id);
     tx.exec_params0("UPDATE cellscope.relocation_step SET outcome = 'ok', finished_at = clock_timestamp(), "
                     "detail = $3 WHERE relocation_id = $1 AND step = 'cancel' AND attempt = $2",
                     id, attempt, detail);
@@ -532,6 +609,7 @@ void ControlStore::setCopyProgress(std::int64_t id, const std::string& table, st
                                    std::optional<std::int64_t> lastKey)
 {
     pqxx::work tx(m_connection);
+    fence(tx, id);
     tx.exec_params0(
         "UPDATE cellscope.relocation_table SET copied_rows = $3, copy_last_key = NULLIF($4, '')::bigint "
         "WHERE relocation_id = $1 AND table_name = $2",
@@ -555,6 +633,7 @@ Control ControlStore::recordCopyBatch(std::int64_t id, const std::string& table,
 void ControlStore::finishTableCopy(std::int64_t id, const std::string& table)
 {
     pqxx::work tx(m_connection);
+    fence(tx, id);
     tx.exec_params0("UPDATE cellscope.relocation_table SET copied_at = now() "
                     "WHERE relocation_id = $1 AND table_name = $2 AND copied_at IS NULL",
                     id, table);
@@ -578,9 +657,21 @@ Control ControlStore::recordVerifyBatch(std::int64_t id, const std::string& tabl
     return control;
 }
 
+void ControlStore::restartTableVerify(std::int64_t id, const std::string& table)
+{
+    pqxx::work tx(m_connection);
+    fence(tx, id);
+    tx.exec_params0("UPDATE cellscope.relocation_table SET verified_rows = 0, verify_last_key = NULL, "
+                    "verify_seconds = 0, source_digest = NULL, target_digest = NULL "
+                    "WHERE relocation_id = $1 AND table_name = $2",
+                    id, table);
+    tx.commit();
+}
+
 void ControlStore::finishTableVerify(std::int64_t id, const std::string& table)
 {
     pqxx::work tx(m_connection);
+    fence(tx, id);
     tx.exec_params0(
         "UPDATE cellscope.relocation_table SET verified_at = now(), "
         "source_digest = coalesce(source_digest, md5('')), target_digest = coalesce(target_digest, md5('')) "
@@ -603,6 +694,7 @@ Control ControlStore::recordCleanupBatch(std::int64_t id, const std::string& tab
 void ControlStore::finishTableCleanup(std::int64_t id, const std::string& table)
 {
     pqxx::work tx(m_connection);
+    fence(tx, id);
     tx.exec_params0("UPDATE cellscope.relocation_table SET cleaned_at = now() "
                     "WHERE relocation_id = $1 AND table_name = $2 AND cleaned_at IS NULL",
                     id, table);
@@ -613,6 +705,7 @@ void ControlStore::recordLeftover(std::int64_t id, const std::string& cell, cons
                                   int position, std::int64_t organizationId)
 {
     pqxx::work tx(m_connection);
+    fence(tx, id);
     tx.exec_params0("INSERT INTO cellscope.relocation_leftover (relocation_id, cell, table_name, position, "
                     "organization_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
                     id, cell, table, position, organizationId);
@@ -635,6 +728,7 @@ Control ControlStore::recordLeftoverRemoval(std::int64_t id, const std::string& 
 void ControlStore::recordFreeze(std::int64_t id, int cellStatusBefore)
 {
     pqxx::work tx(m_connection);
+    fence(tx, id);
     const auto row =
         tx.exec_params1("SELECT frozen_at IS NOT NULL, organization_id FROM cellscope.relocation "
                         "WHERE id = $1 FOR UPDATE",
@@ -660,6 +754,7 @@ bool ControlStore::switchCell(std::int64_t id, int attempt, const std::vector<st
                               const std::function<void()>& beforeCommit)
 {
     pqxx::work tx(m_connection, "relocation_switch");
+    fence(tx, id);
     const auto row = tx.exec_params1("SELECT state, step, organization_id, source_cell, target_cell "
                                      "FROM cellscope.relocation WHERE id = $1 FOR UPDATE",
                                      id);
@@ -701,6 +796,7 @@ bool ControlStore::switchCell(std::int64_t id, int attempt, const std::vector<st
 void ControlStore::restoreMappingStatus(std::int64_t id)
 {
     pqxx::work tx(m_connection);
+    fence(tx, id);
     tx.exec_params0(
         "UPDATE sentry_organizationmapping m SET status = r.mapping_status_before, "
         "date_updated = now() FROM cellscope.relocation r WHERE r.id = $1 AND r.frozen_at IS NOT NULL "
@@ -732,6 +828,7 @@ void ControlStore::requestStop(std::int64_t id, const std::string& action, const
 void ControlStore::applyRequestedStop(std::int64_t id)
 {
     pqxx::work tx(m_connection);
+    fence(tx, id);
     tx.exec_params0(
         "UPDATE cellscope.relocation SET state = CASE requested_action WHEN 'pause' THEN 'paused' "
         "ELSE 'aborted' END, requested_action = NULL, updated_at = now() "
@@ -747,7 +844,8 @@ void ControlStore::markRunning(std::int64_t id, const std::vector<State>& from, 
     const auto changed =
         tx.exec_params("UPDATE cellscope.relocation SET state = 'running', requested_action = NULL, "
                        "last_error = NULL, updated_at = now() "
-                       "WHERE id = $1 AND state = ANY($2::text[])",
+                       "WHERE id = $1 AND state = ANY($2::text[]) AND " +
+                           std::string(kNotSuperseded),
                        id, statesArray(from));
     if (changed.affected_rows() != 1) {
         tx.abort();
@@ -812,9 +910,15 @@ void ControlStore::realignStep(std::int64_t id, Step step, const std::string& re
                                const std::string& detail)
 {
     pqxx::work tx(m_connection);
-    tx.exec_params0("UPDATE cellscope.relocation SET step = $2, state = 'running', requested_action = NULL, "
-                    "last_error = NULL, updated_at = now() WHERE id = $1",
-                    id, std::string(stepName(step)));
+    const auto changed = tx.exec_params(
+        "UPDATE cellscope.relocation SET step = $2, state = 'running', requested_action = NULL, "
+        "last_error = NULL, updated_at = now() WHERE id = $1 AND " +
+            std::string(kNotSuperseded),
+        id, std::string(stepName(step)));
+    if (changed.affected_rows() != 1)
+        fail(ErrorCode::Conflict,
+             "relocation " + std::to_string(id) +
+                 " was superseded by a later relocation of its organization: it is history");
     insertAudit(tx, id, "repair", reason, detail);
     tx.commit();
 }

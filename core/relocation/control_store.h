@@ -3,6 +3,7 @@
 #include "relocation/journal.h"
 
 #include <pqxx/connection>
+#include <pqxx/transaction>
 
 #include <cstdint>
 #include <functional>
@@ -77,7 +78,7 @@ public:
         std::int64_t batchRows = 0;
         std::optional<std::int64_t> throttle;
         int drainSeconds = 0;
-        std::vector<std::pair<std::string, std::int64_t>> tables; // declared order, planned rows
+        std::vector<std::pair<OrgTable, std::int64_t>> tables; // write order, planned rows
         std::string reason;
         std::string auditDetail;
     };
@@ -91,7 +92,11 @@ public:
     void unlock(std::int64_t id);
     // The backend pid holding a relocation's runner lock, if any process is running it.
     std::optional<int> runnerPid(std::int64_t id);
-    void claim(std::int64_t id, const std::string& runner);
+    // Makes this store the relocation's runner: a new lease token, which every journal write of the
+    // runner below must still find (fencing); Error(Conflict) once another runner took it. Take it
+    // only while holding the advisory lock above.
+    std::string takeLease(std::int64_t id, const std::string& runner);
+    void releaseLease(std::int64_t id);
 
     int beginStep(std::int64_t id, Step step, const std::string& runner);
     void finishStep(std::int64_t id, Step step, int attempt, const std::string& detail);
@@ -111,6 +116,8 @@ public:
                               std::int64_t lastKey, double seconds, const std::string& sourceMd5,
                               const std::string& targetMd5);
     void finishTableVerify(std::int64_t id, const std::string& table);
+    // Forgets a table's verify progress: an unbatched table is compared again from its start.
+    void restartTableVerify(std::int64_t id, const std::string& table);
     Control recordCleanupBatch(std::int64_t id, const std::string& table, std::int64_t rows);
     void finishTableCleanup(std::int64_t id, const std::string& table);
 
@@ -143,7 +150,15 @@ public:
     void realignStep(std::int64_t id, Step step, const std::string& reason, const std::string& detail);
 
 private:
+    // Inside a runner's write: renews the lease, or fails when another runner holds it now.
+    void fence(pqxx::work& tx, std::int64_t id);
+    [[noreturn]] void leaseLost(std::int64_t id);
+    // Marks the runner alive (fenced) and reads what people asked of it since the last batch, in
+    // the caller's transaction (so a batch's progress and its heartbeat commit together).
+    Control heartbeat(pqxx::work& tx, std::int64_t id);
+
     pqxx::connection& m_connection;
+    std::optional<std::string> m_lease;
 };
 
 // Maps the libpqxx exception being handled to the core's Error (Unreachable, Permission, Conflict,

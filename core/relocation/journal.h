@@ -1,5 +1,6 @@
 #pragma once
 
+#include "relocation/org_graph.h"
 #include "relocation/step.h"
 
 #include <cstdint>
@@ -38,12 +39,15 @@ struct Relocation
     double updatedAt = 0;
     std::optional<double> finishedAt;
     double readAt = 0; // the server's clock when this was read
+    // A later relocation of the same organization, which makes this one history.
+    std::optional<std::int64_t> supersededBy;
 };
 
 struct TableProgress
 {
     int position = 0;
     std::string table;
+    OrgTable spec; // how to find the organization's rows in it, as planned (empty sqlName: an old plan)
     std::int64_t plannedRows = 0;
     std::int64_t copiedRows = 0;
     std::optional<std::int64_t> copyLastKey;

@@ -3,7 +3,6 @@
 #include "model/topology.h"
 #include "relocation/cell_session.h"
 #include "relocation/text.h"
-#include "store/org_tables.h"
 
 #include <algorithm>
 #include <map>
@@ -150,26 +149,40 @@ private:
 
     void checkSchemas(CellSession& source, CellSession& target)
     {
+        m_plan.graph = discoverOrgGraph(source, m_config.orgTables);
+        const OrgGraph inTarget = discoverOrgGraph(target, m_config.orgTables);
+        const OrgGraph& graph = m_plan.graph;
+        int deepest = 0;
+        int selfReferences = 0;
+        for (const OrgTable& table : graph.tables) {
+            deepest = std::max(deepest, table.depth);
+            selfReferences += table.selfReference;
+        }
+        check("org_tables", true,
+              std::to_string(graph.tables.size()) + " org-scoped tables found in the catalog of cell " +
+                  m_plan.org.cell + " (links up to " + std::to_string(deepest) + " deep, " +
+                  std::to_string(graph.cycles) + (graph.cycles == 1 ? " cycle, " : " cycles, ") +
+                  std::to_string(selfReferences) +
+                  (selfReferences == 1 ? " self-reference)" : " self-references)"));
         std::string differing;
         std::string unguarded;
-        std::string badKey;
-        for (const auto& table : store::orgScopedTables()) {
-            const OrgTableSql inSource(table, source);
-            const OrgTableSql inTarget(table, target);
-            if (inSource.signature().empty() || inSource.signature() != inTarget.signature())
-                differing += (differing.empty() ? "" : ", ") + std::string(table.name);
-            if (!inSource.keyIsBigint())
-                badKey += (badKey.empty() ? "" : ", ") + std::string(table.name);
-            if (!freezeGuardInstalled(source, table) || !freezeGuardInstalled(target, table))
-                unguarded += (unguarded.empty() ? "" : ", ") + std::string(table.name);
+        for (const OrgTable& table : graph.tables) {
+            const OrgTable* there = inTarget.find(table.name);
+            if (!there || there->orgFilter != table.orgFilter || there->keyColumns != table.keyColumns ||
+                OrgTableSql(table, source).signature() != OrgTableSql(table, target).signature())
+                differing += (differing.empty() ? "" : ", ") + table.name;
+            if (!freezeGuardInstalled(source, table) || (there && !freezeGuardInstalled(target, *there)))
+                unguarded += (unguarded.empty() ? "" : ", ") + table.name;
         }
+        for (const OrgTable& table : inTarget.tables)
+            if (!graph.find(table.name))
+                differing += (differing.empty() ? "" : ", ") + table.name;
         // Binary COPY moves values as their bytes: the encodings must agree too.
         const std::string encodingSql = "SELECT current_setting('server_encoding')";
         const std::string sourceEncoding = source.query(encodingSql).at(0).at(0);
         const std::string targetEncoding = target.query(encodingSql).at(0).at(0);
-        check("schemas_match", differing.empty() && badKey.empty() && sourceEncoding == targetEncoding,
+        check("schemas_match", differing.empty() && sourceEncoding == targetEncoding,
               !differing.empty() ? "the cells' schemas differ for " + differing + " (run cellctl db migrate)"
-              : !badKey.empty()  ? "the order key is not a bigint in " + badKey
               : sourceEncoding != targetEncoding
                   ? "the cells' databases use different encodings (" + sourceEncoding + ", " +
                         targetEncoding + ")"
@@ -177,23 +190,41 @@ private:
         check("freeze_guard", unguarded.empty(),
               unguarded.empty()
                   ? "both cells refuse writes to a frozen organization in every org-scoped table"
-                  : "the freeze guard is missing or differs from the declared org filter for " + unguarded +
+                  : "the freeze guard is missing or differs from the table's org filter for " + unguarded +
                         " (run cellctl db migrate)");
+        const bool unchecked = target.mayLoadUnchecked();
+        check("unchecked_load", unchecked || !graph.needsUncheckedLoad(),
+              unchecked ? "cell " + m_plan.targetCell +
+                              " loads the rows through cellscope.load_org_rows, without per-row key checks"
+              : graph.needsUncheckedLoad()
+                  ? "cell " + m_plan.targetCell +
+                        " checks keys row by row (no cellscope.load_org_rows), which a cycle or "
+                        "self-reference of foreign keys cannot pass; migrate it as a role that may set "
+                        "session_replication_role"
+                  : "cell " + m_plan.targetCell + " checks foreign keys row by row as the rows arrive");
     }
 
     void checkData(CellSession& source, CellSession& target)
     {
         const std::vector<std::string> org{std::to_string(m_plan.org.organizationId)};
         std::string inTarget;
-        for (const auto& table : store::orgScopedTables()) {
+        std::string unmovable;
+        for (const OrgTable& table : m_plan.graph.tables) {
             const OrgTableSql sql(table, source);
             const std::int64_t rows = std::stoll(source.query(sql.count(), org).at(0).at(0));
-            m_plan.tables.push_back({std::string(table.name), rows});
+            m_plan.tables.push_back({table.name, rows, table});
             m_plan.totalRows += rows;
+            if (rows > 0 && table.keyColumns.empty())
+                unmovable +=
+                    (unmovable.empty() ? "" : ", ") + table.name + " (" + groupedNumber(rows) + " rows)";
             if (const std::int64_t there = std::stoll(target.query(sql.count(), org).at(0).at(0)); there > 0)
-                inTarget +=
-                    (inTarget.empty() ? "" : ", ") + std::string(table.name) + ": " + groupedNumber(there);
+                inTarget += (inTarget.empty() ? "" : ", ") + table.name + ": " + groupedNumber(there);
         }
+        checkUncovered(source);
+        check("tables_movable", unmovable.empty(),
+              unmovable.empty()
+                  ? "every org-scoped table holding rows of the organization has a primary key"
+                  : "no primary key, so its rows cannot be compared or resumed safely: " + unmovable);
         const bool held = !m_plan.tables.empty() && m_plan.tables.front().sourceRows > 0;
         if (m_plan.org.cell == m_plan.targetCell)
             inTarget.clear(); // the same rows: cells_differ already says what is wrong
@@ -213,6 +244,28 @@ private:
                         std::to_string(*frozen) + " (see cellctl relocate repair " + std::to_string(*frozen) +
                         ")"
                   : "the organization accepts writes in cell " + m_plan.org.cell + " until the freeze");
+    }
+
+    // A table the plan does not move but that holds rows of the organization would be left
+    // behind, writable, in the old cell: refuse, naming it.
+    void checkUncovered(CellSession& source)
+    {
+        const std::vector<std::string> org{std::to_string(m_plan.org.organizationId)};
+        std::string left;
+        for (const UncoveredTable& table : m_plan.graph.uncovered) {
+            const std::int64_t rows = std::stoll(
+                source.query("SELECT count(*) FROM " + table.sqlName + " WHERE (" + table.filter + ")", org)
+                    .at(0)
+                    .at(0));
+            if (rows > 0)
+                left += (left.empty() ? "" : "; ") + table.name + " (" + groupedNumber(rows) +
+                        " rows: " + table.reason + ")";
+        }
+        check("tables_covered", left.empty(),
+              left.empty() ? "no table outside the plan holds rows of the organization (" +
+                                 std::to_string(m_plan.graph.uncovered.size()) + " unlinked tables checked)"
+                           : "tables outside the plan hold rows of the organization: " + left +
+                                 "; link them in the settings ([relocation] org_columns) or remove the rows");
     }
 
     void checkKeyMappings(CellSession& source)

@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "relocation/control_store.h"
+#include "relocation/org_graph.h"
 #include "store/database.h"
 
 #include <cstdint>
@@ -43,6 +44,7 @@ struct PlannedTable
 {
     std::string table;
     std::int64_t sourceRows = 0;
+    OrgTable spec;
 };
 
 // The dry run: every check a relocation makes before its first write, the rows it would move and
@@ -55,7 +57,8 @@ struct Plan
     std::string targetLocality;
     bool crossLocality = false;
     std::vector<Check> checks;
-    std::vector<PlannedTable> tables; // the declared order
+    std::vector<PlannedTable> tables; // the order rows are written in: parents first
+    OrgGraph graph;                   // the source cell's org-scoped tables, as discovered
     std::vector<std::string> warnings;
     std::int64_t totalRows = 0;
     double rowsPerSecond = 0;    // the rate the estimate assumes

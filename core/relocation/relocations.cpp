@@ -1,11 +1,11 @@
 #include "relocation/relocations.h"
 
 #include "error.h"
+#include "relocation/actions.h"
 #include "relocation/cell_session.h"
 #include "relocation/control_store.h"
 #include "relocation/text.h"
 #include "snapshot/snapshot.h"
-#include "store/org_tables.h"
 
 #include <algorithm>
 #include <functional>
@@ -39,6 +39,22 @@ std::string idText(std::int64_t id)
     return std::to_string(id);
 }
 
+// Refuses, with the rule book's sentence, an action the relocation's state does not allow.
+Relocation require(ControlStore& control, Action action, std::int64_t id)
+{
+    Relocation r = control.load(id);
+    const Verdict verdict = judge(action, r, control.runnerPid(id).has_value());
+    if (verdict.allowed)
+        return r;
+    // Who may act at all comes first: a login without the grants hears that, not the state.
+    if (!control.mayChange())
+        fail(ErrorCode::Permission, "PostgreSQL refused to " + std::string(actionName(action)) +
+                                        " relocation " + std::to_string(id) +
+                                        ": permission denied to this login (it needs "
+                                        "cellscope_staff)");
+    fail(ErrorCode::Conflict, verdict.why);
+}
+
 // What repair compares, gathered from the control database and both cells.
 class Diagnoser
 {
@@ -50,6 +66,13 @@ public:
 
     Diagnosis run()
     {
+        if (m_r.supersededBy) {
+            note("journal", true,
+                 std::string(stateName(m_r.state)) + "; history since relocation " +
+                     std::to_string(*m_r.supersededBy) + " of the same organization");
+            propose(RepairAction::None, judge(Action::Repair, m_r, false).why);
+            return std::move(m_d);
+        }
         const bool runnerAlive = m_control.runnerPid(m_r.id).has_value();
         m_tables = m_control.tables(m_r.id);
         note("journal", true,
@@ -130,8 +153,10 @@ private:
         try {
             CellSession session(cell, m_config.cellConninfo(cell));
             const std::vector<std::string> org{idText(m_r.organizationId)};
-            for (const auto& table : store::orgScopedTables())
-                out.rows += std::stoll(session.query(OrgTableSql(table, session).count(), org).at(0).at(0));
+            for (const TableProgress& table : m_tables)
+                if (!table.spec.sqlName.empty())
+                    out.rows +=
+                        std::stoll(session.query(OrgTableSql(table.spec, session).count(), org).at(0).at(0));
             out.frozenBy = frozenBy(session, m_r.organizationId);
             out.reachable = true;
             note(subject, true,
@@ -289,7 +314,7 @@ std::int64_t Relocations::start(const Request& request) const
         relocation.throttle = request.throttle;
         relocation.drainSeconds = request.drainSeconds;
         for (const PlannedTable& table : plan.tables)
-            relocation.tables.emplace_back(table.table, table.sourceRows);
+            relocation.tables.emplace_back(table.spec, table.sourceRows);
         relocation.reason = request.reason;
         relocation.auditDetail = plan.org.cell + " → " + plan.targetCell +
                                  (plan.crossLocality ? " (cross-locality, " + plan.sourceLocality + " → " +
@@ -308,6 +333,7 @@ void Relocations::pause(std::int64_t id, const std::string& reason) const
 {
     requireReason(reason);
     withControl(m_config, "pausing relocation " + idText(id), [&](ControlStore& control) {
+        require(control, Action::Pause, id);
         control.requestStop(id, "pause", reason);
         // With no runner to act on it, apply it here (holding the lock, so none starts meanwhile).
         if (control.tryLock(id)) {
@@ -321,6 +347,7 @@ void Relocations::abort(std::int64_t id, const std::string& reason) const
 {
     requireReason(reason);
     withControl(m_config, "aborting relocation " + idText(id), [&](ControlStore& control) {
+        require(control, Action::Abort, id);
         control.requestStop(id, "abort", reason);
         if (control.tryLock(id)) {
             control.applyRequestedStop(id);
@@ -333,14 +360,7 @@ void Relocations::resume(std::int64_t id, const std::string& reason) const
 {
     requireReason(reason);
     withControl(m_config, "resuming relocation " + idText(id), [&](ControlStore& control) {
-        const Relocation r = control.load(id);
-        if (r.state == State::Failed || r.state == State::Aborted)
-            fail(ErrorCode::Conflict, "relocation " + idText(id) + " is " + std::string(stateName(r.state)) +
-                                          " at step " + std::string(stepName(r.step)) +
-                                          ": retry it (cellctl relocate retry " + idText(id) +
-                                          ") or cancel it");
-        if (r.state == State::Running && control.runnerPid(id))
-            fail(ErrorCode::Conflict, "relocation " + idText(id) + " is already running (" + r.runner + ")");
+        require(control, Action::Resume, id);
         control.markRunning(id, {State::Paused, State::Running}, "resume", reason, "");
     });
 }
@@ -349,7 +369,7 @@ void Relocations::retry(std::int64_t id, const std::string& reason) const
 {
     requireReason(reason);
     withControl(m_config, "retrying relocation " + idText(id), [&](ControlStore& control) {
-        const Relocation r = control.load(id);
+        const Relocation r = require(control, Action::Retry, id);
         control.markRunning(id, {State::Failed, State::Aborted}, "retry", reason,
                             "from step " + std::string(stepName(r.step)));
     });
@@ -358,8 +378,10 @@ void Relocations::retry(std::int64_t id, const std::string& reason) const
 void Relocations::cancel(std::int64_t id, const std::string& reason) const
 {
     requireReason(reason);
-    withControl(m_config, "cancelling relocation " + idText(id),
-                [&](ControlStore& control) { control.requestCancel(id, reason); });
+    withControl(m_config, "cancelling relocation " + idText(id), [&](ControlStore& control) {
+        require(control, Action::Cancel, id);
+        control.requestCancel(id, reason);
+    });
 }
 
 void Relocations::throttle(std::int64_t id, std::optional<std::int64_t> rowsPerSecond,
@@ -368,8 +390,10 @@ void Relocations::throttle(std::int64_t id, std::optional<std::int64_t> rowsPerS
     requireReason(reason);
     if (rowsPerSecond && *rowsPerSecond <= 0)
         fail(ErrorCode::BadInput, "the throttle must be at least one row per second (or off)");
-    withControl(m_config, "throttling relocation " + idText(id),
-                [&](ControlStore& control) { control.setThrottle(id, rowsPerSecond, reason); });
+    withControl(m_config, "throttling relocation " + idText(id), [&](ControlStore& control) {
+        require(control, Action::Throttle, id);
+        control.setThrottle(id, rowsPerSecond, reason);
+    });
 }
 
 bool Relocations::mayChange() const
@@ -423,6 +447,7 @@ Diagnosis Relocations::repair(std::int64_t id, const std::string& reason) const
     requireReason(reason);
     Diagnosis diagnosis = diagnose(id);
     withControl(m_config, "repairing relocation " + idText(id), [&](ControlStore& control) {
+        require(control, Action::Repair, id);
         switch (diagnosis.action) {
         case RepairAction::None:
             break;

@@ -6,7 +6,6 @@
 #include "relocation/fault_point.h"
 #include "relocation/plan.h"
 #include "relocation/text.h"
-#include "store/org_tables.h"
 
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <thread>
 
@@ -72,18 +72,30 @@ public:
                      "relocation " + std::to_string(m_id) + " is being run by another process (" + r.runner +
                          "); watch it with cellctl relocate status " + std::to_string(m_id));
             }
-            m_store->claim(m_id, m_runner);
+            m_store->takeLease(m_id, m_runner);
         } catch (...) {
             rethrowAsError("taking over relocation " + std::to_string(m_id));
         }
         try {
-            return loop();
+            const Outcome outcome = loop();
+            releaseLease();
+            return outcome;
         } catch (...) {
+            releaseLease();
             rethrowAsError("running relocation " + std::to_string(m_id));
         }
     }
 
 private:
+    // Best effort: a lease left behind is taken over by the next runner that gets the lock.
+    void releaseLease() noexcept
+    {
+        try {
+            m_store->releaseLease(m_id);
+        } catch (...) {
+        }
+    }
+
     // A runner killed a moment ago still holds the lock until the server notices its connection
     // is gone: give that a few seconds before calling it a live runner.
     bool lockWithin(Clock::duration patience)
@@ -254,6 +266,7 @@ private:
                                           m_relocation.sourceCell);
         if (const Check* failure = plan.firstFailure())
             fail(failure->failure, "preflight: " + failure->message);
+        confirmPlannedTables(plan);
         return "all " + std::to_string(plan.checks.size()) + " checks passed; " +
                groupedNumber(plan.totalRows) + " rows to move";
     }
@@ -263,7 +276,7 @@ private:
         say("freezing organization " + m_relocation.orgSlug + " in cell " + m_relocation.sourceCell +
             ": its rows there refuse writes from now on");
         const int before =
-            freezeOrganization(source(), m_relocation.organizationId, m_id, kFreezeLockTimeout);
+            freezeOrganization(source(), specs(), m_relocation.organizationId, m_id, kFreezeLockTimeout);
         m_store->recordFreeze(m_id, before);
         return "frozen in cell " + m_relocation.sourceCell + " and marked relocation-pending in the mapping";
     }
@@ -271,25 +284,24 @@ private:
     std::string copy()
     {
         auto tables = m_store->tables(m_id);
-        const auto declared = store::orgScopedTables();
         std::int64_t total = 0;
-        for (std::size_t i = 0; i < declared.size(); ++i) {
-            const std::string name(declared[i].name);
-            TableProgress& progress = progressOf(tables, name);
+        for (std::size_t i = 0; i < tables.size(); ++i) {
+            TableProgress& progress = tables[i];
             if (!progress.copied) {
-                say("copying " + name + " (" + std::to_string(i + 1) + " of " +
-                    std::to_string(declared.size()) + ") from cell " + m_relocation.sourceCell + " to " +
+                say("copying " + progress.table + " (" + std::to_string(i + 1) + " of " +
+                    std::to_string(tables.size()) + ") from cell " + m_relocation.sourceCell + " to " +
                     m_relocation.targetCell);
-                copyTable(declared[i], progress);
+                copyTable(progress);
             }
             total += progress.copiedRows;
         }
-        return groupedNumber(total) + " rows in " + std::to_string(declared.size()) +
+        return groupedNumber(total) + " rows in " + std::to_string(tables.size()) +
                " tables copied to cell " + m_relocation.targetCell;
     }
 
-    void copyTable(const store::OrgScopedTable& table, TableProgress& progress)
+    void copyTable(TableProgress& progress)
     {
+        const OrgTable& table = planned(progress);
         const std::string org = std::to_string(m_relocation.organizationId);
         // Recorded, and committed, before the first row lands: cancel and retry know to remove it.
         m_store->recordLeftover(m_id, m_relocation.targetCell, progress.table, progress.position,
@@ -306,20 +318,26 @@ private:
             progress.copiedRows = rowsThere;
             progress.copyLastKey = lastThere;
         }
-        // Replica mode skips the foreign-key triggers (see resources/sql/cell/0004_replica_copy.sql):
-        // the rows satisfied their keys in the source, parents come first, and verify compares all.
-        // It also skips the freeze guard, which concerns organizations frozen in the target, and
-        // this one is frozen only in its source.
-        const bool replicaRole = target().mayUseReplicaRole();
+        // A table without a batch key goes in one transaction: any rows there mean all of them.
+        if (!table.batched && rowsThere > 0) {
+            m_store->finishTableCopy(m_id, progress.table);
+            progress.copied = true;
+            return;
+        }
+        // Through cellscope.load_org_rows (migration cell/0006) when the target has it: no per-row
+        // foreign-key checks for rows that satisfied them in the source, loaded parents first, and
+        // compared row by row by verify. Otherwise straight into the table, keys checked per row.
+        const bool unchecked = target().mayLoadUnchecked();
+        const std::string staging = unchecked ? stagingTable(progress) : std::string();
         // One ordered stream from the source; the target commits it in batches.
-        CopyOutStream rows(source(), from.copyOut(m_relocation.organizationId, progress.copyLastKey));
+        CopyOutStream rows(source(), from.copyOut(m_relocation.organizationId, progress.copyLastKey),
+                           table.batched);
         bool more = rows.next();
         while (more) {
-            const std::int64_t limit = batchLimit();
+            const std::int64_t limit =
+                table.batched ? batchLimit() : std::numeric_limits<std::int64_t>::max();
             target().exec("BEGIN");
-            if (replicaRole)
-                target().exec("SET LOCAL session_replication_role = replica");
-            CopyInBatch batch(target(), to.copyIn());
+            CopyInBatch batch(target(), to.copyIn(staging));
             std::int64_t lastKey = 0;
             do {
                 batch.put(rows.row());
@@ -327,11 +345,15 @@ private:
                 more = rows.next();
             } while (more && batch.rowsPut() < limit);
             const std::int64_t copied = batch.finish();
+            if (unchecked)
+                target().query("SELECT cellscope.load_org_rows($1::regclass, $2, $3::regclass)",
+                               {table.sqlName, org, staging});
             faultPoint("copy.batch_streamed");
             target().exec("COMMIT");
             faultPoint("copy.batch_committed");
             const double seconds = lap();
-            const Control control = m_store->recordCopyBatch(m_id, progress.table, copied, lastKey, seconds);
+            const Control control =
+                m_store->recordCopyBatch(m_id, progress.table, copied, table.batched ? lastKey : 0, seconds);
             faultPoint("copy.batch_journaled");
             progress.copiedRows += copied;
             progress.copyLastKey = lastKey;
@@ -344,36 +366,52 @@ private:
         progress.copied = true;
     }
 
+    // A temporary table of the target session shaped like `progress`'s table, emptied at every
+    // commit: the batch lands there, and cellscope.load_org_rows moves it into the table.
+    std::string stagingTable(const TableProgress& progress)
+    {
+        const std::string name = "pg_temp.cellscope_stage_" + std::to_string(progress.position);
+        target().exec("CREATE TEMP TABLE IF NOT EXISTS cellscope_stage_" + std::to_string(progress.position) +
+                      " (LIKE " + progress.spec.sqlName + ") ON COMMIT DELETE ROWS");
+        return name;
+    }
+
     std::string verify()
     {
         auto tables = m_store->tables(m_id);
-        const auto declared = store::orgScopedTables();
         std::int64_t total = 0;
-        for (std::size_t i = 0; i < declared.size(); ++i) {
-            const std::string name(declared[i].name);
-            TableProgress& progress = progressOf(tables, name);
+        for (std::size_t i = 0; i < tables.size(); ++i) {
+            TableProgress& progress = tables[i];
             if (!progress.copied)
-                fail(ErrorCode::Internal, "the journal says " + name + " was never fully copied");
+                fail(ErrorCode::Internal, "the journal says " + progress.table + " was never fully copied");
             if (!progress.verified) {
-                say("verifying " + name + " (" + std::to_string(i + 1) + " of " +
-                    std::to_string(declared.size()) + "): every row in cells " + m_relocation.sourceCell +
+                say("verifying " + progress.table + " (" + std::to_string(i + 1) + " of " +
+                    std::to_string(tables.size()) + "): every row in cells " + m_relocation.sourceCell +
                     " and " + m_relocation.targetCell);
-                verifyTable(declared[i], progress);
+                verifyTable(progress);
             }
             total += progress.verifiedRows;
         }
-        return groupedNumber(total) + " rows in " + std::to_string(declared.size()) +
+        return groupedNumber(total) + " rows in " + std::to_string(tables.size()) +
                " tables are equal in both cells, row by row (md5 per table in the journal)";
     }
 
     // Reads the org's rows from both cells side by side, in key order, and compares them byte for
     // byte; each batch's md5 on either side goes to the journal, chained per table.
-    void verifyTable(const store::OrgScopedTable& table, TableProgress& progress)
+    void verifyTable(TableProgress& progress)
     {
+        const OrgTable& table = planned(progress);
         const OrgTableSql sql(table, source());
+        // A table without a batch key is compared whole, in one pass: a resume starts it over.
+        if (!table.batched && progress.verifiedRows > 0)
+            m_store->restartTableVerify(m_id, progress.table);
+        if (!table.batched) {
+            progress.verifiedRows = 0;
+            progress.verifyLastKey.reset();
+        }
         const std::string copyOut = sql.copyOut(m_relocation.organizationId, progress.verifyLastKey);
-        CopyOutStream inSource(source(), copyOut);
-        CopyOutStream inTarget(target(), copyOut);
+        CopyOutStream inSource(source(), copyOut, table.batched);
+        CopyOutStream inTarget(target(), copyOut, table.batched);
         auto mismatch = [&](const std::string& what) {
             fail(ErrorCode::CheckFailed,
                  "verify: " + progress.table + " differs after " +
@@ -382,7 +420,8 @@ private:
                      ": " + what);
         };
         for (;;) {
-            const std::int64_t limit = batchLimit();
+            const std::int64_t limit =
+                table.batched ? batchLimit() : std::numeric_limits<std::int64_t>::max();
             QCryptographicHash sourceMd5(QCryptographicHash::Md5);
             QCryptographicHash targetMd5(QCryptographicHash::Md5);
             std::int64_t rows = 0;
@@ -394,12 +433,13 @@ private:
                 targetMore = inTarget.next();
                 if (!sourceMore || !targetMore)
                     break;
-                if (inSource.key() != inTarget.key())
+                if (table.batched && inSource.key() != inTarget.key())
                     mismatch("cell " + m_relocation.sourceCell + " has key " +
                              std::to_string(inSource.key()) + " where cell " + m_relocation.targetCell +
                              " has key " + std::to_string(inTarget.key()));
                 if (inSource.row() != inTarget.row())
-                    mismatch("the row with key " + std::to_string(inSource.key()) + " differs");
+                    mismatch(table.batched ? "the row with key " + std::to_string(inSource.key()) + " differs"
+                                           : "row " + std::to_string(rows + 1) + " in key order differs");
                 sourceMd5.addData(
                     QByteArrayView(inSource.row().data(), static_cast<qsizetype>(inSource.row().size())));
                 targetMd5.addData(
@@ -408,16 +448,17 @@ private:
                 ++rows;
             }
             if (sourceMore != targetMore)
-                mismatch(sourceMore ? "cell " + m_relocation.targetCell + " lacks the row with key " +
-                                          std::to_string(inSource.key())
-                                    : "cell " + m_relocation.targetCell + " has an extra row with key " +
-                                          std::to_string(inTarget.key()));
+                mismatch(std::string("cell ") + m_relocation.targetCell +
+                         (sourceMore ? " lacks a row" : " has an extra row") +
+                         (table.batched
+                              ? " with key " + std::to_string(sourceMore ? inSource.key() : inTarget.key())
+                              : std::string()));
             faultPoint("verify.batch_compared");
             if (rows > 0) {
                 const double seconds = lap();
                 const Control control = m_store->recordVerifyBatch(
-                    m_id, progress.table, rows, lastKey, seconds, sourceMd5.result().toHex().toStdString(),
-                    targetMd5.result().toHex().toStdString());
+                    m_id, progress.table, rows, table.batched ? lastKey : 0, seconds,
+                    sourceMd5.result().toHex().toStdString(), targetMd5.result().toHex().toStdString());
                 faultPoint("verify.batch_journaled");
                 progress.verifiedRows += rows;
                 progress.verifyLastKey = lastKey;
@@ -435,15 +476,104 @@ private:
 
     void switchCell()
     {
-        for (const TableProgress& table : m_store->tables(m_id))
+        const auto tables = m_store->tables(m_id);
+        for (const TableProgress& table : tables)
             if (!table.verified)
                 fail(ErrorCode::Conflict,
                      "the switch needs every table verified, and " + table.table + " is not");
         say("switching organization " + m_relocation.orgSlug + " to cell " + m_relocation.targetCell +
             ": its mapping, DSN key mappings and slug reservations, in one transaction");
         const auto keys = publicKeysOfOrganization(target(), m_relocation.organizationId);
-        if (!m_store->switchCell(m_id, m_attempt, keys, [] { faultPoint("switch.before_commit"); }))
+        const auto confirm = [&] {
+            faultPoint("switch.before_commit");
+            confirmTargetHoldsTheOrganization(tables);
+        };
+        if (!m_store->switchCell(m_id, m_attempt, keys, confirm))
             throw StopSignal{StopSignal::Kind::Cancel};
+    }
+
+    // Runs inside the switch's transaction, which holds the relocation's row: the mapping may name
+    // the target only if the target holds the organization's rows at this moment. While the source
+    // is still frozen by this relocation, that is exactly the rows verify compared; once it is
+    // unfrozen (a repair re-applying a switch after cleanup), the source must hold none of them.
+    void confirmTargetHoldsTheOrganization(const std::vector<TableProgress>& tables)
+    {
+        const std::vector<std::string> org{std::to_string(m_relocation.organizationId)};
+        const bool frozenHere = frozenBy(source(), m_relocation.organizationId) == m_id;
+        std::int64_t leftInSource = 0;
+        for (const TableProgress& progress : tables) {
+            const OrgTable& table = planned(progress);
+            const std::int64_t there =
+                std::stoll(target().query(OrgTableSql(table, target()).count(), org).at(0).at(0));
+            if (frozenHere && there != progress.verifiedRows)
+                fail(ErrorCode::Conflict, "the switch refuses: cell " + m_relocation.targetCell + " holds " +
+                                              groupedNumber(there) + " rows of " + progress.table +
+                                              " where verify compared " +
+                                              groupedNumber(progress.verifiedRows));
+            if (table.name == "sentry_organization" && there != 1)
+                fail(ErrorCode::Conflict, "the switch refuses: cell " + m_relocation.targetCell +
+                                              " does not hold organization " + m_relocation.orgSlug);
+            if (!frozenHere)
+                leftInSource +=
+                    std::stoll(source().query(OrgTableSql(table, source()).count(), org).at(0).at(0));
+        }
+        if (leftInSource > 0)
+            fail(ErrorCode::Conflict, "the switch refuses: cell " + m_relocation.sourceCell +
+                                          " is not frozen by "
+                                          "relocation " +
+                                          std::to_string(m_id) + " and still holds " +
+                                          groupedNumber(leftInSource) + " rows of the organization");
+    }
+
+    // Cleanup and cancel delete an organization's rows from a cell: never from the cell its mapping
+    // names, whatever the journal says.
+    void refuseToDeleteWhereRouted(const std::string& cell, const char* doing)
+    {
+        const auto mapping = m_store->findOrg(std::to_string(m_relocation.organizationId));
+        if (!mapping || mapping->cell == cell)
+            fail(ErrorCode::Conflict, std::string(doing) +
+                                          " refuses to delete: the mapping of organization " +
+                                          m_relocation.orgSlug + " names cell " + cell +
+                                          (mapping ? "" : " (or is gone)") + ", whose rows it would remove");
+    }
+
+    // The journal's tables as planned; Conflict for a plan made before tables were discovered.
+    const OrgTable& planned(const TableProgress& progress) const
+    {
+        if (progress.spec.sqlName.empty() || progress.spec.orgFilter.empty())
+            fail(ErrorCode::Conflict, "relocation " + std::to_string(m_id) +
+                                          " was planned by an older Cellscope "
+                                          "that did not journal how to find " +
+                                          progress.table + "'s rows; cancel it and start it again");
+        return progress.spec;
+    }
+
+    std::vector<OrgTable> specs() const
+    {
+        std::vector<OrgTable> out;
+        for (const TableProgress& progress : m_store->tables(m_id))
+            out.push_back(planned(progress));
+        return out;
+    }
+
+    // The tables a resumed preflight finds must be the ones journaled at the start: the steps move
+    // what the journal lists, and a table added since would be left behind.
+    void confirmPlannedTables(const Plan& plan) const
+    {
+        const auto journaled = m_store->tables(m_id);
+        std::string changed;
+        for (const PlannedTable& table : plan.tables) {
+            const auto found = std::find_if(journaled.begin(), journaled.end(),
+                                            [&](const TableProgress& t) { return t.table == table.table; });
+            if (found == journaled.end() || found->spec.orgFilter != table.spec.orgFilter)
+                changed += (changed.empty() ? "" : ", ") + table.table;
+        }
+        if (journaled.size() != plan.tables.size() && changed.empty())
+            changed = "a table the plan listed is gone";
+        if (!changed.empty())
+            fail(ErrorCode::Conflict, "the org-scoped tables of cell " + m_relocation.sourceCell +
+                                          " changed since the relocation was planned (" + changed +
+                                          "); cancel it and start it again");
     }
 
     std::string drain()
@@ -475,34 +605,39 @@ private:
     std::string cleanup()
     {
         auto tables = m_store->tables(m_id);
-        const auto declared = store::orgScopedTables();
+        refuseToDeleteWhereRouted(m_relocation.sourceCell, "cleanup");
         beginCleanup(source(), m_relocation.organizationId, m_id);
         std::int64_t total = 0;
-        // Children before parents: the reverse of the declared order.
-        for (std::size_t i = declared.size(); i-- > 0;) {
-            TableProgress& progress = progressOf(tables, declared[i].name);
+        // Children before parents: the plan's order backwards.
+        for (std::size_t i = tables.size(); i-- > 0;) {
+            TableProgress& progress = tables[i];
             if (!progress.cleaned) {
+                refuseToDeleteWhereRouted(m_relocation.sourceCell, "cleanup");
                 say("removing " + progress.table + " from cell " + m_relocation.sourceCell + " (" +
-                    std::to_string(declared.size() - i) + " of " + std::to_string(declared.size()) + ")");
-                deleteInBatches(source(), declared[i], m_relocation.organizationId, "cleanup.batch_deleted",
-                                [&](std::int64_t rows) {
-                                    const Control control =
-                                        m_store->recordCleanupBatch(m_id, progress.table, rows);
-                                    progress.cleanedRows += rows;
-                                    m_observer.tableProgress(Step::Cleanup, progress);
-                                    return control;
-                                });
-                m_store->finishTableCleanup(m_id, progress.table);
+                    std::to_string(tables.size() - i) + " of " + std::to_string(tables.size()) + ")");
+                removeRows(source(), tables, progress, "cleanup.batch_deleted",
+                           [&](TableProgress& done, std::int64_t rows) {
+                               const Control control = m_store->recordCleanupBatch(m_id, done.table, rows);
+                               done.cleanedRows += rows;
+                               m_observer.tableProgress(Step::Cleanup, done);
+                               return control;
+                           });
+                for (TableProgress& done : tables)
+                    if (sameDeletion(done, progress) && !done.cleaned) {
+                        m_store->finishTableCleanup(m_id, done.table);
+                        done.cleaned = true;
+                    }
             }
-            total += progress.cleanedRows;
         }
+        for (const TableProgress& progress : tables)
+            total += progress.cleanedRows;
         dropFreeze(source(), m_relocation.organizationId, m_id);
         return groupedNumber(total) + " rows removed from cell " + m_relocation.sourceCell;
     }
 
     std::string cancel()
     {
-        const auto declared = store::orgScopedTables();
+        auto tables = m_store->tables(m_id);
         auto leftovers = m_store->leftovers(m_id);
         std::reverse(leftovers.begin(), leftovers.end()); // children before parents
         std::int64_t removed = 0;
@@ -510,11 +645,8 @@ private:
             removed += leftover.removedRows;
             if (leftover.removed)
                 continue;
-            const auto table = std::find_if(declared.begin(), declared.end(),
-                                            [&](const auto& t) { return t.name == leftover.table; });
-            if (table == declared.end())
-                fail(ErrorCode::Internal,
-                     "the ledger names " + leftover.table + ", which is not an org-scoped table");
+            TableProgress& progress = progressOf(tables, leftover.table);
+            refuseToDeleteWhereRouted(leftover.cell, "cancel");
             say("cancelling: removing the copy of " + leftover.table + " from cell " + leftover.cell);
             std::unique_ptr<CellSession> other;
             CellSession& cell = leftover.cell == m_relocation.targetCell ? target()
@@ -522,12 +654,16 @@ private:
                                     ? source()
                                     : *(other = std::make_unique<CellSession>(
                                             leftover.cell, m_config.cellConninfo(leftover.cell)));
-            deleteInBatches(
-                cell, *table, leftover.organizationId, "cancel.batch_deleted", [&](std::int64_t rows) {
+            removeRows(
+                cell, tables, progress, "cancel.batch_deleted", [&](TableProgress& done, std::int64_t rows) {
                     removed += rows;
-                    return m_store->recordLeftoverRemoval(m_id, leftover.cell, leftover.table, rows, false);
+                    return m_store->recordLeftoverRemoval(m_id, leftover.cell, done.table, rows, false);
                 });
-            m_store->recordLeftoverRemoval(m_id, leftover.cell, leftover.table, 0, true);
+            // Removed together with it (a cycle or a self-reference): their ledger rows are done too.
+            for (const Leftover& together : leftovers)
+                if (together.cell == leftover.cell && !together.removed &&
+                    sameDeletion(progressOf(tables, together.table), progress))
+                    m_store->recordLeftoverRemoval(m_id, together.cell, together.table, 0, true);
         }
         say("cancelling: unfreezing organization " + m_relocation.orgSlug + " in cell " +
             m_relocation.sourceCell + " exactly as it was");
@@ -537,9 +673,50 @@ private:
                "; cell " + m_relocation.sourceCell + " unfrozen as it was";
     }
 
+    // Tables whose rows go in one statement: those of one foreign-key cycle, each self-referencing
+    // or unbatched table alone. Everything else goes in key ranges.
+    static bool sameDeletion(const TableProgress& a, const TableProgress& b)
+    {
+        return a.table == b.table || (a.spec.cycle > 0 && a.spec.cycle == b.spec.cycle);
+    }
+
+    static bool deletedInOneStatement(const OrgTable& table)
+    {
+        return table.cycle > 0 || table.selfReference || !table.batched;
+    }
+
+    // Removes the organization's rows of `progress`'s table from `cell` (with the rest of its cycle,
+    // if any); `record` journals the rows removed per table.
+    void removeRows(CellSession& cell, std::vector<TableProgress>& tables, TableProgress& progress,
+                    const char* point, const std::function<Control(TableProgress&, std::int64_t)>& record)
+    {
+        const OrgTable& table = planned(progress);
+        if (!deletedInOneStatement(table)) {
+            deleteInBatches(cell, table, m_relocation.organizationId, point,
+                            [&](std::int64_t rows) { return record(progress, rows); });
+            return;
+        }
+        std::vector<TableProgress*> group;
+        std::vector<OrgTable> specs;
+        for (TableProgress& other : tables)
+            if (sameDeletion(other, progress)) {
+                group.push_back(&other);
+                specs.push_back(planned(other));
+            }
+        const Row counts =
+            cell.query(deleteTogether(specs), {std::to_string(m_relocation.organizationId)}).at(0);
+        faultPoint(point);
+        std::optional<Control> control;
+        for (std::size_t i = 0; i < group.size(); ++i)
+            if (const std::int64_t rows = std::stoll(counts.at(i)); rows > 0)
+                control = record(*group[i], rows);
+        if (control)
+            honour(*control);
+    }
+
     // Deletes the organization's rows of `table` in key ranges of about a batch each (the bounds come
     // from one ordered pass), each in its own transaction; `record` journals a batch.
-    void deleteInBatches(CellSession& cell, const store::OrgScopedTable& table, std::int64_t organizationId,
+    void deleteInBatches(CellSession& cell, const OrgTable& table, std::int64_t organizationId,
                          const char* point, const std::function<Control(std::int64_t)>& record)
     {
         const OrgTableSql sql(table, cell);

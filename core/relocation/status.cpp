@@ -1,5 +1,6 @@
 #include "relocation/status.h"
 
+#include "relocation/actions.h"
 #include "relocation/plan.h"
 #include "relocation/text.h"
 
@@ -187,40 +188,49 @@ private:
         return "cellctl relocate " + verb + " " + std::to_string(m_r.id) + (reason ? " --reason '…'" : "");
     }
 
+    // The commands the rule book (relocation/actions.h) allows now, most useful first.
     void nextSteps()
     {
         auto& next = m_s.nextSteps;
-        const bool cancellable = beforeSwitch(m_r.step) && m_r.step != Step::Cancel;
+        if (m_r.supersededBy) {
+            next.push_back("cellctl relocate status " + std::to_string(*m_r.supersededBy));
+            return;
+        }
+        auto offer = [&](Action action, std::string command) {
+            if (judge(action, m_r, m_s.runnerAlive).allowed)
+                next.push_back(std::move(command));
+        };
         switch (m_r.state) {
         case State::Running:
             if (m_s.runnerAlive) {
                 next.push_back(command("status", false) + " --watch");
-                next.push_back(command("pause", true));
-                next.push_back("cellctl relocate throttle " + std::to_string(m_r.id) +
-                               " ROWS_PER_SECOND --reason '…'");
+                offer(Action::Pause, command("pause", true));
+                offer(Action::Throttle, "cellctl relocate throttle " + std::to_string(m_r.id) +
+                                            " ROWS_PER_SECOND --reason '…'");
             } else {
-                next.push_back(command("resume", true));
+                offer(Action::Resume, command("resume", true));
                 next.push_back(command("repair", false));
             }
             break;
         case State::Paused:
-            next.push_back(command("resume", true));
+            offer(Action::Resume, command("resume", true));
             break;
         case State::Failed:
         case State::Aborted:
-            next.push_back(command("retry", true));
+            offer(Action::Retry, command("retry", true));
             next.push_back(command("repair", false));
             break;
         case State::Done:
-            next.push_back("cellctl relocate start " + m_r.orgSlug + " --to " + m_r.sourceCell +
-                           " --reason '…'   (to move it back)");
+            offer(Action::MoveBack, "cellctl relocate start " + m_r.orgSlug + " --to " + m_r.sourceCell +
+                                        " --reason '…'   (to move it back)");
             break;
         case State::Cancelled:
             next.push_back(command("log", false));
             break;
         }
-        if (cancellable && !isFinished(m_r.state))
-            next.push_back(command("cancel", true));
+        // A cancel already under way goes on with resume, offered above.
+        if (m_r.step != Step::Cancel)
+            offer(Action::Cancel, command("cancel", true));
     }
 
     Status& m_s;

@@ -13,15 +13,6 @@ std::string groupedNumber(std::int64_t value)
     return value < 0 ? "-" + digits : digits;
 }
 
-std::string firstLine(std::string text)
-{
-    if (const auto end = text.find('\n'); end != std::string::npos)
-        text.resize(end);
-    while (!text.empty() && text.back() == ' ')
-        text.pop_back();
-    return text;
-}
-
 std::string humanDuration(double seconds)
 {
     const auto total = static_cast<std::int64_t>(std::llround(std::max(0.0, seconds)));

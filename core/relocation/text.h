@@ -1,5 +1,7 @@
 #pragma once
 
+#include "util/text.h"
+
 #include <cstdint>
 #include <string>
 
@@ -7,9 +9,6 @@ namespace cellscope::relocation {
 
 // "1,234,567": row counts people read at a glance.
 std::string groupedNumber(std::int64_t value);
-
-// The first line of a database message, without trailing blanks: errors are one sentence.
-std::string firstLine(std::string text);
 
 // "45 s", "3 min 5 s", "2 h 10 min": durations in status sentences.
 std::string humanDuration(double seconds);

@@ -58,7 +58,7 @@ T bigEndian(T value)
 
 BulkSession::BulkSession(const std::string& conninfo)
 {
-    m_conn = PQconnectdb(conninfo.c_str());
+    m_conn = PQconnectdb(quietConninfo(conninfo).c_str());
     if (PQstatus(m_conn) != CONNECTION_OK) {
         const std::string message = errorOf(m_conn);
         PQfinish(m_conn);

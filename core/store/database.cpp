@@ -1,6 +1,7 @@
 #include "store/database.h"
 
 #include "error.h"
+#include "util/text.h"
 
 #include <QSettings>
 #include <QStandardPaths>
@@ -49,13 +50,6 @@ std::string quoteValue(const char* value)
     return quoted + "'";
 }
 
-std::string firstLine(std::string text)
-{
-    if (const auto end = text.find('\n'); end != std::string::npos)
-        text.resize(end);
-    return text;
-}
-
 } // namespace
 
 std::string cellDatabaseName(std::string_view cell)
@@ -84,6 +78,30 @@ DatabaseConfig readSettingsFile(const std::string& path)
         else
             config.cells.emplace(key.toStdString(), value);
     }
+    settings.endGroup();
+    settings.beginGroup(QStringLiteral("relocation"));
+    // QSettings splits an unquoted value at commas into a list.
+    auto items = [&](const char* key) {
+        QStringList values = settings.value(QLatin1String(key)).toStringList();
+        if (values.size() == 1)
+            values = values.first().split(QLatin1Char(','));
+        QStringList out;
+        for (const QString& value : values)
+            if (!value.trimmed().isEmpty())
+                out.push_back(value.trimmed());
+        return out;
+    };
+    for (const QString& link : items("org_columns")) {
+        const auto parts = link.split(QLatin1Char(':'));
+        if (parts.size() != 2 || parts[0].trimmed().isEmpty() || parts[1].trimmed().isEmpty())
+            fail(ErrorCode::BadInput, "settings file " + path +
+                                          ": [relocation] org_columns takes table:column, not " +
+                                          link.toStdString());
+        config.orgTables.orgColumns.emplace(parts[0].trimmed().toStdString(),
+                                            parts[1].trimmed().toStdString());
+    }
+    for (const QString& table : items("exclude"))
+        config.orgTables.excluded.insert(table.toStdString());
     return config;
 }
 
@@ -125,11 +143,30 @@ std::string describeConninfo(const std::string& conninfo)
     return out.empty() ? "(libpq defaults)" : out;
 }
 
+std::string quietConninfo(const std::string& conninfo)
+{
+    const ConninfoOptions parsed = parseConninfo(conninfo);
+    std::string out;
+    std::string options;
+    for (PQconninfoOption* o = parsed.options; o->keyword; ++o) {
+        if (!o->val)
+            continue;
+        if (std::string_view(o->keyword) == "options")
+            options = o->val;
+        else
+            out += std::string(o->keyword) + "=" + quoteValue(o->val) + " ";
+    }
+    // The server's own NOTICEs and WARNINGs ("truncate cascades to table …") would otherwise reach
+    // the terminal between Cellscope's sentences; errors still arrive, as exceptions. Later -c
+    // settings win, so a client_min_messages the user gives still applies.
+    return out + "options=" + quoteValue(("-c client_min_messages=error " + options).c_str());
+}
+
 std::unique_ptr<pqxx::connection> connect(const std::string& conninfo)
 {
-    parseConninfo(conninfo); // a malformed string is bad input, not an unreachable server
+    const std::string quiet = quietConninfo(conninfo); // malformed: bad input, not an unreachable server
     try {
-        return std::make_unique<pqxx::connection>(conninfo);
+        return std::make_unique<pqxx::connection>(quiet);
     } catch (const pqxx::broken_connection& e) {
         fail(ErrorCode::Unreachable,
              "cannot connect to PostgreSQL (" + describeConninfo(conninfo) + "): " + firstLine(e.what()));
@@ -150,8 +187,15 @@ void ensureDatabase(const std::string& conninfo)
         fail(ErrorCode::BadInput, "connection string names no database: " + describeConninfo(conninfo));
     auto admin = connect(withDatabase(conninfo, "postgres"));
     pqxx::nontransaction tx(*admin);
-    if (tx.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", dbname).empty())
+    if (!tx.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", dbname).empty())
+        return;
+    try {
         tx.exec0("CREATE DATABASE " + tx.quote_name(dbname));
+    } catch (const pqxx::sql_error& e) {
+        // Another process created it between the look and the CREATE: it exists, as wanted.
+        if (e.sqlstate() != "42P04" && e.sqlstate() != "23505")
+            throw;
+    }
 }
 
 } // namespace cellscope::store

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -12,10 +13,20 @@ namespace cellscope::store {
 // Where the control database and each cell database live, as libpq connection strings (URIs or
 // keyword=value; PG* variables, service files and .pgpass apply as libpq defines). No passwords are
 // stored by Cellscope itself.
+// How relocations find org-scoped tables beyond foreign keys: the [relocation] section of the
+// settings file, `org_columns = table:column, …` (links without a foreign key) and
+// `exclude = table, …` (tables never moved). Names are bare for schema public, else schema.table.
+struct OrgTableHints
+{
+    std::map<std::string, std::string, std::less<>> orgColumns; // table → column holding the org id
+    std::set<std::string, std::less<>> excluded;
+};
+
 struct DatabaseConfig
 {
     std::string control;
     std::map<std::string, std::string, std::less<>> cells;
+    OrgTableHints orgTables;
 
     // A cell without an explicit entry lives on the control server as database cellscope_cell_<name>.
     std::string cellConninfo(std::string_view cell) const;
@@ -35,7 +46,11 @@ std::string withDatabase(const std::string& conninfo, const std::string& dbname)
 // Connection string without secrets, for display ("host=/x port=5432 dbname=control").
 std::string describeConninfo(const std::string& conninfo);
 
-// Opens a connection; failure is Error(Unreachable) with one line naming what could not be reached.
+// The same connection string, asking the server to send no notices or warnings (errors only).
+std::string quietConninfo(const std::string& conninfo);
+
+// Opens a connection (quiet, as above); failure is Error(Unreachable) with one line naming what could not be
+// reached.
 std::unique_ptr<pqxx::connection> connect(const std::string& conninfo);
 
 // Creates the database named by conninfo if it does not exist (connecting to the server's

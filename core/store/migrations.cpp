@@ -1,6 +1,7 @@
 #include "store/migrations.h"
 
 #include "error.h"
+#include "util/text.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -11,6 +12,10 @@
 #include <pqxx/transaction>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <string_view>
+#include <thread>
 
 namespace cellscope::store {
 
@@ -32,6 +37,39 @@ void ensureLedger(pqxx::work& tx)
              " name text NOT NULL,"
              " checksum text NOT NULL,"
              " applied_at timestamptz NOT NULL DEFAULT now())");
+}
+
+// Roles and parameter grants live in catalogs shared by every database of the cluster, where the
+// per-database advisory lock does not reach: two databases migrated at once can both decide to
+// create the same role. The loser fails with one of these and simply tries again.
+bool lostClusterWideRace(const pqxx::sql_error& e)
+{
+    const std::string& state = e.sqlstate();
+    return state == "23505" /* unique_violation on pg_authid */ || state == "42710" /* duplicate_object */ ||
+           state == "40001" || state == "40P01" ||
+           (state == "XX000" &&
+            std::string_view(e.what()).find("tuple concurrently") != std::string_view::npos);
+}
+
+constexpr int kMaxAttempts = 20;
+
+// One migration in one transaction with its ledger row; false when it was applied already.
+bool applyOne(pqxx::connection& connection, const Migration& migration)
+{
+    pqxx::work tx(connection, "migrate");
+    tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")");
+    ensureLedger(tx);
+    const auto done = tx.exec_params("SELECT checksum FROM cellscope.schema_migration WHERE version = $1",
+                                     migration.version);
+    if (!done.empty()) {
+        tx.commit();
+        return false;
+    }
+    tx.exec0(migration.sql);
+    tx.exec_params0("INSERT INTO cellscope.schema_migration (version, name, checksum) VALUES ($1, $2, $3)",
+                    migration.version, migration.name, migration.checksum);
+    tx.commit();
+    return true;
 }
 
 } // namespace
@@ -62,25 +100,19 @@ int migrate(pqxx::connection& connection, SchemaKind kind)
 {
     int applied = 0;
     for (const Migration& migration : bundledMigrations(kind)) {
-        pqxx::work tx(connection, "migrate");
-        tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")");
-        ensureLedger(tx);
-        const auto done = tx.exec_params("SELECT checksum FROM cellscope.schema_migration WHERE version = $1",
-                                         migration.version);
-        if (!done.empty()) {
-            tx.commit();
-            continue;
+        for (int attempt = 1;; ++attempt) {
+            try {
+                applied += applyOne(connection, migration) ? 1 : 0;
+                break;
+            } catch (const pqxx::sql_error& e) {
+                if (attempt >= kMaxAttempts || !lostClusterWideRace(e))
+                    fail(ErrorCode::Internal,
+                         "migration " + migration.name + " failed: " + firstLine(e.what()));
+                // Another database of the cluster won the race; its work is committed now, and the
+                // migration's own checks (IF NOT EXISTS) see it on the next attempt.
+                std::this_thread::sleep_for(std::chrono::milliseconds(10 * attempt + std::rand() % 40));
+            }
         }
-        try {
-            tx.exec0(migration.sql);
-        } catch (const pqxx::sql_error& e) {
-            fail(ErrorCode::Internal, "migration " + migration.name + " failed: " + e.what());
-        }
-        tx.exec_params0(
-            "INSERT INTO cellscope.schema_migration (version, name, checksum) VALUES ($1, $2, $3)",
-            migration.version, migration.name, migration.checksum);
-        tx.commit();
-        ++applied;
     }
     return applied;
 }

@@ -5,9 +5,9 @@
 #include "store/bulk_copy.h"
 #include "store/demo_world.h"
 #include "store/migrations.h"
-#include "store/org_tables.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -248,13 +248,16 @@ void seedControlKeys(const std::string& conninfo, const DemoWorld& world, Report
     reporter.say("control: key mappings written");
 }
 
-// Writes one cell's org-scoped tables, in the declared dependency order.
+// The demo cell schema's tables (migration cell/0001), parents before children.
+constexpr std::array<std::string_view, 7> kDemoCellTables{
+    "sentry_organization", "sentry_team",       "sentry_organizationmember", "sentry_project",
+    "sentry_projectteam",  "sentry_projectkey", "sentry_groupedmessage"};
+
+// Writes one cell's org-scoped tables, parents first.
 void seedCell(const std::string& conninfo, const DemoWorld& world, int cellIndex, Reporter& reporter)
 {
     const std::string cellName = demoCells()[static_cast<std::size_t>(cellIndex)].name;
-    std::vector<std::string> tables;
-    for (const auto& table : orgScopedTables())
-        tables.emplace_back(table.name);
+    std::vector<std::string> tables(kDemoCellTables.begin(), kDemoCellTables.end());
     // A relocation caught mid-way in the replaced world must not leave its org frozen in the new one.
     tables.emplace_back("cellscope.frozen_org");
     LoadTransaction load(conninfo, tables);
@@ -268,8 +271,8 @@ void seedCell(const std::string& conninfo, const DemoWorld& world, int cellIndex
             indexes.push_back(i);
         }
 
-    for (const auto& table : orgScopedTables()) {
-        const std::string name(table.name);
+    for (const std::string_view table : kDemoCellTables) {
+        const std::string name(table);
         std::size_t rows = 0;
         if (name == "sentry_organization") {
             BinaryCopy out(session, name, {"id", "name", "slug", "status", "date_added"});

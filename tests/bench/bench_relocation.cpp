@@ -11,7 +11,6 @@
 #include "relocation/text.h"
 #include "store/database.h"
 #include "store/demo_world.h"
-#include "store/org_tables.h"
 #include "store/seed.h"
 
 #include <pqxx/pqxx>
@@ -154,10 +153,11 @@ int main(int argc, char** argv)
         setenv("BENCH_SOURCE", sourceInfo.c_str(), 1);
         setenv("BENCH_TARGET", targetInfo.c_str(), 1);
         const auto piping = Clock::now();
-        for (const auto& table : store::orgScopedTables()) {
-            const std::string out = "\\copy (SELECT * FROM " + std::string(table.name) + " WHERE " +
+        for (const PlannedTable& planned : plan.tables) {
+            const OrgTable& table = planned.spec;
+            const std::string out = "\\copy (SELECT * FROM " + table.sqlName + " WHERE " +
                                     bound(table.orgFilter, org) + ") TO STDOUT";
-            const std::string in = "\\copy " + std::string(table.name) + " FROM STDIN";
+            const std::string in = "\\copy " + table.sqlName + " FROM STDIN";
             setenv("BENCH_OUT", out.c_str(), 1);
             setenv("BENCH_IN", in.c_str(), 1);
             if (std::system(
@@ -173,10 +173,8 @@ int main(int argc, char** argv)
             // Take the baseline's copy away again, so the relocation finds a clean target.
             auto target = store::connect(targetInfo);
             pqxx::nontransaction tx(*target);
-            const auto tables = store::orgScopedTables();
-            for (auto t = tables.rbegin(); t != tables.rend(); ++t)
-                tx.exec_params0("DELETE FROM " + std::string(t->name) + " WHERE " + std::string(t->orgFilter),
-                                org);
+            for (auto t = plan.tables.rbegin(); t != plan.tables.rend(); ++t)
+                tx.exec_params0("DELETE FROM " + t->spec.sqlName + " WHERE " + t->spec.orgFilter, org);
             tx.exec0("VACUUM ANALYZE");
         }
 

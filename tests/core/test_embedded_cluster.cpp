@@ -3,6 +3,7 @@
 #include "error.h"
 #include "store/database.h"
 #include "store/embedded_cluster.h"
+#include "store/migrations.h"
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -14,7 +15,9 @@
 
 #include <chrono>
 #include <csignal>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #ifndef CELLCTL_PATH
 #error "CELLCTL_PATH must name the cellctl binary"
@@ -88,8 +91,13 @@ TEST_F(EmbeddedClusterTest, ServerStaysUpWhileAnotherProcessUsesIt)
     cellctl.setProcessEnvironment(env);
     cellctl.start(QStringLiteral(CELLCTL_PATH), {QStringLiteral("world"), QStringLiteral("--json")});
     ASSERT_TRUE(cellctl.waitForFinished(180000));
-    EXPECT_EQ(cellctl.exitCode(), 0) << cellctl.readAllStandardError().toStdString();
+    const QByteArray errors = cellctl.readAllStandardError();
+    EXPECT_EQ(cellctl.exitCode(), 0) << errors.toStdString();
     EXPECT_TRUE(cellctl.readAllStandardOutput().contains("\"us1\""));
+    // The first start creates and seeds the world: only Cellscope's own sentences reach the
+    // terminal, none of the server's notices ("truncate cascades to table …").
+    EXPECT_FALSE(errors.contains("NOTICE")) << errors.toStdString();
+    EXPECT_FALSE(errors.contains("WARNING")) << errors.toStdString();
     EXPECT_TRUE(canQuery(cluster));
     cluster.release();
     EXPECT_FALSE(canQuery(cluster));
@@ -143,4 +151,55 @@ TEST_F(EmbeddedClusterTest, ClientsThatDiedAreNotCountedAsUsers)
     cluster.release();
     EXPECT_FALSE(canQuery(cluster));
     EXPECT_FALSE(QFile::exists(QString::fromStdString(root + "/clients/4194303")));
+}
+
+// Roles live in catalogs shared by the whole cluster, beyond the reach of a database's advisory
+// lock: processes migrating different databases of a brand-new cluster at once all race to create
+// them. Eight cellctl processes migrate eight control databases while eight connections in this
+// process migrate eight cell databases; every one must succeed, on three brand-new clusters.
+TEST_F(EmbeddedClusterTest, ConcurrentMigrationsOfABrandNewClusterAllSucceed)
+{
+    constexpr int kDatabases = 8;
+    for (int round = 0; round < 3; ++round) {
+        QTemporaryDir dir(QStringLiteral("/tmp/cellscope-race-XXXXXX"));
+        ASSERT_TRUE(dir.isValid());
+        store::EmbeddedCluster cluster(dir.path().toStdString());
+        ASSERT_TRUE(cluster.acquire());
+        for (int i = 0; i < kDatabases; ++i) {
+            store::ensureDatabase(cluster.conninfo("control_" + std::to_string(i)));
+            store::ensureDatabase(cluster.conninfo("cell_" + std::to_string(i)));
+        }
+        std::vector<std::unique_ptr<QProcess>> processes;
+        for (int i = 0; i < kDatabases; ++i) {
+            auto process = std::make_unique<QProcess>();
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.insert(QStringLiteral("CELLSCOPE_CONFIG"), QStringLiteral("/nonexistent/cellscope.ini"));
+            process->setProcessEnvironment(env);
+            process->start(QStringLiteral(CELLCTL_PATH),
+                           {QStringLiteral("--db"),
+                            QString::fromStdString(cluster.conninfo("control_" + std::to_string(i))),
+                            QStringLiteral("db"), QStringLiteral("migrate")});
+            processes.push_back(std::move(process));
+        }
+        std::vector<std::string> cellErrors(kDatabases);
+        std::vector<std::thread> threads;
+        for (int i = 0; i < kDatabases; ++i)
+            threads.emplace_back([&, i] {
+                try {
+                    auto connection = store::connect(cluster.conninfo("cell_" + std::to_string(i)));
+                    store::migrate(*connection, store::SchemaKind::Cell);
+                } catch (const std::exception& e) {
+                    cellErrors[i] = e.what();
+                }
+            });
+        for (auto& thread : threads)
+            thread.join();
+        for (int i = 0; i < kDatabases; ++i) {
+            EXPECT_EQ(cellErrors[i], "") << "round " << round << ", cell database " << i;
+            ASSERT_TRUE(processes[i]->waitForFinished(120000));
+            EXPECT_EQ(processes[i]->exitCode(), 0) << "round " << round << ", control database " << i << ": "
+                                                   << processes[i]->readAllStandardError().toStdString();
+        }
+        cluster.release();
+    }
 }

@@ -3,13 +3,15 @@
 // boundary and inside copy and verify, each followed by resume or cancel.
 #include "error.h"
 #include "pg_test_env.h"
+#include "relocation/actions.h"
 #include "relocation/cell_session.h"
+#include "relocation/control_store.h"
+#include "relocation/org_graph.h"
 #include "relocation/relocations.h"
 #include "snapshot/pg_loader.h"
 #include "store/database.h"
 #include "store/demo_world.h"
 #include "store/migrations.h"
-#include "store/org_tables.h"
 #include "store/seed.h"
 
 #include <gtest/gtest.h>
@@ -228,25 +230,34 @@ protected:
         test::dropDatabasesWithPrefix(m_prefix);
         auto admin = store::connect(test::pgServerConninfo());
         pqxx::nontransaction tx(*admin);
-        for (const char* suffix : {"_viewer", "_viewer2", "_staff", "_staffrole", "_viewerrole"})
+        for (const char* suffix :
+             {"_viewer", "_viewer2", "_staff", "_staff2", "_staffrole", "_viewerrole", "_app"})
             tx.exec0("DROP ROLE IF EXISTS " + tx.quote_name(m_prefix + suffix));
     }
 
     std::string cellDatabase(const std::string& cell) const { return m_prefix + "_" + cell; }
 
-    Checksums checksums(const std::string& cell) const
+    // The org-scoped tables as the cell's catalog has them (with the settings' hints).
+    OrgGraph graph(const std::string& cell) const
     {
+        CellSession session(cell, config.cellConninfo(cell));
+        return discoverOrgGraph(session, config.orgTables);
+    }
+
+    Checksums checksums(const std::string& cell, long organization = 0) const
+    {
+        const OrgGraph tables = graph(cell);
         auto c = store::connect(config.cellConninfo(cell));
         pqxx::nontransaction tx(*c);
         tx.exec0("SET TimeZone = 'UTC'");
         Checksums out;
-        for (const auto& table : store::orgScopedTables()) {
-            const std::string key(table.orderKey);
-            const auto row = tx.exec_params1(
-                "SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t." + key +
-                    ")), '') FROM " + std::string(table.name) + " t WHERE " + std::string(table.orgFilter),
-                org);
-            out[std::string(table.name)] = {row[0].as<long>(), row[1].as<std::string>()};
+        for (const auto& table : tables.tables) {
+            const auto row =
+                tx.exec_params1("SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY "
+                                "t::text)), '') FROM " +
+                                    table.sqlName + " t WHERE " + table.orgFilter,
+                                organization ? organization : org);
+            out[table.name] = {row[0].as<long>(), row[1].as<std::string>()};
         }
         return out;
     }
@@ -424,16 +435,42 @@ std::string messageOf(const std::function<void()>& action)
 
 } // namespace
 
-// The cell migration grants staff the replica role for copies (PostgreSQL 15+); a viewer has none.
-TEST_F(RelocationWorld, StaffMayCopyInReplicaModeAndViewersMayNot)
+// Staff hold no cluster-wide privilege: they cannot switch triggers off (session_replication_role),
+// only load rows through cellscope.load_org_rows, which takes the caller's own staging table and
+// rows of one unfrozen organization of a guarded table, nothing else. A viewer may not even that.
+TEST_F(RelocationWorld, StaffCannotSwitchOffTriggersAndLoadOnlyAnOrganizationsOwnRows)
 {
-    CellSession staff("us2", loginAs("_staffrole", "cellscope_staff").cellConninfo("us2"));
-    EXPECT_TRUE(staff.mayUseReplicaRole());
+    auto admin = store::connect(config.cellConninfo(kTarget));
+    EXPECT_FALSE(
+        pqxx::nontransaction(*admin)
+            .exec(
+                "SELECT has_parameter_privilege('cellscope_staff', 'session_replication_role', 'SET')")[0][0]
+            .as<bool>());
+    CellSession staff(kTarget, loginAs("_staffrole", "cellscope_staff").cellConninfo(kTarget));
+    EXPECT_TRUE(staff.mayLoadUnchecked());
     staff.exec("BEGIN");
-    staff.exec("SET LOCAL session_replication_role = replica");
-    staff.exec("ROLLBACK");
-    CellSession viewer("us2", loginAs("_viewerrole", "cellscope_viewer").cellConninfo("us2"));
-    EXPECT_FALSE(viewer.mayUseReplicaRole());
+    EXPECT_THROW(staff.exec("SET LOCAL session_replication_role = replica"), Error);
+    CellSession loader(kTarget, loginAs("_staff", "cellscope_staff").cellConninfo(kTarget));
+    loader.exec("CREATE TEMP TABLE stage (LIKE public.sentry_team INCLUDING DEFAULTS)");
+    const std::string other = std::to_string(org + 1000000);
+    loader.query(
+        "INSERT INTO pg_temp.stage (id, organization_id, slug, name) VALUES (987654321, $1, 'x', 'x')",
+        {other});
+    // A row of another organization than the one named: refused, nothing loaded.
+    EXPECT_THROW(loader.query("SELECT cellscope.load_org_rows('public.sentry_team', $1, 'pg_temp.stage')",
+                              {std::to_string(org)}),
+                 Error);
+    CellSession again(kTarget, loginAs("_staff2", "cellscope_staff").cellConninfo(kTarget));
+    // A table that is not the caller's temporary table: refused.
+    EXPECT_THROW(again.query("SELECT cellscope.load_org_rows('public.sentry_team', $1, 'public.sentry_team')",
+                             {std::to_string(org)}),
+                 Error);
+    CellSession viewer(kTarget, loginAs("_viewerrole", "cellscope_viewer").cellConninfo(kTarget));
+    EXPECT_FALSE(viewer.mayLoadUnchecked());
+    EXPECT_EQ(pqxx::nontransaction(*admin)
+                  .exec("SELECT count(*) FROM sentry_team WHERE id = 987654321")[0][0]
+                  .as<long>(),
+              0);
 }
 
 // A control database without Cellscope's schema (a bare replica) gets the command to run, not SQL.
@@ -953,6 +990,418 @@ TEST_F(RelocationWorld, KilledDuringCancelTheCancelFinishesLater)
     Hook quiet;
     EXPECT_EQ(api.run(id, quiet), Outcome::Cancelled);
     expectUntouched(id);
+}
+
+// ---- safety against operator actions, every writer, a second runner and the real schema -------
+
+// A relocation that a later relocation of the same organization superseded is history: repairing,
+// retrying or resuming it would route the organization to a cell that no longer holds its rows.
+TEST_F(RelocationWorld, ASupersededRelocationIsHistoryForEveryAction)
+{
+    const Relocations api(config);
+    Hook quiet;
+    const std::int64_t there = api.start(request());
+    ASSERT_EQ(api.run(there, quiet), Outcome::Done);
+    Request back = request("move it back");
+    back.targetCell = kSource;
+    const std::int64_t home = api.start(back);
+    ASSERT_EQ(api.run(home, quiet), Outcome::Done);
+    ASSERT_EQ(routing().orgCell, kSource);
+
+    const Diagnosis d = api.diagnose(there);
+    EXPECT_EQ(d.action, RepairAction::None);
+    EXPECT_NE(d.proposal.find("relocation " + std::to_string(home)), std::string::npos) << d.proposal;
+    EXPECT_TRUE(d.command.empty());
+    for (const auto& action : std::vector<std::function<void()>>{
+             [&] { api.repair(there, "run the switch again"); }, [&] { api.retry(there, "again"); },
+             [&] {
+                 api.resume(there, "again");
+             }}) {
+        const std::string message = messageOf(action);
+        EXPECT_NE(message.find("relocation " + std::to_string(home)), std::string::npos) << message;
+        EXPECT_EQ(codeOf(action), ErrorCode::Conflict);
+    }
+    const Status status = api.status(there);
+    EXPECT_EQ(status.relocation.supersededBy, home);
+    EXPECT_FALSE(judge(Action::MoveBack, status.relocation, false).allowed);
+    // The journal's own statements refuse it too, whatever a face decided.
+    auto control = store::connect(config.control);
+    ControlStore store(*control);
+    EXPECT_EQ(codeOf([&] { store.realignStep(there, Step::Switch, "by hand", ""); }), ErrorCode::Conflict);
+    EXPECT_EQ(routing().orgCell, kSource);
+    EXPECT_EQ(checksums(kSource), before);
+    EXPECT_EQ(rowsIn(kTarget), 0);
+}
+
+// The switch names the target only while the target holds the verified rows: rows lost there after
+// verify make it refuse, inside its transaction, and the mapping stays on the source.
+TEST_F(RelocationWorld, TheSwitchRefusesATargetThatLostRowsAfterVerify)
+{
+    const Relocations api(config);
+    Hook hook;
+    hook.onState = [&](std::string_view sentence) {
+        if (sentence.starts_with("switching"))
+            pqxx::nontransaction(*store::connect(config.cellConninfo(kTarget)))
+                .exec_params0("DELETE FROM sentry_groupedmessage WHERE project_id IN "
+                              "(SELECT id FROM sentry_project WHERE organization_id = $1)",
+                              org);
+    };
+    const std::int64_t id = api.start(request());
+    EXPECT_EQ(codeOf([&] { api.run(id, hook); }), ErrorCode::Conflict);
+    EXPECT_EQ(routing().orgCell, kSource);
+    EXPECT_EQ(switchesCommitted(id), 0);
+    EXPECT_EQ(api.status(id).relocation.state, State::Failed);
+    api.cancel(id, "target lost rows");
+    Hook quiet;
+    EXPECT_EQ(api.run(id, quiet), Outcome::Cancelled);
+    expectUntouched(id);
+}
+
+// Sentry's own application role writes through the freeze guard without any right on Cellscope's
+// schema, whatever its search_path; and it is refused, like everyone, for a frozen organization.
+TEST_F(RelocationWorld, AnApplicationRoleWritesNormallyAndIsRefusedOnlyForAFrozenOrg)
+{
+    const std::string app = m_prefix + "_app";
+    {
+        auto admin = store::connect(config.cellConninfo(kSource));
+        pqxx::nontransaction tx(*admin);
+        tx.exec0("CREATE ROLE " + tx.quote_name(app) + " LOGIN");
+        tx.exec0("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " +
+                 tx.quote_name(app));
+        // A table of the same name earlier on its search_path must not fool the guard.
+        tx.exec0("CREATE SCHEMA shadow AUTHORIZATION " + tx.quote_name(app));
+        tx.exec0("CREATE TABLE shadow.sentry_project (id bigint, organization_id bigint)");
+        tx.exec0("GRANT ALL ON shadow.sentry_project TO " + tx.quote_name(app));
+        tx.exec0("ALTER ROLE " + tx.quote_name(app) + " SET search_path = shadow, public");
+    }
+    std::string conninfo = config.cellConninfo(kSource);
+    conninfo.replace(conninfo.find("user=postgres"), 13, "user=" + app);
+    auto writer = store::connect(conninfo);
+    const std::string issue =
+        "(SELECT min(g.id) FROM public.sentry_groupedmessage g JOIN public.sentry_project p "
+        "ON p.id = g.project_id WHERE p.organization_id = $1)";
+    pqxx::nontransaction(*writer).exec_params0(
+        "UPDATE public.sentry_groupedmessage SET times_seen = times_seen + 1 WHERE id = " + issue, org);
+    pqxx::nontransaction(*writer).exec_params0("INSERT INTO public.sentry_team (id, organization_id, slug, "
+                                               "name) VALUES (777000111, $1, 'app-team', 'x')",
+                                               org);
+    pqxx::nontransaction(*writer).exec0("DELETE FROM public.sentry_team WHERE id = 777000111");
+
+    CellSession source(kSource, config.cellConninfo(kSource));
+    freezeOrganization(source, graph(kSource).tables, org, 4242, "5s");
+    try {
+        pqxx::nontransaction(*writer).exec_params0(
+            "UPDATE public.sentry_groupedmessage SET times_seen = 4242 WHERE id = " + issue, org);
+        ADD_FAILURE() << "a write to a frozen organization went through";
+    } catch (const pqxx::sql_error& e) {
+        EXPECT_EQ(e.sqlstate(), "55000") << e.what();
+    }
+    unfreezeOrganization(source, org, 4242);
+}
+
+// A writer whose transaction began before the freeze must not commit a write to the organization
+// after it, at every isolation level: its snapshot cannot see the freeze, so the guard makes
+// PostgreSQL refuse it (READ COMMITTED reads the freeze afresh).
+TEST_F(RelocationWorld, AWriterWhoseSnapshotPredatesTheFreezeCannotCommitAfterIt)
+{
+    const std::string issue = "(SELECT min(g.id) FROM sentry_groupedmessage g JOIN sentry_project p "
+                              "ON p.id = g.project_id WHERE p.organization_id = " +
+                              std::to_string(org) + ")";
+    auto admin = store::connect(config.cellConninfo(kSource));
+    const long seen = pqxx::nontransaction(*admin)
+                          .exec("SELECT times_seen FROM sentry_groupedmessage WHERE id = " + issue)[0][0]
+                          .as<long>();
+    const OrgGraph tables = graph(kSource);
+    std::int64_t relocation = 9000;
+    for (const std::string isolation : {"READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"}) {
+        auto writer = store::connect(config.cellConninfo(kSource));
+        pqxx::nontransaction tx(*writer);
+        tx.exec0("BEGIN ISOLATION LEVEL " + isolation);
+        tx.exec("SELECT count(*) FROM sentry_groupedmessage"); // the snapshot is taken here
+        CellSession source(kSource, config.cellConninfo(kSource));
+        freezeOrganization(source, tables.tables, org, ++relocation, "5s");
+        bool committed = false;
+        try {
+            tx.exec0("UPDATE sentry_groupedmessage SET times_seen = 4242 WHERE id = " + issue);
+            tx.exec0("COMMIT");
+            committed = true;
+        } catch (const std::exception& e) {
+            // READ COMMITTED: the guard's refusal; the others: a serialization failure (retry).
+            const std::string message = e.what();
+            EXPECT_TRUE(message.find("is frozen for relocation") != std::string::npos ||
+                        message.find("could not serialize") != std::string::npos)
+                << isolation << ": " << message;
+        }
+        EXPECT_FALSE(committed) << isolation << ": the write was acknowledged";
+        unfreezeOrganization(source, org, relocation);
+        EXPECT_EQ(pqxx::nontransaction(*admin)
+                      .exec("SELECT times_seen FROM sentry_groupedmessage WHERE id = " + issue)[0][0]
+                      .as<long>(),
+                  seen)
+            << isolation;
+    }
+}
+
+namespace {
+
+// Runs `sql` in both cells of a test, as their owner.
+void inBothCells(const store::DatabaseConfig& config, const std::string& sql)
+{
+    for (const char* cell : {kSource, kTarget}) {
+        auto admin = store::connect(config.cellConninfo(cell));
+        pqxx::nontransaction(*admin).exec0(sql);
+    }
+}
+
+// What cellctl db migrate does for the org-scoped tables: guard every one the catalog finds.
+void guardBothCells(const store::DatabaseConfig& config)
+{
+    for (const char* cell : {kSource, kTarget}) {
+        CellSession session(cell, config.cellConninfo(cell));
+        installFreezeGuards(session, discoverOrgGraph(session, config.orgTables));
+    }
+}
+
+} // namespace
+
+// A table Cellscope was never told about moves too, because the catalog links it to the organization.
+TEST_F(RelocationWorld, AnOrgScopedTableNobodyListedMovesWithTheRest)
+{
+    inBothCells(config,
+                "CREATE TABLE sentry_widget (id bigserial PRIMARY KEY, organization_id bigint NOT NULL "
+                "REFERENCES sentry_organization (id), name text)");
+    auto source = store::connect(config.cellConninfo(kSource));
+    pqxx::nontransaction(*source).exec_params0(
+        "INSERT INTO sentry_widget (organization_id, name) SELECT $1, 'w' || n FROM generate_series(1, 3) n",
+        org);
+    guardBothCells(config);
+    before = checksums(kSource);
+    ASSERT_EQ(before.at("sentry_widget").first, 3);
+    const Relocations api(config);
+    const std::int64_t id = api.start(request());
+    Hook quiet;
+    ASSERT_EQ(api.run(id, quiet), Outcome::Done);
+    expectMovedOnce(id);
+}
+
+// The generated schema: 150+ tables with foreign-key chains 7 deep, a wide fan of tables hanging off
+// one another, a cycle, a self-reference, a composite key, an int4 key, a table without a primary
+// key, a link declared in the settings and an excluded table. The plan lists every org-scoped
+// table parents first; the relocation moves rows in all of them, checksums equal, the source empty.
+TEST_F(RelocationWorld, AGeneratedSchemaOf150TablesMovesEveryOrgScopedRow)
+{
+    std::string ddl = "CREATE TABLE chain1 (id bigint PRIMARY KEY, project_id bigint NOT NULL REFERENCES "
+                      "sentry_project (id), v text);";
+    for (int i = 2; i <= 6; ++i)
+        ddl += "CREATE TABLE chain" + std::to_string(i) +
+               " (id bigint PRIMARY KEY, parent_id bigint NOT NULL "
+               "REFERENCES chain" +
+               std::to_string(i - 1) + " (id), v text);";
+    const char* anchors[] = {"sentry_organization", "sentry_project", "sentry_team", "chain2"};
+    for (int i = 1; i <= 140; ++i) {
+        const std::string parent = i > 4 && i % 5 == 0 ? "fan" + std::to_string(i - 4) : anchors[i % 4];
+        ddl += "CREATE TABLE fan" + std::to_string(i) +
+               " (id bigint PRIMARY KEY, parent_id bigint NOT NULL "
+               "REFERENCES " +
+               parent + " (id), v text);";
+    }
+    ddl +=
+        "CREATE TABLE cycle_a (id bigint PRIMARY KEY, organization_id bigint NOT NULL REFERENCES "
+        "sentry_organization (id), b_id bigint);"
+        "CREATE TABLE cycle_b (id bigint PRIMARY KEY, a_id bigint NOT NULL REFERENCES cycle_a (id));"
+        "ALTER TABLE cycle_a ADD FOREIGN KEY (b_id) REFERENCES cycle_b (id);"
+        "CREATE TABLE tree (id bigint PRIMARY KEY, organization_id bigint NOT NULL REFERENCES "
+        "sentry_organization (id), parent_id bigint REFERENCES tree (id));"
+        "CREATE TABLE composite (project_id bigint NOT NULL REFERENCES sentry_project (id), seq integer, "
+        "v text, PRIMARY KEY (project_id, seq));"
+        "CREATE TABLE small (id integer PRIMARY KEY, organization_id bigint NOT NULL REFERENCES "
+        "sentry_organization (id));"
+        "CREATE TABLE no_key (organization_id bigint NOT NULL REFERENCES sentry_organization (id), v text);"
+        "CREATE TABLE loose (id bigint PRIMARY KEY, organization_id bigint NOT NULL, v text);"
+        "CREATE TABLE audit_trail (id bigint PRIMARY KEY, organization_id bigint NOT NULL, v text);";
+    inBothCells(config, ddl);
+    config.orgTables.orgColumns.emplace("loose", "organization_id");
+    config.orgTables.excluded.insert("audit_trail");
+    guardBothCells(config);
+
+    // Rows of the organization in every org-scoped table, parents first, some of another org too.
+    auto cell = store::connect(config.cellConninfo(kSource));
+    const long other = pqxx::nontransaction(*cell)
+                           .exec_params1("SELECT min(id) FROM sentry_organization WHERE id <> $1", org)[0]
+                           .as<long>();
+    std::string rows =
+        "INSERT INTO chain1 SELECT p.id * 10 + n, p.id, 'c' FROM sentry_project p, generate_series(1, 2) n "
+        "WHERE p.organization_id = $1;";
+    for (int i = 2; i <= 6; ++i)
+        rows += "INSERT INTO chain" + std::to_string(i) + " SELECT id * 10 + 1, id, 'c' FROM chain" +
+                std::to_string(i - 1) + ";";
+    for (int i = 1; i <= 140; ++i) {
+        const std::string parent = i > 4 && i % 5 == 0 ? "fan" + std::to_string(i - 4) : anchors[i % 4];
+        const std::string of = parent == "sentry_organization" ? "WHERE id = $1"
+                               : parent == "sentry_project" || parent == "sentry_team"
+                                   ? "WHERE organization_id = $1"
+                                   : "";
+        rows += "INSERT INTO fan" + std::to_string(i) + " SELECT id * 1000 + " + std::to_string(i) +
+                ", id, 'f' FROM " + parent + " " + of + ";";
+    }
+    rows += "INSERT INTO cycle_a VALUES (1, $1, NULL), (2, $1, NULL);"
+            "INSERT INTO cycle_b VALUES (1, 1), (2, 2);"
+            "UPDATE cycle_a SET b_id = id;"
+            "INSERT INTO tree VALUES (3, $1, NULL), (1, $1, 3), (2, $1, 1);"
+            "INSERT INTO composite SELECT id, n, 'x' FROM sentry_project, generate_series(1, 3) n "
+            "WHERE organization_id = $1;"
+            "INSERT INTO small VALUES (1, $1), (2, $1);"
+            "INSERT INTO no_key SELECT $2, 'another organization''s row' WHERE $1::bigint IS NOT NULL;"
+            "INSERT INTO loose VALUES (1, $1, 'declared'), (2, $2, 'other');"
+            "INSERT INTO audit_trail VALUES (1, $1, 'stays behind');";
+    {
+        auto source = store::connect(config.cellConninfo(kSource));
+        pqxx::work tx(*source);
+        for (std::size_t from = 0, end; (end = rows.find(';', from)) != std::string::npos; from = end + 1) {
+            const std::string statement = rows.substr(from, end - from);
+            if (statement.find("$2") != std::string::npos)
+                tx.exec_params0(statement, org, other);
+            else if (statement.find("$1") != std::string::npos)
+                tx.exec_params0(statement, org);
+            else
+                tx.exec0(statement);
+        }
+        tx.commit();
+    }
+
+    const Relocations api(config);
+    const Plan plan = api.plan(request());
+    ASSERT_TRUE(plan.ok()) << plan.firstFailure()->name << ": " << plan.firstFailure()->message;
+    EXPECT_GE(plan.tables.size(), 150u);
+    EXPECT_EQ(plan.graph.cycles, 1);
+    // Parents first: every org-scoped table a table references comes before it, but in a cycle.
+    std::map<std::string, std::size_t> position;
+    for (std::size_t i = 0; i < plan.tables.size(); ++i)
+        position[plan.tables[i].table] = i;
+    for (const PlannedTable& table : plan.tables) {
+        EXPECT_GT(table.sourceRows + (table.table == "no_key"), 0) << table.table << " holds no rows to move";
+        if (!table.spec.parent.empty()) {
+            EXPECT_LT(position.at(table.spec.parent), position.at(table.table)) << table.table;
+        }
+    }
+    EXPECT_EQ(plan.graph.find("chain6")->depth, 7);
+    EXPECT_TRUE(plan.graph.find("tree")->selfReference);
+    EXPECT_GT(plan.graph.find("cycle_b")->cycle, 0);
+    EXPECT_FALSE(plan.graph.find("composite")->batched);
+    EXPECT_TRUE(plan.graph.find("small")->batched);
+    EXPECT_TRUE(plan.graph.find("loose")->declared);
+    EXPECT_EQ(plan.graph.find("audit_trail"), nullptr);
+
+    before = checksums(kSource);
+    const Checksums otherBefore = checksums(kSource, other);
+    const std::int64_t id = api.start(request());
+    Hook quiet;
+    ASSERT_EQ(api.run(id, quiet), Outcome::Done);
+    EXPECT_EQ(checksums(kTarget), before);
+    EXPECT_EQ(rowsIn(kSource), 0);
+    EXPECT_EQ(checksums(kSource, other), otherBefore);
+    EXPECT_EQ(routing().orgCell, kTarget);
+    auto source = store::connect(config.cellConninfo(kSource));
+    EXPECT_EQ(pqxx::nontransaction(*source).exec("SELECT count(*) FROM audit_trail")[0][0].as<long>(), 1);
+}
+
+// Preflight names the table and refuses: rows of the organization in a table without a primary
+// key, and in a table that nothing links to the organization.
+TEST_F(RelocationWorld, PreflightRefusesRowsThePlanCannotMoveOrDoesNotCover)
+{
+    inBothCells(config,
+                "CREATE TABLE no_key (organization_id bigint NOT NULL REFERENCES sentry_organization (id));"
+                "CREATE TABLE orphan_stats (id bigint PRIMARY KEY, organization_id bigint NOT NULL);");
+    guardBothCells(config);
+    auto source = store::connect(config.cellConninfo(kSource));
+    pqxx::nontransaction(*source).exec_params0("INSERT INTO no_key VALUES ($1)", org);
+    const Relocations api(config);
+    Plan plan = api.plan(request());
+    ASSERT_NE(plan.firstFailure(), nullptr);
+    EXPECT_EQ(plan.firstFailure()->name, "tables_movable");
+    EXPECT_NE(plan.firstFailure()->message.find("no_key"), std::string::npos);
+    pqxx::nontransaction(*source).exec_params0("DELETE FROM no_key WHERE organization_id = $1", org);
+    pqxx::nontransaction(*source).exec_params0("INSERT INTO orphan_stats VALUES (1, $1)", org);
+    plan = api.plan(request());
+    ASSERT_NE(plan.firstFailure(), nullptr);
+    EXPECT_EQ(plan.firstFailure()->name, "tables_covered");
+    EXPECT_NE(plan.firstFailure()->message.find("orphan_stats"), std::string::npos);
+    EXPECT_EQ(codeOf([&] { api.start(request()); }), ErrorCode::Conflict);
+    EXPECT_EQ(relocationCount(), 0);
+}
+
+// A runner whose control connection dies mid-copy stops; a second runner takes over at once and
+// finishes; the first, waking up, finds its lease gone and does nothing more.
+TEST_F(RelocationWorld, ARunnerThatLostItsControlConnectionStopsAndASecondOneFinishes)
+{
+    Child first({"--config", settingsFile(), "relocate", "start", slug, "--to", kTarget, "--reason",
+                 "lease test", "--batch-rows", "2", "--drain-seconds", "0"},
+                "copy.batch_committed@3~3");
+    ASSERT_TRUE(first.waitForLine("cellscope-fault: copy.batch_committed")) << first.output();
+    const Relocations api(config);
+    const std::int64_t id = api.resolve(slug);
+    auto control = store::connect(config.control);
+    ControlStore store(*control);
+    const auto pid = store.runnerPid(id);
+    ASSERT_TRUE(pid);
+    pqxx::nontransaction(*control).exec("SELECT pg_terminate_backend(" + std::to_string(*pid) + ")");
+    waitForNoRunner(id);
+    Hook quiet;
+    EXPECT_EQ(api.run(id, quiet), Outcome::Done);
+    first.waitForLine("never printed", std::chrono::seconds(10)); // until the first one has exited
+    expectMovedOnce(id);
+    EXPECT_EQ(controlCount("SELECT count(*) FROM cellscope.relocation_step WHERE relocation_id = $1 "
+                           "AND outcome = 'failed'",
+                           id),
+              0);
+}
+
+// Fencing: a runner whose connection came back (without its lock) may not write the journal.
+TEST_F(RelocationWorld, AJournalWriteWithoutTheLeaseIsRefused)
+{
+    const Relocations api(config);
+    const std::int64_t id = api.start(request());
+    auto first = store::connect(config.control);
+    ControlStore a(*first);
+    ASSERT_TRUE(a.tryLock(id));
+    a.takeLease(id, "first");
+    EXPECT_NO_THROW(a.checkpoint(id));
+    a.unlock(id); // as if its connection were reopened: the lock is gone
+    EXPECT_EQ(codeOf([&] { a.checkpoint(id); }), ErrorCode::Conflict);
+    auto second = store::connect(config.control);
+    ControlStore b(*second);
+    ASSERT_TRUE(b.tryLock(id));
+    b.takeLease(id, "second");
+    ASSERT_TRUE(a.tryLock(id) == false);
+    EXPECT_EQ(codeOf([&] { a.beginStep(id, Step::Preflight, "first"); }), ErrorCode::Conflict);
+    EXPECT_NO_THROW(b.checkpoint(id));
+}
+
+// Two relocations freezing in one cell while a third copies into it: all finish, none deadlocks.
+TEST_F(RelocationWorld, RelocationsFreezingAndCopyingInOneCellAtOnceAllFinish)
+{
+    setenv("CELLSCOPE_RELOCATION_FAULT", "freeze.locked~1", 1); // every freeze holds its locks a second
+    auto source = store::connect(config.cellConninfo(kSource));
+    auto target = store::connect(config.cellConninfo(kTarget));
+    const auto second = pqxx::nontransaction(*source).exec_params1(
+        "SELECT slug FROM sentry_organization WHERE status = 0 AND id <> $1 ORDER BY id LIMIT 1", org);
+    const auto third = pqxx::nontransaction(*target).exec(
+        "SELECT slug FROM sentry_organization WHERE status = 0 ORDER BY id LIMIT 1");
+    ASSERT_FALSE(third.empty());
+    std::vector<Request> requests{request(), request(), request()};
+    requests[1].org = second[0].as<std::string>();
+    requests[2].org = third[0][0].as<std::string>();
+    requests[2].targetCell = kSource;
+    const Relocations api(config);
+    std::vector<std::future<Outcome>> runs;
+    for (const Request& r : requests)
+        runs.push_back(std::async(std::launch::async, [&, r] {
+            Hook quiet;
+            return api.run(api.start(r), quiet);
+        }));
+    for (auto& run : runs)
+        EXPECT_EQ(run.get(), Outcome::Done);
+    unsetenv("CELLSCOPE_RELOCATION_FAULT");
 }
 
 // ---- status, without a database -----------------------------------------------------------------

@@ -1,12 +1,13 @@
 // Integration tests against the throwaway PostgreSQL cluster of the CTest fixture.
 #include "error.h"
 #include "pg_test_env.h"
+#include "relocation/cell_session.h"
+#include "relocation/org_graph.h"
 #include "snapshot/json_snapshot.h"
 #include "snapshot/pg_loader.h"
 #include "store/database.h"
 #include "store/demo_world.h"
 #include "store/migrations.h"
-#include "store/org_tables.h"
 #include "store/seed.h"
 #include "store/world_source.h"
 
@@ -80,15 +81,16 @@ TEST_F(PgWorld, MigrationsApplyOnceAndRecordThemselves)
 }
 
 // Cells are migrated in parallel (the seeder's lanes, tests running at once): a migration that
-// rewrites a catalog every database shares (the grant of 0004, even when already granted) must not
-// collide with itself. Its statement runs here on every cell at once, over and over.
+// rewrites a catalog every database shares (the revoke of 0007, even when nothing is granted) must
+// not collide with itself. Its statement runs here on every cell at once, over and over, and staff
+// end without the cluster-wide replica role.
 TEST_F(PgWorld, SharedCatalogGrantsDoNotCollideAcrossCells)
 {
     const auto migrations = store::bundledMigrations(store::SchemaKind::Cell);
-    const auto grant = std::find_if(migrations.begin(), migrations.end(), [](const store::Migration& m) {
-        return m.name == "0004_replica_copy.sql";
+    const auto revoke = std::find_if(migrations.begin(), migrations.end(), [](const store::Migration& m) {
+        return m.name == "0007_revoke_replica_role.sql";
     });
-    ASSERT_NE(grant, migrations.end());
+    ASSERT_NE(revoke, migrations.end());
     auto control = store::connect(config.control);
     store::migrate(*control, store::SchemaKind::Control); // creates the cluster's roles
     std::vector<std::thread> threads;
@@ -101,7 +103,7 @@ TEST_F(PgWorld, SharedCatalogGrantsDoNotCollideAcrossCells)
                 auto connection = store::connect(conninfo);
                 pqxx::nontransaction tx(*connection);
                 for (int round = 0; round < 20; ++round)
-                    tx.exec0(grant->sql);
+                    tx.exec0(revoke->sql);
             } catch (const std::exception& e) {
                 errors[slot] = e.what();
             }
@@ -112,7 +114,7 @@ TEST_F(PgWorld, SharedCatalogGrantsDoNotCollideAcrossCells)
         EXPECT_EQ(error, "");
     EXPECT_EQ(count(config.control, "SELECT count(*) FROM pg_parameter_acl WHERE parname = "
                                     "'session_replication_role' AND paracl::text LIKE '%cellscope_staff=s%'"),
-              1);
+              0);
 }
 
 TEST_F(PgWorld, PendingMigrationsAreReported)
@@ -182,28 +184,35 @@ TEST_F(PgWorld, ReseedReplacesTheWorld)
     EXPECT_EQ(cellOrgs, 60);
 }
 
+// The org-scoped tables come from the catalog: on the demo cell schema, every table, parents first,
+// with filters that partition each table's rows exactly among the organizations.
 TEST_F(PgWorld, OrgScopedTablesCoverEveryCellTable)
 {
     store::seedDemoWorld(config, {3, 50});
+    relocation::CellSession session("us1", config.cellConninfo("us1"));
+    const relocation::OrgGraph graph = relocation::discoverOrgGraph(session, {});
+    std::vector<std::string> found;
+    for (const auto& table : graph.tables)
+        found.push_back(table.name);
+    EXPECT_EQ(found, (std::vector<std::string>{"sentry_organization", "sentry_organizationmember",
+                                               "sentry_project", "sentry_team", "sentry_groupedmessage",
+                                               "sentry_projectkey", "sentry_projectteam"}));
+    EXPECT_TRUE(graph.uncovered.empty());
+    EXPECT_EQ(graph.cycles, 0);
     auto cell = store::connect(config.cellConninfo("us1"));
     pqxx::nontransaction tx(*cell);
-    std::set<std::string> declared;
-    for (const auto& table : store::orgScopedTables())
-        declared.insert(std::string(table.name));
     std::set<std::string> actual;
     for (const auto& row :
          tx.exec("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"))
         actual.insert(row[0].as<std::string>());
-    EXPECT_EQ(declared, actual)
-        << "a cell table is missing from store/org_tables.cpp (or the list names a table "
-           "the schema lacks)";
-    // Every org-scoped row is reachable through its declared filter: the sum over orgs equals the table.
-    for (const auto& table : store::orgScopedTables()) {
-        const long total = tx.exec("SELECT count(*) FROM " + std::string(table.name))[0][0].as<long>();
+    EXPECT_EQ(std::set<std::string>(found.begin(), found.end()), actual);
+    // Every org-scoped row is reachable through its filter: the sum over orgs equals the table.
+    for (const auto& table : graph.tables) {
+        EXPECT_TRUE(relocation::freezeGuardInstalled(session, table)) << table.name;
+        const long total = tx.exec("SELECT count(*) FROM " + table.sqlName)[0][0].as<long>();
         long perOrg = 0;
         for (const auto& org : tx.exec("SELECT id FROM sentry_organization"))
-            perOrg += tx.exec_params("SELECT count(*) FROM " + std::string(table.name) + " WHERE " +
-                                         std::string(table.orgFilter),
+            perOrg += tx.exec_params("SELECT count(*) FROM " + table.sqlName + " WHERE " + table.orgFilter,
                                      org[0].as<std::int64_t>())[0][0]
                           .as<long>();
         EXPECT_EQ(perOrg, total) << table.name;

@@ -1,6 +1,7 @@
 #include "views/relocation_view.h"
 
 #include "models/relocation_models.h"
+#include "relocation/actions.h"
 #include "relocation/text.h"
 #include "util/time_format.h"
 #include "views/relocation_wizard.h"
@@ -507,37 +508,38 @@ void RelocationView::showHistory(const History& history)
 
 void RelocationView::updateButtons()
 {
-    const bool have = m_status.has_value();
-    const Relocation* r = have ? &m_status->relocation : nullptr;
+    const Relocation* r = m_status ? &m_status->relocation : nullptr;
     const bool finished = r && isFinished(r->state);
-    const bool running = r && r->state == State::Running;
-    const bool runnerless = running && !m_status->runnerAlive;
-    auto enable = [&](Action action, bool on, const QString& why) {
-        m_buttons[action]->setEnabled(on && m_mayChange);
-        m_buttons[action]->setToolTip(m_mayChange ? why : readOnlyReason());
+    // The core's rule book decides; a button says what it does, or why it cannot now.
+    auto enable = [&](Action action, relocation::Action rule, const QString& what) {
+        const Verdict verdict = r ? judge(rule, *r, m_status->runnerAlive) : Verdict{false, {}};
+        m_buttons[action]->setEnabled(verdict.allowed && m_mayChange);
+        m_buttons[action]->setToolTip(!m_mayChange      ? readOnlyReason()
+                                      : verdict.allowed ? what
+                                                        : QString::fromStdString(verdict.why));
     };
-    enable(Action::Pause, running && r->requestedAction.empty() && r->step != Step::Cancel,
+    enable(Action::Pause, relocation::Action::Pause,
            tr("Stop at the next batch boundary; resume later here or with cellctl."));
-    enable(Action::Resume, r && (r->state == State::Paused || runnerless),
+    enable(Action::Resume, relocation::Action::Resume,
            tr("Run it again in this console from where it stopped."));
-    enable(Action::Cancel, r && !finished && beforeSwitch(r->step) && r->step != Step::Cancel,
-           r && !beforeSwitch(r->step) ? tr("After the switch a relocation cannot be cancelled: relocate the "
-                                            "organization back instead.")
-                                       : tr("Remove the target copy and unfreeze the source as it was."));
-    enable(Action::Abort, running, tr("Stop now, keeping the state for retry, cancel or repair."));
-    enable(Action::Retry, r && (r->state == State::Failed || r->state == State::Aborted),
-           tr("Run the step that stopped again."));
-    enable(Action::Repair, r && !finished,
+    enable(Action::Cancel, relocation::Action::Cancel,
+           tr("Remove the target copy and unfreeze the source as it was."));
+    enable(Action::Abort, relocation::Action::Abort,
+           tr("Stop now, keeping the state for retry, cancel or repair."));
+    enable(Action::Retry, relocation::Action::Retry, tr("Run the step that stopped again."));
+    enable(Action::Repair, relocation::Action::Repair,
            tr("Compare the journal with the mapping and the data, and propose what makes them consistent."));
-    enable(Action::Throttle, r && !finished, tr("Change the rows/s limit while it runs."));
-    m_throttle->setEnabled(r && !finished && m_mayChange);
-    m_moveBack->setEnabled(m_mayChange);
-    // A finished relocation has nothing left to control: only the way back stays.
+    enable(Action::Throttle, relocation::Action::Throttle, tr("Change the rows/s limit while it runs."));
+    m_throttle->setEnabled(m_buttons[Action::Throttle]->isEnabled());
+    const bool mayMoveBack = r && judge(relocation::Action::MoveBack, *r, false).allowed;
+    m_moveBack->setEnabled(m_mayChange && mayMoveBack);
+    // A finished relocation has nothing left to control: only the way back stays, unless a later
+    // relocation of the organization made this one history.
     for (auto& [action, button] : m_buttons)
         button->setVisible(!finished);
     m_throttle->setVisible(!finished);
     m_throttleLabel->setVisible(!finished);
-    m_moveBack->setVisible(r && r->state == State::Done);
+    m_moveBack->setVisible(mayMoveBack);
 }
 
 void RelocationView::ask(Action action)
