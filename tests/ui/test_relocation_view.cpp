@@ -227,6 +227,17 @@ private slots:
         QVERIFY(wizard->checksTree()->topLevelItemCount() >= 2);
         QVERIFY(wizard->checksTree()->topLevelItem(0)->child(0)->text(0).startsWith(QStringLiteral("✓")));
         QVERIFY(wizard->button(QWizard::NextButton)->isEnabled());
+        // The tables the catalog links to the organization, each under the table it is found through.
+        const auto rows = wizard->checksTree()->findItems(QStringLiteral("Rows to move"), Qt::MatchExactly);
+        QCOMPARE(rows.size(), 1);
+        QTreeWidgetItem* organization = rows.first()->child(0);
+        QCOMPARE(organization->text(0), QStringLiteral("sentry_organization"));
+        QCOMPARE(organization->childCount(), 3);
+        const auto project = wizard->checksTree()->findItems(QStringLiteral("sentry_project"),
+                                                             Qt::MatchExactly | Qt::MatchRecursive);
+        QCOMPARE(project.size(), 1);
+        QCOMPARE(project.first()->childCount(), 3);
+        QVERIFY(project.first()->text(1).contains(QStringLiteral("organization_id → sentry_organization")));
         keepScreenshot(wizard, "relocation-plan.png");
         wizard->next();
         QCOMPARE(wizard->currentId(), int(RelocationWizard::ConfirmPage));

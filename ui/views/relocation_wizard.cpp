@@ -18,6 +18,7 @@
 #include <QWizardPage>
 
 #include <functional>
+#include <map>
 
 namespace cellscope::ui {
 
@@ -285,11 +286,36 @@ void RelocationWizard::showPlan(const Plan& plan)
             item->setToolTip(1, item->text(1));
         }
     }
+    // The discovered graph: each table under the org-scoped table its rows are found through.
     auto* tables = new QTreeWidgetItem(
-        m_checks, {tr("Rows to move"), QString::fromStdString(groupedNumber(plan.totalRows))});
-    for (const PlannedTable& table : plan.tables)
-        new QTreeWidgetItem(tables, {QString::fromStdString(table.table),
-                                     QString::fromStdString(groupedNumber(table.sourceRows))});
+        m_checks, {tr("Rows to move"), tr("%1 rows in %2 tables found in the catalog, parents first")
+                                           .arg(QString::fromStdString(groupedNumber(plan.totalRows)))
+                                           .arg(plan.tables.size())});
+    std::map<std::string, QTreeWidgetItem*> byName;
+    for (const PlannedTable& table : plan.tables) {
+        const OrgTable& spec = table.spec;
+        const auto parent = byName.find(spec.parent);
+        QString detail = tr("%1 rows · %2")
+                             .arg(QString::fromStdString(groupedNumber(table.sourceRows)),
+                                  QString::fromStdString(spec.via));
+        if (spec.cycle > 0)
+            detail += tr(" · cycle %1").arg(spec.cycle);
+        if (spec.selfReference)
+            detail += tr(" · self-reference");
+        if (!spec.batched)
+            detail += spec.keyColumns.empty() ? tr(" · no primary key") : tr(" · moved whole");
+        auto* item = new QTreeWidgetItem(parent == byName.end() ? tables : parent->second,
+                                         {QString::fromStdString(table.table), detail});
+        item->setToolTip(1, QString::fromStdString(spec.orgFilter));
+        byName[table.table] = item;
+    }
+    if (!plan.graph.uncovered.empty()) {
+        auto* uncovered =
+            new QTreeWidgetItem(m_checks, {tr("Not moved"), tr("checked for rows of the organization")});
+        for (const UncoveredTable& table : plan.graph.uncovered)
+            new QTreeWidgetItem(uncovered,
+                                {QString::fromStdString(table.name), QString::fromStdString(table.reason)});
+    }
     m_checks->expandAll();
     recheck(m_planPage);
     emit planShown();
