@@ -10,7 +10,7 @@
 namespace cellscope::backlog {
 
 // The labels of getsentry's URL_NAME_TO_ACTION map: what has to happen to a public cell-silo URL
-// that lacks organization_id_or_slug (see "Active Migration" in cell-architecture.txt).
+// that lacks organization_id_or_slug (see docs/backlog.md).
 enum class Action
 {
     ToBeReplacedWithOrgScopedVariant,

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-// Plain value types named after Sentry's own concepts (sentry-facts §1–2). They carry no behaviour
+// Plain value types named after Sentry's own concepts (see docs/cell-model.md). They carry no behaviour
 // beyond name conversions; the Snapshot owns and indexes them.
 namespace cellscope {
 
@@ -54,7 +54,7 @@ enum class ReservationType : std::uint8_t
 std::string_view reservationTypeName(ReservationType type) noexcept; // "primary", "vanity_alias", ...
 std::optional<ReservationType> parseReservationType(std::string_view text) noexcept;
 
-// How a project key's DSN host was issued (sentry-facts §4): it decides whether the error-embed
+// How a project key's DSN host was issued (see docs/dsn.md): it decides whether the error-embed
 // widget can find the cell from the DSN alone.
 enum class DsnFormat : std::uint8_t
 {

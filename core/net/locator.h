@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-// Synapse's locator (sentry-facts §7): which cell serves an organization id, slug or project key,
+// Synapse's locator (see docs/routing.md): which cell serves an organization id, slug or project key,
 // answered from a Snapshot, and its standalone HTTP API.
 namespace cellscope::net {
 

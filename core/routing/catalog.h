@@ -25,7 +25,8 @@ enum class Silo : std::uint8_t
 };
 std::string_view siloName(Silo silo) noexcept; // "cell", "control", "internal_cell", ...
 std::optional<Silo> parseSilo(std::string_view text) noexcept;
-// True when the view may run in the control silo (sentry-facts §3 step 2: CONTROL among silo_limit.modes).
+// True when the view may run in the control silo (API gateway step 2 in docs/routing.md: CONTROL among
+// silo_limit.modes).
 bool runsInControl(Silo silo) noexcept;
 
 struct Endpoint

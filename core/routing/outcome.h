@@ -8,7 +8,7 @@
 // part of the stable JSON (README "Trace JSON").
 namespace cellscope::routing {
 
-// Who takes a decision (sentry-facts §3, §7; cell-architecture "Paths Into a Cell").
+// Who takes a decision (see docs/routing.md, "The three ways into a cell").
 enum class Component : std::uint8_t
 {
     Synapse,

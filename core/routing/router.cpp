@@ -88,7 +88,7 @@ std::optional<std::uint64_t> parseU64(std::string_view digits) noexcept
     return value;
 }
 
-// ---- Hosts (sentry-facts §8 "Hostnames") ------------------------------------------------------
+// ---- Hosts (docs/routing.md, "The host") --------------------------------------------------------
 
 enum class HostKind : std::uint8_t
 {
@@ -190,7 +190,7 @@ HostInfo classifyHost(const Snapshot& snapshot, std::string_view host) noexcept
     return info;
 }
 
-// ---- Relay's ingestion routes (sentry-facts §8 "Ingestion") -----------------------------------
+// ---- Relay's ingestion routes (docs/routing.md) -------------------------------------------------
 
 struct RelayRoute
 {
@@ -264,7 +264,7 @@ RelayRoute relayRoute(std::string_view path) noexcept
     return {};
 }
 
-// ---- Synapse's proxy routes (sentry-facts §7 "Route matching", example routes) ----------------
+// ---- Synapse's proxy routes (docs/routing.md, "A locality host: Synapse") -----------------------
 
 struct SynapseRoute
 {
@@ -292,7 +292,7 @@ SynapseRoute synapseRoute(std::string_view rawPath) noexcept
     return {};
 }
 
-// ---- Webhook parsers (sentry-facts §3 "Integration webhook forwarding") ------------------------
+// ---- Webhook parsers (docs/routing.md, "Webhooks: integration control") -------------------------
 
 constexpr std::string_view kParsers[] = {"bitbucket",
                                          "bitbucket_server",
@@ -446,7 +446,7 @@ void Router<Sink>::matchEndpoint()
         m_sink.endpoint(m_match.endpoint);
 }
 
-// sentry-facts §3 step 3: either kwarg name carries the org.
+// API gateway step 3 (docs/routing.md): either kwarg name carries the org.
 template <typename Sink>
 std::optional<std::string_view> Router<Sink>::orgKwarg() const noexcept
 {
@@ -529,7 +529,7 @@ void Router<Sink>::controlHost(const RequestView& request, const HostInfo& host,
     gateway(request);
 }
 
-// sentry-facts §3 "Decision order in proxy_request_if_needed".
+// The API gateway's decision order (proxy_request_if_needed; see docs/routing.md).
 template <typename Sink>
 void Router<Sink>::gateway(const RequestView& request)
 {
@@ -637,7 +637,8 @@ std::string_view urlparseNetloc(std::string_view url) noexcept
     return rest.substr(0, rest.find_first_of("/?#"));
 }
 
-// sentry-facts §3 steps 4-6 for sentry-error-page-embed (ErrorEmbedResolver, proxy_error_embed_request).
+// API gateway steps 4-6 for sentry-error-page-embed (ErrorEmbedResolver, proxy_error_embed_request;
+// see docs/routing.md and docs/dsn.md).
 template <typename Sink>
 void Router<Sink>::embedResolver(const RequestView& request)
 {
@@ -784,14 +785,14 @@ void Router<Sink>::deliver(CellIndex cell, Status status)
     finish(status, OutcomeSilo::Cell, 0, std::span<const CellIndex>(&cell, 1));
 }
 
-// A cell-silo endpoint without an org kwarg cannot be routed by org (cell-architecture "Cell Endpoint URL
-// Shape"); the backlog action says how it will be fixed.
+// A cell-silo endpoint without an org kwarg cannot be routed by org (see docs/backlog.md); the backlog
+// action says how it will be fixed.
 template <typename Sink>
 void Router<Sink>::nonConforming()
 {
     ensureEndpoint();
     const Endpoint* e = endpoint();
-    // The gateway's per-endpoint resolvers route these two without an org (§3 step 4).
+    // The gateway's per-endpoint resolvers route these two without an org (step 4 in docs/routing.md).
     if (!e || e->silo != Silo::Cell || orgKwarg() || e->name == "sentry-js-sdk-loader" ||
         e->name == "sentry-error-page-embed")
         return;
@@ -801,7 +802,8 @@ void Router<Sink>::nonConforming()
     });
 }
 
-// cell-architecture "Known Issues", recognised by path shape so any catalog gets them.
+// Known issues (the known_issue warning in docs/routing.md), recognised by path shape so any catalog
+// gets them.
 template <typename Sink>
 void Router<Sink>::knownIssues(bool partialListing)
 {
@@ -831,7 +833,7 @@ void Router<Sink>::knownIssues(bool partialListing)
         });
 }
 
-// ---- Integration webhooks (sentry-facts §3 "Integration webhook forwarding") -------------------
+// ---- Integration webhooks (docs/routing.md, "Webhooks: integration control") --------------------
 
 template <typename Sink>
 void Router<Sink>::webhook(const RequestView& request)
@@ -997,7 +999,7 @@ void Router<Sink>::plugin()
     finish(Status::Control, OutcomeSilo::Control);
 }
 
-// ---- {locality}.sentry.io: Synapse (sentry-facts §7, cell-architecture path 1) -----------------
+// ---- {locality}.sentry.io: Synapse (docs/routing.md) --------------------------------------------
 
 template <typename Sink>
 void Router<Sink>::localityHost(const RequestView& request, const HostInfo& host, const RelayRoute& relay)
@@ -1062,7 +1064,7 @@ void Router<Sink>::localityHost(const RequestView& request, const HostInfo& host
     finish(Status::Unroutable, OutcomeSilo::None);
 }
 
-// ---- Ingestion (sentry-facts §7 "Ingest router", §8; cell-architecture path 2) ------------------
+// ---- Ingestion (docs/routing.md, "Ingestion: the ingest-router and Relay") ----------------------
 
 template <typename Sink>
 void Router<Sink>::ingestHost(const RequestView& request, const HostInfo& host, const RelayRoute& relay)
@@ -1195,7 +1197,7 @@ void Router<Sink>::ingestByKey(const HostInfo& host, KeySource key, std::string_
     finish(Status::Routed, OutcomeSilo::Cell, 0, std::span<const CellIndex>(&cell, 1));
 }
 
-// The ingest-router's own handlers for Relay's API (sentry-facts §7 "Handlers").
+// The ingest-router's own handlers for Relay's API (see docs/routing.md).
 template <typename Sink>
 void Router<Sink>::relayApi(const HostInfo& host)
 {
@@ -1236,7 +1238,7 @@ void Router<Sink>::relayApi(const HostInfo& host)
     finish(Status::NotFound, OutcomeSilo::None, 404);
 }
 
-// A DSN: where its SDK sends envelopes, authenticated by its public key (sentry-facts §4).
+// A DSN: where its SDK sends envelopes, authenticated by its public key (see docs/dsn.md).
 template <typename Sink>
 void Router<Sink>::dsn(const Dsn& dsn)
 {

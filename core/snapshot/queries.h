@@ -10,7 +10,7 @@
 
 namespace cellscope {
 
-// The DSN a key was issued with, rebuilt from its DsnFormat (sentry-facts §4 shapes):
+// The DSN a key was issued with, rebuilt from its DsnFormat (shapes in docs/dsn.md):
 // locality "https://KEY@o{org}.ingest.{locality}.{app_host}/{project}", org_subdomain
 // "https://KEY@o{org}.ingest.{app_host}/{project}", legacy "https://KEY@{app_host}/{project}".
 std::string dsnForKey(const Snapshot& snapshot, KeyIndex key);

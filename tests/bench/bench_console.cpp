@@ -1,4 +1,4 @@
-// Issue #4 figures on the 1,000,000-org world, printed next to their baselines:
+// Console figures on the 1,000,000-org world, printed next to their baselines:
 //   - a search keystroke (filter + rows ready) vs QSortFilterProxyModel doing the same match over
 //     the same model (target ≤ 30 ms median and ≥ 15× faster),
 //   - sorting by slug off the GUI thread (target ≤ 300 ms),

@@ -1,4 +1,4 @@
-// Issue #2 figures, printed next to their baselines:
+// Foundation figures (seeding and snapshot loading), printed next to their baselines:
 //   - `seed --orgs N` wall time (target < 60 s for 1,000,000 orgs),
 //   - snapshot load time vs psql `\copy … TO /dev/null` of the same columns (target ≤ 1.3×),
 //   - snapshot peak RSS growth (target ≤ 400 MB).

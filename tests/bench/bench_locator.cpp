@@ -1,4 +1,4 @@
-// Issue #7 figure: 10,000 locator requests from a second process, with zero errors, printing
+// Locator figure: 10,000 locator requests from a second process, with zero errors, printing
 // requests/s and the p99 latency. This program is the client; it starts `cellctl serve locator`
 // on a generated snapshot (127.0.0.1, port 0) as the server process, checks every answer against
 // Cellscope's own locate() on the same snapshot, and stops the server with SIGTERM.

@@ -1,4 +1,4 @@
-// Issue 6's figures: relocates an organization holding at least a million rows from us1 to us2 and
+// Relocation figures: relocates an organization holding at least a million rows from us1 to us2 and
 // prints, side by side with their baselines, the copy rate, the whole relocation (plan to done; the
 // drain wait is set to 0, so it is excluded), the time psql takes to pipe the same rows
 // (psql -c "\copy (…) TO STDOUT" | psql -c "\copy … FROM STDIN", table by table), and the peak RSS

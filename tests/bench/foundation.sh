@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the issue #2 benchmark on a Release build: seeds a private cluster with 1,000,000 orgs (once;
+# Runs the foundation benchmark on a Release build: seeds a private cluster with 1,000,000 orgs (once;
 # kept in $CELLSCOPE_BENCH_HOME for later runs) and prints load time, memory and seed time with
 # their baselines. Usage: tests/bench/foundation.sh [--orgs N] [--runs R] [--reseed]
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the issue #6 benchmark on a Release build: a throwaway PostgreSQL cluster (stock settings
+# Runs the relocation benchmark on a Release build: a throwaway PostgreSQL cluster (stock settings
 # plus shared_buffers=512MB and max_wal_size=4GB, as in the anchors' COPY figures), one organization
 # with a million extra issues relocated from us1 to us2, figures printed next to their targets.
 # Usage: tests/bench/relocation.sh [--issues N] [--batch-rows N]

@@ -167,7 +167,7 @@ TEST(Dsn, CrateRoundTrips)
     EXPECT_EQ(mustParse("http://username:@domain/42").envelopeUrl(), "http://domain/api/42/envelope/");
 }
 
-// sentry-facts.md section 4, "Sentry side": the DSNs Sentry itself generates.
+// The DSNs Sentry itself generates (the formats in docs/dsn.md).
 TEST(Dsn, SentrySideExamples)
 {
     struct Case

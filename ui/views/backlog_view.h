@@ -23,7 +23,7 @@ namespace cellscope::ui {
 
 class BacklogService;
 
-// The migration backlog of the control database (issue 5): the entries of the latest snapshot with
+// The migration backlog of the control database (docs/backlog.md): the entries of the latest snapshot with
 // filters and their definition of done, the burndown over all snapshots with the projection, the diff
 // of any two snapshots with the rule violations, tracking edits (when the database grants them) and
 // CSV export. Every database call runs on the view's own worker thread through a BacklogService.
