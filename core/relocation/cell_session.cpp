@@ -24,9 +24,10 @@ using Result = std::unique_ptr<PGresult, ResultDeleter>;
 // Session settings: no JIT (a relocation's statements are short; compiling costs more than it
 // saves), and no nested loops, because an org filter is a semi-join against the org's projects and
 // freshly copied tables have no statistics yet: misled, the planner would scan the projects once per
-// row.
-constexpr const char* kSessionSetup =
-    "SET jit = off; SET enable_nestloop = off; SET application_name = 'cellscope relocation'";
+// row. Room for a whole batch in the session's temporary buffers (the staging table of
+// cellscope.load_org_rows), which PostgreSQL allocates only as they fill.
+constexpr const char* kSessionSetup = "SET jit = off; SET enable_nestloop = off; SET temp_buffers = '256MB'; "
+                                      "SET application_name = 'cellscope relocation'";
 
 constexpr char kCopySignature[] = "PGCOPY\n\377\r\n";
 constexpr std::size_t kCopyHeaderSize = 19; // signature, flags, header extension length
@@ -102,6 +103,25 @@ std::vector<Row> CellSession::query(const std::string& sql, const std::vector<st
         rows.push_back(std::move(row));
     }
     return rows;
+}
+
+void CellSession::send(const std::string& sql)
+{
+    if (PQsendQuery(m_conn, sql.c_str()) != 1)
+        fail("sending a statement", nullptr);
+}
+
+void CellSession::await(const std::string& what)
+{
+    while (PGresult* raw = PQgetResult(m_conn)) {
+        Result result(raw);
+        const auto status = PQresultStatus(raw);
+        if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+            while (PGresult* rest = PQgetResult(m_conn))
+                PQclear(rest);
+            fail(what, result.release());
+        }
+    }
 }
 
 bool CellSession::mayLoadUnchecked()

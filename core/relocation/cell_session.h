@@ -34,6 +34,10 @@ public:
     const std::string& cell() const noexcept { return m_cell; }
     std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params = {});
     void exec(const std::string& sql) { query(sql); }
+    // Sends `sql` (one or more statements, no parameters) and returns at once, so the server works
+    // while the caller does something else; await() collects every result, failing like query().
+    void send(const std::string& sql);
+    void await(const std::string& what);
     std::string quoteIdentifier(std::string_view name);
     std::string quoteLiteral(std::string_view text);
     // Whether this role may load rows through cellscope.load_org_rows (migration cell/0006), which

@@ -12,11 +12,13 @@
 #include <QCryptographicHash>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <functional>
 #include <limits>
 #include <memory>
 #include <thread>
+#include <utility>
 
 namespace cellscope::relocation {
 
@@ -328,52 +330,85 @@ private:
         // foreign-key checks for rows that satisfied them in the source, loaded parents first, and
         // compared row by row by verify. Otherwise straight into the table, keys checked per row.
         const bool unchecked = target().mayLoadUnchecked();
-        const std::string staging = unchecked ? stagingTable(progress) : std::string();
-        // One ordered stream from the source; the target commits it in batches.
+        // One ordered stream from the source; the target commits it in batches, in key order.
         CopyOutStream rows(source(), from.copyOut(m_relocation.organizationId, progress.copyLastKey),
                            table.batched);
+        // Loaded batches alternate between two target sessions: while one loads and commits a
+        // batch, the next streams into the other's staging table. A batch's load is sent only once
+        // the one before it has committed, so the target always holds a prefix in key order.
+        std::array<CellSession*, 2> lanes{&target(), unchecked ? &secondTarget() : &target()};
+        std::array<std::string, 2> staging;
+        if (unchecked)
+            for (std::size_t lane = 0; lane < lanes.size(); ++lane)
+                staging[lane] = stagingTable(*lanes[lane], progress);
+        std::optional<Batch> loading;
+        std::size_t lane = 0;
         bool more = rows.next();
         while (more) {
             const std::int64_t limit =
                 table.batched ? batchLimit() : std::numeric_limits<std::int64_t>::max();
-            target().exec("BEGIN");
-            CopyInBatch batch(target(), to.copyIn(staging));
+            CellSession& session = *lanes[lane];
+            if (loading && loading->session == &session) // one lane: the commit comes first
+                landBatch(*std::exchange(loading, std::nullopt), progress);
+            session.exec("BEGIN");
+            CopyInBatch batch(session, to.copyIn(staging[lane]));
             std::int64_t lastKey = 0;
             do {
                 batch.put(rows.row());
                 lastKey = rows.key();
                 more = rows.next();
             } while (more && batch.rowsPut() < limit);
-            const std::int64_t copied = batch.finish();
-            if (unchecked)
-                target().query("SELECT cellscope.load_org_rows($1::regclass, $2, $3::regclass)",
-                               {table.sqlName, org, staging});
+            const Batch streamed{&session, batch.finish(), table.batched ? lastKey : 0};
             faultPoint("copy.batch_streamed");
-            target().exec("COMMIT");
-            faultPoint("copy.batch_committed");
-            const double seconds = lap();
-            const Control control =
-                m_store->recordCopyBatch(m_id, progress.table, copied, table.batched ? lastKey : 0, seconds);
-            faultPoint("copy.batch_journaled");
-            progress.copiedRows += copied;
-            progress.copyLastKey = lastKey;
-            progress.copySeconds += seconds;
-            m_observer.tableProgress(Step::Copy, progress);
-            honour(control);
-            pace(copied);
+            if (loading)
+                landBatch(*std::exchange(loading, std::nullopt), progress);
+            session.send((unchecked ? "SELECT cellscope.load_org_rows(" +
+                                          session.quoteLiteral(table.sqlName) + "::regclass, " + org + ", " +
+                                          session.quoteLiteral(staging[lane]) + "::regclass); "
+                                    : std::string()) +
+                         "COMMIT");
+            loading = streamed;
+            lane = (lane + 1) % lanes.size();
         }
+        if (loading)
+            landBatch(*loading, progress);
         m_store->finishTableCopy(m_id, progress.table);
         progress.copied = true;
     }
 
-    // A temporary table of the target session shaped like `progress`'s table, emptied at every
-    // commit: the batch lands there, and cellscope.load_org_rows moves it into the table.
-    std::string stagingTable(const TableProgress& progress)
+    // A batch whose load and commit were sent to `session`.
+    struct Batch
     {
-        const std::string name = "pg_temp.cellscope_stage_" + std::to_string(progress.position);
-        target().exec("CREATE TEMP TABLE IF NOT EXISTS cellscope_stage_" + std::to_string(progress.position) +
-                      " (LIKE " + progress.spec.sqlName + ") ON COMMIT DELETE ROWS");
-        return name;
+        CellSession* session = nullptr;
+        std::int64_t rows = 0;
+        std::int64_t lastKey = 0;
+    };
+
+    // Waits for the batch's commit, then journals it and honours what was asked meanwhile.
+    void landBatch(const Batch& batch, TableProgress& progress)
+    {
+        batch.session->await("loading a batch");
+        faultPoint("copy.batch_committed");
+        const double seconds = lap();
+        const Control control =
+            m_store->recordCopyBatch(m_id, progress.table, batch.rows, batch.lastKey, seconds);
+        faultPoint("copy.batch_journaled");
+        progress.copiedRows += batch.rows;
+        progress.copyLastKey = batch.lastKey;
+        progress.copySeconds += seconds;
+        m_observer.tableProgress(Step::Copy, progress);
+        honour(control);
+        pace(batch.rows);
+    }
+
+    // A temporary table of `session` shaped like `progress`'s table, emptied at every commit: a
+    // batch lands there, and cellscope.load_org_rows moves it into the table.
+    static std::string stagingTable(CellSession& session, const TableProgress& progress)
+    {
+        const std::string name = "cellscope_stage_" + std::to_string(progress.position);
+        session.exec("CREATE TEMP TABLE IF NOT EXISTS " + name + " (LIKE " + progress.spec.sqlName +
+                     ") ON COMMIT DELETE ROWS");
+        return "pg_temp." + name;
     }
 
     std::string verify()
@@ -756,11 +791,21 @@ private:
         return *m_target;
     }
 
+    // The target's second session, for loading batches in turn with the first.
+    CellSession& secondTarget()
+    {
+        if (!m_secondTarget)
+            m_secondTarget = std::make_unique<CellSession>(m_relocation.targetCell,
+                                                           m_config.cellConninfo(m_relocation.targetCell));
+        return *m_secondTarget;
+    }
+
     // After a failure a session may be mid-COPY or mid-transaction: start afresh.
     void dropCells()
     {
         m_source.reset();
         m_target.reset();
+        m_secondTarget.reset();
     }
 
     TableProgress& progressOf(std::vector<TableProgress>& tables, std::string_view name)
@@ -845,6 +890,7 @@ private:
     std::int64_t m_pacedRows = 0;
     std::unique_ptr<CellSession> m_source;
     std::unique_ptr<CellSession> m_target;
+    std::unique_ptr<CellSession> m_secondTarget;
 };
 
 } // namespace
