@@ -4,13 +4,18 @@
 
 namespace cellscope::relocation {
 
-// Test-only hook for crash-safety tests: CELLSCOPE_RELOCATION_FAULT=<point>[@<n>][~<s>] makes the
-// runner stop at the n-th time (default the first) it passes the named point: it writes
-// "cellscope-fault: <point>" to stderr and hangs, so a test can SIGKILL it exactly there; with ~s
-// it holds s seconds instead, there and at every later pass, then goes on (races made reliable).
-// Points: "<step>.begin" and "<step>.done" for every step, and "freeze.locked", "copy.batch_streamed",
-// "copy.batch_committed", "copy.batch_journaled", "verify.batch_compared", "verify.batch_journaled",
-// "switch.before_commit", "cleanup.batch_deleted", "cancel.batch_deleted". Unset, it costs a lookup.
+// Named points in the runner where crash-safety tests stop it: "<step>.begin" and "<step>.done" for
+// every step, and "freeze.locked", "copy.batch_streamed", "copy.batch_committed",
+// "copy.batch_journaled", "verify.batch_compared", "verify.batch_journaled", "switch.before_commit",
+// "cleanup.batch_deleted", "cancel.batch_deleted".
+//
+// Only test builds act on them: they install a hook (tests/support/fault_hook.cpp, linked into the
+// test binaries and the cellctl_faults test tool). A product binary has none, so a fault point costs
+// a null check and CELLSCOPE_RELOCATION_FAULT can never stall a production run; when that variable
+// is set anyway, the first point passed says once on stderr that it is ignored.
 void faultPoint(std::string_view point);
+
+using FaultHook = void (*)(std::string_view point);
+void installFaultHook(FaultHook hook) noexcept;
 
 } // namespace cellscope::relocation

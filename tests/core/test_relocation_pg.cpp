@@ -32,8 +32,8 @@
 #include <set>
 #include <thread>
 
-#ifndef CELLCTL_PATH
-#error "CELLCTL_PATH must name the cellctl binary"
+#if !defined(CELLCTL_PATH) || !defined(CELLCTL_PRODUCT_PATH)
+#error "CELLCTL_PATH must name cellctl_faults (with the fault hook), CELLCTL_PRODUCT_PATH cellctl"
 #endif
 
 using namespace cellscope;
@@ -81,7 +81,7 @@ public:
 class Child
 {
 public:
-    Child(const std::vector<std::string>& args, const std::string& fault)
+    Child(const std::vector<std::string>& args, const std::string& fault, const char* program = CELLCTL_PATH)
     {
         int pipeFds[2];
         if (pipe(pipeFds) != 0)
@@ -94,11 +94,11 @@ public:
             close(pipeFds[0]);
             setenv("CELLSCOPE_RELOCATION_FAULT", fault.c_str(), 1);
             setenv("CELLSCOPE_CONFIG", "/nonexistent/cellscope.ini", 1);
-            std::vector<char*> argv{const_cast<char*>(CELLCTL_PATH)};
+            std::vector<char*> argv{const_cast<char*>(program)};
             for (const std::string& arg : args)
                 argv.push_back(const_cast<char*>(arg.c_str()));
             argv.push_back(nullptr);
-            execv(CELLCTL_PATH, argv.data());
+            execv(program, argv.data());
             _exit(127);
         }
         close(pipeFds[1]);
@@ -1402,6 +1402,21 @@ TEST_F(RelocationWorld, RelocationsFreezingAndCopyingInOneCellAtOnceAllFinish)
     for (auto& run : runs)
         EXPECT_EQ(run.get(), Outcome::Done);
     unsetenv("CELLSCOPE_RELOCATION_FAULT");
+}
+
+// The product cellctl has no fault hook: the variable cannot stall a real relocation, and it says so.
+TEST_F(RelocationWorld, TheProductCellctlIgnoresTheFaultHook)
+{
+    Child child({"--config", settingsFile(), "relocate", "start", slug, "--to", kTarget, "--reason",
+                 "product", "--batch-rows", "2", "--drain-seconds", "0"},
+                "copy.begin", CELLCTL_PRODUCT_PATH);
+    EXPECT_TRUE(
+        child.waitForLine("cellscope: CELLSCOPE_RELOCATION_FAULT is ignored: fault points act only in "
+                          "test builds"))
+        << child.output();
+    EXPECT_FALSE(child.waitForLine("cellscope-fault: copy.begin", std::chrono::seconds(30)))
+        << child.output();
+    expectMovedOnce(Relocations(config).resolve(slug));
 }
 
 // ---- status, without a database -----------------------------------------------------------------
