@@ -5,6 +5,7 @@
 #include <QMessageAuthenticationCode>
 
 #include <cstdlib>
+#include <vector>
 
 namespace cellscope::net {
 
@@ -81,29 +82,48 @@ QByteArray requestSignature(QByteArrayView secret, QByteArrayView path, QByteArr
     return "synapse0:" + mac.result().toHex();
 }
 
+std::vector<QByteArrayView> hmacSecrets(QByteArrayView setting)
+{
+    std::vector<QByteArrayView> secrets;
+    while (!setting.isEmpty()) {
+        const qsizetype comma = setting.indexOf(',');
+        const QByteArrayView secret = setting.first(comma < 0 ? setting.size() : comma).trimmed();
+        if (!secret.isEmpty())
+            secrets.push_back(secret);
+        setting = comma < 0 ? QByteArrayView() : setting.sliced(comma + 1);
+    }
+    return secrets;
+}
+
 QByteArray authorizationHeader(QByteArrayView secret, QByteArrayView path, QByteArrayView body)
 {
-    return "Signature " + requestSignature(secret, path, body);
+    const auto secrets = hmacSecrets(secret);
+    return "Signature " + requestSignature(secrets.empty() ? QByteArrayView() : secrets.front(), path, body);
 }
 
 bool verifyAuthorization(QByteArrayView header, QByteArrayView secret, QByteArrayView path,
                          QByteArrayView body)
 {
-    if (secret.isEmpty())
+    const auto secrets = hmacSecrets(secret);
+    if (secrets.empty())
         return false; // Sentry refuses every signature while SYNAPSE_HMAC_SECRET is unset
     constexpr QByteArrayView scheme("signature ");
     if (header.size() <= scheme.size() ||
         header.first(scheme.size()).compare(scheme, Qt::CaseInsensitive) != 0)
         return false;
     const QByteArrayView given = header.sliced(scheme.size()).trimmed();
-    const QByteArray expected = requestSignature(secret, path, body);
-    if (given.size() != expected.size())
-        return false;
-    // Constant time: the comparison must not tell an attacker how many leading bytes matched.
-    unsigned char difference = 0;
-    for (qsizetype i = 0; i < given.size(); ++i)
-        difference |= static_cast<unsigned char>(given[i] ^ expected[i]);
-    return difference == 0;
+    bool matched = false;
+    for (const QByteArrayView candidate : secrets) {
+        const QByteArray expected = requestSignature(candidate, path, body);
+        if (given.size() != expected.size())
+            continue;
+        // Constant time: the comparison must not tell an attacker how many leading bytes matched.
+        unsigned char difference = 0;
+        for (qsizetype i = 0; i < given.size(); ++i)
+            difference |= static_cast<unsigned char>(given[i] ^ expected[i]);
+        matched |= difference == 0;
+    }
+    return matched;
 }
 
 QByteArray hmacSecretFromEnvironment()

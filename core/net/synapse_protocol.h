@@ -7,8 +7,9 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
-// Synapse's control-plane protocol (sentry-facts §7), shared by the client and the server so that
+// Synapse's control-plane protocol (see docs/routing.md), shared by the client and the server so that
 // both sides agree byte for byte: the two endpoints, the cursor and the request signature.
 namespace cellscope::net {
 
@@ -42,12 +43,17 @@ std::optional<Cursor> decodeCursor(QByteArrayView text);
 // "synapse0:<hex HMAC-SHA256 of "path:body">": the value after "Signature " in the Authorization
 // header. `path` is the URL path without the query string (Django's request.path_info).
 QByteArray requestSignature(QByteArrayView secret, QByteArrayView path, QByteArrayView body);
+// The secrets of a SYNAPSE_HMAC_SECRET value: it may list several, comma-separated, so a secret can
+// be rotated without downtime (Sentry's setting is a list for this): the first signs, any verifies.
+std::vector<QByteArrayView> hmacSecrets(QByteArrayView setting);
+// Signed with the first secret of `secret` (a SYNAPSE_HMAC_SECRET value).
 QByteArray authorizationHeader(QByteArrayView secret, QByteArrayView path, QByteArrayView body);
-// True when `header` is "Signature synapse0:<hex>" for this path and body (constant-time compare).
+// True when `header` is "Signature synapse0:<hex>" for this path and body, signed with any of the
+// secrets of `secret` (constant-time compare).
 bool verifyAuthorization(QByteArrayView header, QByteArrayView secret, QByteArrayView path,
                          QByteArrayView body);
 
-// The shared secret both sides use: $SYNAPSE_HMAC_SECRET (empty when unset).
+// The shared secret(s) both sides use: $SYNAPSE_HMAC_SECRET (empty when unset).
 QByteArray hmacSecretFromEnvironment();
 
 // Synapse retries a page on these statuses (after 0.5 s, 1 s and 2 s); any other non-2xx fails.

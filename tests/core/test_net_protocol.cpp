@@ -50,6 +50,22 @@ TEST(SynapseProtocol, SignatureMatchesPythonsHmac)
                 !isRetryableStatus(401));
 }
 
+// SYNAPSE_HMAC_SECRET may list secrets for rotation: a client signs with the first, a server accepts
+// any, blanks around commas and empty entries are ignored.
+TEST(SynapseProtocol, RotatedSecretsSignWithTheFirstAndVerifyWithAny)
+{
+    const QByteArray path = "/api/0/internal/org-cell-mappings/";
+    EXPECT_EQ(hmacSecrets(" new , old,,").size(), 2u);
+    EXPECT_EQ(authorizationHeader("new, old", path, "body"), authorizationHeader("new", path, "body"));
+    const QByteArray byOld = authorizationHeader("old", path, "body");
+    const QByteArray byNew = authorizationHeader("new", path, "body");
+    EXPECT_TRUE(verifyAuthorization(byOld, "new, old", path, "body"));
+    EXPECT_TRUE(verifyAuthorization(byNew, "new, old", path, "body"));
+    EXPECT_FALSE(verifyAuthorization(byOld, "new", path, "body"));
+    EXPECT_FALSE(verifyAuthorization(authorizationHeader("retired", path, "body"), "new, old", path, "body"));
+    EXPECT_FALSE(verifyAuthorization(byNew, " , ", path, "body"));
+}
+
 TEST(SynapseProtocol, ListenAddresses)
 {
     EXPECT_EQ(parseListenAddress("127.0.0.1:3000").port, 3000);
