@@ -1,4 +1,4 @@
-#include "cli/command.h"
+#include "core/cli/command.h"
 
 int main(int argc, char** argv)
 {

@@ -1,5 +1,6 @@
 // The cellscope console: a thin main over cellscope_ui.
-#include "views/main_window.h"
+#include "core/util/version.h"
+#include "ui/views/main_window.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -89,7 +90,7 @@ int main(int argc, char** argv)
                       QStringLiteral("WxH"), QStringLiteral("1400x900")});
     parser.process(app);
 
-    cellscope::store::SourceOptions options;
+    cellscope::sources::SourceOptions options;
     options.db = parser.value(QStringLiteral("db")).toStdString();
     options.snapshotFile = parser.value(QStringLiteral("snapshot")).toStdString();
     options.settingsFile = parser.value(QStringLiteral("config")).toStdString();

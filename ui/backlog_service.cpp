@@ -1,6 +1,6 @@
-#include "backlog_service.h"
+#include "ui/backlog_service.h"
 
-#include "models/backlog_model.h"
+#include "ui/models/backlog_model.h"
 
 #include <QSaveFile>
 

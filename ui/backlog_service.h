@@ -1,6 +1,6 @@
 #pragma once
 
-#include "backlog/store.h"
+#include "core/backlog/store.h"
 
 #include <QMetaType>
 #include <QObject>

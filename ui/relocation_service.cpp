@@ -1,6 +1,6 @@
-#include "relocation_service.h"
+#include "ui/relocation_service.h"
 
-#include "error.h"
+#include "core/util/error.h"
 
 namespace cellscope::ui {
 
@@ -122,7 +122,7 @@ void RelocationService::reapFinished()
     }
 }
 
-void RelocationService::setDatabases(const store::DatabaseConfig& config)
+void RelocationService::setDatabases(const db::DatabaseConfig& config)
 {
     if (config.control.empty())
         m_relocations.reset();

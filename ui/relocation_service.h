@@ -1,7 +1,7 @@
 #pragma once
 
-#include "relocation/relocations.h"
-#include "store/database.h"
+#include "core/db/database.h"
+#include "core/relocation/relocations.h"
 
 #include <QMetaType>
 #include <QObject>
@@ -61,7 +61,7 @@ public:
     std::vector<std::int64_t> stopRunners();
 
     // The slots below run on the service's thread (QMetaObject::invokeMethod).
-    void setDatabases(const cellscope::store::DatabaseConfig& config);
+    void setDatabases(const cellscope::db::DatabaseConfig& config);
     // The list (newest first) and, when `selected` is set, its status (and history, when wanted:
     // each is a connection to control, and a visible tab polls every second).
     void refresh(bool activeOnly, std::optional<std::int64_t> selected, bool withHistory = true);

@@ -1,14 +1,14 @@
-#include "world_loader.h"
+#include "ui/world_loader.h"
 
-#include "error.h"
+#include "core/util/error.h"
 
 namespace cellscope::ui {
 
-WorldLoader::WorldLoader(store::SourceOptions options) : m_options(std::move(options))
+WorldLoader::WorldLoader(sources::SourceOptions options) : m_options(std::move(options))
 {
     qRegisterMetaType<cellscope::SnapshotPtr>();
     qRegisterMetaType<ProjectInfoMap>();
-    qRegisterMetaType<cellscope::store::DatabaseConfig>();
+    qRegisterMetaType<cellscope::db::DatabaseConfig>();
 }
 
 WorldLoader::~WorldLoader() = default;
@@ -17,21 +17,21 @@ void WorldLoader::load()
 {
     try {
         if (!m_source)
-            m_source = store::WorldSource::open(m_options, [this](std::string_view message) {
+            m_source = sources::WorldSource::open(m_options, [this](std::string_view message) {
                 emit progress(QString::fromStdString(std::string(message)));
             });
         emit progress(QStringLiteral("Loading the snapshot from %1…")
                           .arg(QString::fromStdString(m_source->description())));
         SnapshotPtr snapshot = m_source->loadSnapshot();
         const bool hasDatabases = !m_source->isFile() && !m_source->isControlApi();
-        emit databases(hasDatabases ? m_source->databases() : store::DatabaseConfig{});
+        emit databases(hasDatabases ? m_source->databases() : db::DatabaseConfig{});
         emit loaded(snapshot, QString::fromStdString(m_source->description()), !m_source->isFile());
     } catch (const std::exception& e) {
         emit failed(QString::fromUtf8(e.what()));
     }
 }
 
-void WorldLoader::reopen(const store::SourceOptions& options)
+void WorldLoader::reopen(const sources::SourceOptions& options)
 {
     m_options = options;
     m_source.reset();
@@ -46,7 +46,7 @@ void WorldLoader::fetchProjects(qint64 organizationId, const QString& cell, quin
     }
     try {
         emit projectsReady(ticket,
-                           store::projectsOfOrganization(
+                           sources::projectsOfOrganization(
                                m_source->databases().cellConninfo(cell.toStdString()), organizationId),
                            QString());
     } catch (const std::exception& e) {

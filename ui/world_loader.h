@@ -1,8 +1,8 @@
 #pragma once
 
-#include "snapshot/snapshot.h"
-#include "store/cell_queries.h"
-#include "store/world_source.h"
+#include "core/snapshot/snapshot.h"
+#include "core/sources/cell_queries.h"
+#include "core/sources/world_source.h"
 
 #include <QMetaType>
 #include <QObject>
@@ -12,8 +12,8 @@
 #include <memory>
 
 Q_DECLARE_METATYPE(cellscope::SnapshotPtr)
-Q_DECLARE_METATYPE(cellscope::store::DatabaseConfig)
-using ProjectInfoMap = std::map<std::int64_t, cellscope::store::ProjectInfo>;
+Q_DECLARE_METATYPE(cellscope::db::DatabaseConfig)
+using ProjectInfoMap = std::map<std::int64_t, cellscope::sources::ProjectInfo>;
 Q_DECLARE_METATYPE(ProjectInfoMap)
 
 namespace cellscope::ui {
@@ -26,26 +26,26 @@ class WorldLoader : public QObject
     Q_OBJECT
 
 public:
-    explicit WorldLoader(store::SourceOptions options);
+    explicit WorldLoader(sources::SourceOptions options);
     ~WorldLoader() override;
 
 public slots:
     void load();
-    void reopen(const cellscope::store::SourceOptions& options);
+    void reopen(const cellscope::sources::SourceOptions& options);
     void fetchProjects(qint64 organizationId, const QString& cell, quint64 ticket);
 
 signals:
     void progress(const QString& message);
     // Before each loaded(): the control and cell databases; an empty control when the source has
     // none (a snapshot file, the control API).
-    void databases(const cellscope::store::DatabaseConfig& config);
+    void databases(const cellscope::db::DatabaseConfig& config);
     void loaded(const cellscope::SnapshotPtr& snapshot, const QString& description, bool hasDatabase);
     void failed(const QString& message);
     void projectsReady(quint64 ticket, const ProjectInfoMap& projects, const QString& problem);
 
 private:
-    store::SourceOptions m_options;
-    std::unique_ptr<store::WorldSource> m_source;
+    sources::SourceOptions m_options;
+    std::unique_ptr<sources::WorldSource> m_source;
 };
 
 } // namespace cellscope::ui

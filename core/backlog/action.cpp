@@ -1,4 +1,4 @@
-#include "backlog/action.h"
+#include "core/backlog/action.h"
 
 using namespace Qt::StringLiterals;
 

@@ -1,4 +1,4 @@
-#include "backlog/history.h"
+#include "core/backlog/history.h"
 
 #include <QHash>
 

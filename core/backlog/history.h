@@ -1,7 +1,7 @@
 #pragma once
 
-#include "backlog/action.h"
-#include "backlog/map_import.h"
+#include "core/backlog/action.h"
+#include "core/backlog/map_import.h"
 
 #include <QString>
 #include <QStringView>

@@ -1,6 +1,6 @@
-#include "backlog/map_import.h"
+#include "core/backlog/map_import.h"
 
-#include "backlog/python_lexer.h"
+#include "core/backlog/python_lexer.h"
 
 #include <QFile>
 #include <QFileInfo>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "backlog/action.h"
-#include "error.h"
+#include "core/backlog/action.h"
+#include "core/util/error.h"
 
 #include <QByteArray>
 #include <QString>

@@ -1,4 +1,4 @@
-#include "backlog/python_lexer.h"
+#include "core/backlog/python_lexer.h"
 
 #include <array>
 

@@ -1,6 +1,6 @@
-#include "backlog/scanner.h"
+#include "core/backlog/scanner.h"
 
-#include "backlog/python_lexer.h"
+#include "core/backlog/python_lexer.h"
 
 #include <QDir>
 #include <QFile>

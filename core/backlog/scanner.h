@@ -1,6 +1,6 @@
 #pragma once
 
-#include "backlog/map_import.h"
+#include "core/backlog/map_import.h"
 
 #include <QByteArray>
 #include <QMap>

@@ -1,9 +1,9 @@
-#include "backlog/store.h"
+#include "core/backlog/store.h"
 
-#include "error.h"
-#include "store/database.h"
-#include "util/json_writer.h"
-#include "util/text.h"
+#include "core/db/database.h"
+#include "core/util/error.h"
+#include "core/util/json_writer.h"
+#include "core/util/text.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -186,7 +186,7 @@ std::int64_t insertSnapshot(pqxx::work& tx, const ParsedSnapshot& snapshot)
 
 } // namespace
 
-Store::Store(const std::string& conninfo) : m_connection(store::connect(conninfo))
+Store::Store(const std::string& conninfo) : m_connection(db::connect(conninfo))
 {
     // pg_catalog is readable by every role, so a role without backlog grants still gets the right
     // message (a permission error) rather than "not migrated".

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "backlog/history.h"
-#include "backlog/map_import.h"
+#include "core/backlog/history.h"
+#include "core/backlog/map_import.h"
 
 #include <QString>
 #include <QStringView>

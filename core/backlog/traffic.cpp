@@ -1,6 +1,6 @@
-#include "backlog/traffic.h"
+#include "core/backlog/traffic.h"
 
-#include "routing/router.h"
+#include "core/routing/router.h"
 
 #include <QIODevice>
 

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "backlog/history.h"
-#include "routing/catalog.h"
-#include "routing/outcome.h"
-#include "routing/replay.h"
+#include "core/backlog/history.h"
+#include "core/routing/catalog.h"
+#include "core/routing/outcome.h"
+#include "core/routing/replay.h"
 
 #include <array>
 #include <cstdint>

@@ -1,12 +1,12 @@
-#include "cli/command.h"
+#include "core/cli/command.h"
 
-#include "error.h"
-#include "relocation/cell_session.h"
-#include "relocation/org_graph.h"
-#include "snapshot/json_snapshot.h"
-#include "store/migrations.h"
-#include "store/seed.h"
-#include "util/json_writer.h"
+#include "core/db/migrations.h"
+#include "core/demo/seed.h"
+#include "core/relocation/cell_session.h"
+#include "core/relocation/org_graph.h"
+#include "core/snapshot/json_snapshot.h"
+#include "core/util/error.h"
+#include "core/util/json_writer.h"
 
 #include <pqxx/pqxx>
 #include <pqxx/transaction>
@@ -21,9 +21,9 @@ namespace {
 // The control database plus every cell the control database declares.
 std::vector<std::pair<std::string, std::string>> databasesOf(Context& context)
 {
-    const store::DatabaseConfig& config = context.source().databases();
+    const db::DatabaseConfig& config = context.source().databases();
     std::vector<std::pair<std::string, std::string>> databases{{"control", config.control}};
-    auto control = store::connect(config.control);
+    auto control = db::connect(config.control);
     pqxx::read_transaction tx(*control);
     if (tx.exec("SELECT to_regclass('cellscope.cell') IS NOT NULL")[0][0].as<bool>())
         for (const auto& row : tx.exec("SELECT name FROM cellscope.cell ORDER BY name"))
@@ -39,10 +39,10 @@ int runMigrate(Context& context)
         w.beginArray();
     for (const auto& [name, conninfo] : databases) {
         if (name != "control")
-            store::ensureDatabase(conninfo);
-        auto connection = store::connect(conninfo);
-        const int applied = store::migrate(*connection, name == "control" ? store::SchemaKind::Control
-                                                                          : store::SchemaKind::Cell);
+            db::ensureDatabase(conninfo);
+        auto connection = db::connect(conninfo);
+        const int applied =
+            db::migrate(*connection, name == "control" ? db::SchemaKind::Control : db::SchemaKind::Cell);
         // Sentry's own migrations add org-scoped tables: guard each one the catalog links to an
         // organization, so a relocation can freeze it.
         int guarded = 0;
@@ -78,9 +78,9 @@ int runStatus(Context& context)
     if (context.json())
         w.beginArray();
     for (const auto& [name, conninfo] : databases) {
-        auto connection = store::connect(conninfo);
-        const auto states = store::migrationStatus(*connection, name == "control" ? store::SchemaKind::Control
-                                                                                  : store::SchemaKind::Cell);
+        auto connection = db::connect(conninfo);
+        const auto states = db::migrationStatus(*connection, name == "control" ? db::SchemaKind::Control
+                                                                               : db::SchemaKind::Cell);
         if (context.json()) {
             w.beginObject().key("database").value(name).key("migrations").beginArray();
             for (const auto& state : states) {
@@ -95,7 +95,7 @@ int runStatus(Context& context)
             }
             w.endArray().endObject();
         } else {
-            context.out() << name << " (" << store::describeConninfo(conninfo) << ")\n";
+            context.out() << name << " (" << db::describeConninfo(conninfo) << ")\n";
         }
         for (const auto& state : states) {
             pending = pending || !state.applied;
@@ -115,11 +115,11 @@ int runStatus(Context& context)
 
 int runSeed(Context& context)
 {
-    store::SeedOptions options;
-    options.seed = context.sizeOption(QStringLiteral("seed"), store::kDefaultDemoSeed);
-    options.orgs = context.sizeOption(QStringLiteral("orgs"), store::kDefaultDemoOrgs);
+    demo::SeedOptions options;
+    options.seed = context.sizeOption(QStringLiteral("seed"), sources::kDefaultDemoSeed);
+    options.orgs = context.sizeOption(QStringLiteral("orgs"), sources::kDefaultDemoOrgs);
     const auto report =
-        store::seedDemoWorld(context.source().databases(), options, [&](std::string_view message) {
+        demo::seedDemoWorld(context.source().databases(), options, [&](std::string_view message) {
             if (!context.json())
                 context.err() << "cellctl seed: " << message << '\n';
         });

@@ -1,11 +1,11 @@
-#include "cli/command.h"
+#include "core/cli/command.h"
 
-#include "backlog/scanner.h"
-#include "backlog/store.h"
-#include "backlog/traffic.h"
-#include "error.h"
-#include "util/json_writer.h"
-#include "util/time_format.h"
+#include "core/backlog/scanner.h"
+#include "core/backlog/store.h"
+#include "core/backlog/traffic.h"
+#include "core/util/error.h"
+#include "core/util/json_writer.h"
+#include "core/util/time_format.h"
 
 #include <QFile>
 #include <QSaveFile>

@@ -1,10 +1,10 @@
-#include "cli/command.h"
+#include "core/cli/command.h"
 
-#include "error.h"
-#include "snapshot/queries.h"
-#include "store/cell_queries.h"
-#include "util/json_writer.h"
-#include "util/time_format.h"
+#include "core/snapshot/queries.h"
+#include "core/sources/cell_queries.h"
+#include "core/util/error.h"
+#include "core/util/json_writer.h"
+#include "core/util/time_format.h"
 
 #include <algorithm>
 #include <map>
@@ -213,11 +213,11 @@ int runOrg(Context& context)
     const OrganizationMapping& org = s.org(index);
 
     // Project slugs and names live in the cell database, not in control; add them when reachable.
-    std::map<std::int64_t, store::ProjectInfo> projects;
+    std::map<std::int64_t, sources::ProjectInfo> projects;
     std::string projectsNote;
     if (!context.source().isFile() && !context.source().isControlApi()) {
         try {
-            projects = store::projectsOfOrganization(
+            projects = sources::projectsOfOrganization(
                 context.source().databases().cellConninfo(s.cellName(org.cell)), org.id);
         } catch (const Error& e) {
             projectsNote = std::string("project names unavailable: ") + e.what();
@@ -299,7 +299,8 @@ int runOrg(Context& context)
     out << "Slug reservations\n";
     TextTable reservationTable({"SLUG", "TYPE", "CELL"});
     for (const SlugReservation& r : reservations)
-        reservationTable.addRow({std::string(s.text(r.slug)), std::string(reservationTypeName(r.reservationType())),
+        reservationTable.addRow({std::string(s.text(r.slug)),
+                                 std::string(reservationTypeName(r.reservationType())),
                                  std::string(s.cellName(r.cellIndex()))});
     reservationTable.print(out, "  ");
     out << "\nMembers\n";

@@ -1,6 +1,7 @@
-#include "cli/command.h"
+#include "core/cli/command.h"
 
-#include "error.h"
+#include "core/util/error.h"
+#include "core/util/version.h"
 
 #include <QCoreApplication>
 
@@ -180,17 +181,17 @@ std::size_t Context::sizeOption(const QString& name, std::size_t fallback) const
     return static_cast<std::size_t>(value);
 }
 
-store::WorldSource& Context::source()
+sources::WorldSource& Context::source()
 {
     if (!m_source) {
-        store::SourceOptions options;
+        sources::SourceOptions options;
         options.snapshotFile = option(QStringLiteral("snapshot"));
         options.db = option(QStringLiteral("db"));
         options.settingsFile = option(QStringLiteral("config"));
         options.controlUrl = option(QStringLiteral("control-url"));
         if (!options.snapshotFile.empty() + !options.db.empty() + !options.controlUrl.empty() > 1)
             fail(ErrorCode::BadInput, "give only one of --db, --snapshot and --control-url");
-        m_source = store::WorldSource::open(options, [this](std::string_view message) {
+        m_source = sources::WorldSource::open(options, [this](std::string_view message) {
             if (!json() || message.starts_with("warning: "))
                 m_err << "cellctl: " << message << '\n';
         });

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "snapshot/snapshot.h"
-#include "store/world_source.h"
+#include "core/snapshot/snapshot.h"
+#include "core/sources/world_source.h"
 
 #include <QCommandLineParser>
 
@@ -29,14 +29,14 @@ public:
     // A non-negative integer option; Error(BadInput) naming the option otherwise.
     std::size_t sizeOption(const QString& name, std::size_t fallback) const;
 
-    store::WorldSource& source();
+    sources::WorldSource& source();
     SnapshotPtr snapshot();
 
 private:
     QCommandLineParser& m_parser;
     std::ostream& m_out;
     std::ostream& m_err;
-    std::unique_ptr<store::WorldSource> m_source;
+    std::unique_ptr<sources::WorldSource> m_source;
     SnapshotPtr m_snapshot;
 };
 

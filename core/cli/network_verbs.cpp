@@ -1,12 +1,12 @@
-#include "cli/command.h"
+#include "core/cli/command.h"
 
-#include "error.h"
-#include "net/cell_probe.h"
-#include "net/control_api_server.h"
-#include "net/control_api_source.h"
-#include "net/locator.h"
-#include "net/stop_signals.h"
-#include "util/json_writer.h"
+#include "core/net/cell_probe.h"
+#include "core/net/control_api_server.h"
+#include "core/net/control_api_source.h"
+#include "core/net/locator.h"
+#include "core/net/stop_signals.h"
+#include "core/util/error.h"
+#include "core/util/json_writer.h"
 
 #include <QEventLoop>
 
@@ -72,7 +72,7 @@ int runServeControlApi(Context& context)
         fail(ErrorCode::BadInput,
              "set SYNAPSE_HMAC_SECRET: the control API answers only requests signed with it");
     const net::ListenAddress listen = listenOption(context, kControlApiListen);
-    store::WorldSource& source = context.source();
+    sources::WorldSource& source = context.source();
     const SnapshotPtr snapshot = context.snapshot();
     std::shared_ptr<net::MappingTable> table;
     if (source.isFile() || source.isControlApi()) {
@@ -114,14 +114,14 @@ int runServeLocator(Context& context)
 {
     const net::ListenAddress listen = listenOption(context, kLocatorListen);
     const net::DefaultCells defaults = defaultCellsOption(context);
-    store::WorldSource& source = context.source();
+    sources::WorldSource& source = context.source();
     std::unique_ptr<net::ControlApiSource> control;
     net::SnapshotProvider provider;
     if (source.isControlApi()) {
         // Like Synapse: serve at once, answer 503 until the first pull (or the backup) is in.
         std::string settings = context.option(QStringLiteral("config"));
         if (settings.empty())
-            settings = store::defaultSettingsPath();
+            settings = db::defaultSettingsPath();
         control = std::make_unique<net::ControlApiSource>(
             net::controlApiOptions(context.option(QStringLiteral("control-url")), settings));
         QObject::connect(control.get(), &net::ControlApiSource::statusChanged, control.get(),

@@ -1,10 +1,10 @@
-#include "cli/command.h"
+#include "core/cli/command.h"
 
-#include "error.h"
-#include "relocation/relocations.h"
-#include "relocation/text.h"
-#include "util/json_writer.h"
-#include "util/time_format.h"
+#include "core/relocation/relocations.h"
+#include "core/relocation/text.h"
+#include "core/util/error.h"
+#include "core/util/json_writer.h"
+#include "core/util/time_format.h"
 
 #include <unistd.h>
 

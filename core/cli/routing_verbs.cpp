@@ -1,12 +1,12 @@
-#include "cli/command.h"
+#include "core/cli/command.h"
 
-#include "error.h"
-#include "net/locator_client.h"
-#include "routing/catalog.h"
-#include "routing/check.h"
-#include "routing/dsn.h"
-#include "routing/replay.h"
-#include "routing/trace.h"
+#include "core/net/locator_client.h"
+#include "core/routing/catalog.h"
+#include "core/routing/check.h"
+#include "core/routing/dsn.h"
+#include "core/routing/replay.h"
+#include "core/routing/trace.h"
+#include "core/util/error.h"
 
 #include <QFile>
 

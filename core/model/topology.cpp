@@ -1,4 +1,4 @@
-#include "model/topology.h"
+#include "core/model/topology.h"
 
 #include <array>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "net/cell_probe.h"
+#include "core/net/cell_probe.h"
 
 #include <QElapsedTimer>
 #include <QEventLoop>

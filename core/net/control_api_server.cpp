@@ -1,6 +1,6 @@
-#include "net/control_api_server.h"
+#include "core/net/control_api_server.h"
 
-#include "util/json_writer.h"
+#include "core/util/json_writer.h"
 
 #include <QHttpServerRequest>
 #include <QUrlQuery>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "net/http_service.h"
-#include "net/mapping_table.h"
+#include "core/net/http_service.h"
+#include "core/net/mapping_table.h"
 
 #include <map>
 #include <memory>

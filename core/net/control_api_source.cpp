@@ -1,8 +1,8 @@
-#include "net/control_api_source.h"
+#include "core/net/control_api_source.h"
 
-#include "error.h"
-#include "snapshot/json_snapshot.h"
-#include "util/time_format.h"
+#include "core/snapshot/json_snapshot.h"
+#include "core/util/error.h"
+#include "core/util/time_format.h"
 
 #include <QDir>
 #include <QEventLoop>

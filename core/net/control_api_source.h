@@ -1,7 +1,7 @@
 #pragma once
 
-#include "net/synapse_protocol.h"
-#include "snapshot/snapshot.h"
+#include "core/net/synapse_protocol.h"
+#include "core/snapshot/snapshot.h"
 
 #include <QObject>
 #include <QUrl>

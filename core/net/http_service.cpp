@@ -1,8 +1,8 @@
-#include "net/http_service.h"
+#include "core/net/http_service.h"
 
-#include "error.h"
-#include "util/json_writer.h"
-#include "util/time_format.h"
+#include "core/util/error.h"
+#include "core/util/json_writer.h"
+#include "core/util/time_format.h"
 
 #include <QElapsedTimer>
 #include <QHttpServerRequest>

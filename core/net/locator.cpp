@@ -1,4 +1,4 @@
-#include "net/locator.h"
+#include "core/net/locator.h"
 
 #include <QHttpServerRequest>
 #include <QUrlQuery>

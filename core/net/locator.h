@@ -1,7 +1,7 @@
 #pragma once
 
-#include "net/http_service.h"
-#include "snapshot/snapshot.h"
+#include "core/net/http_service.h"
+#include "core/snapshot/snapshot.h"
 
 #include <functional>
 #include <map>

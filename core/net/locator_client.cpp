@@ -1,10 +1,10 @@
-#include "net/locator_client.h"
+#include "core/net/locator_client.h"
 
-#include "error.h"
-#include "net/locator.h"
-#include "routing/auth.h"
-#include "routing/dsn.h"
-#include "routing/url.h"
+#include "core/net/locator.h"
+#include "core/routing/auth.h"
+#include "core/routing/dsn.h"
+#include "core/routing/url.h"
+#include "core/util/error.h"
 
 #include <QEventLoop>
 #include <QJsonDocument>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "routing/catalog.h"
-#include "routing/trace.h"
-#include "snapshot/snapshot.h"
+#include "core/routing/catalog.h"
+#include "core/routing/trace.h"
+#include "core/snapshot/snapshot.h"
 
 #include <QObject>
 #include <QUrl>

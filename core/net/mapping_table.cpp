@@ -1,6 +1,6 @@
-#include "net/mapping_table.h"
+#include "core/net/mapping_table.h"
 
-#include "store/database.h"
+#include "core/db/database.h"
 
 #include <pqxx/pqxx>
 
@@ -114,7 +114,7 @@ PostgresMappingTable::~PostgresMappingTable() = default;
 pqxx::connection& PostgresMappingTable::connection()
 {
     if (!m_connection || !m_connection->is_open()) {
-        m_connection = store::connect(m_conninfo);
+        m_connection = db::connect(m_conninfo);
         m_connection->prepare("org_page", kOrgPageSql);
         m_connection->prepare("key_page", kKeyPageSql);
     }

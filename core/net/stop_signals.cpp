@@ -1,6 +1,6 @@
-#include "net/stop_signals.h"
+#include "core/net/stop_signals.h"
 
-#include "error.h"
+#include "core/util/error.h"
 
 #include <QSocketNotifier>
 

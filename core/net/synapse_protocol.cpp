@@ -1,4 +1,4 @@
-#include "net/synapse_protocol.h"
+#include "core/net/synapse_protocol.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

@@ -1,4 +1,4 @@
-#include "relocation/actions.h"
+#include "core/relocation/actions.h"
 
 namespace cellscope::relocation {
 

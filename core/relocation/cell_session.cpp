@@ -1,10 +1,10 @@
-#include "relocation/cell_session.h"
+#include "core/relocation/cell_session.h"
 
-#include "error.h"
-#include "model/topology.h"
-#include "relocation/fault_point.h"
-#include "relocation/text.h"
-#include "store/database.h"
+#include "core/db/database.h"
+#include "core/model/topology.h"
+#include "core/relocation/fault_point.h"
+#include "core/relocation/text.h"
+#include "core/util/error.h"
 
 #include <libpq-fe.h>
 
@@ -46,13 +46,13 @@ std::int64_t bigEndian(const char* data, int bytes)
 
 CellSession::CellSession(std::string cell, const std::string& conninfo) : m_cell(std::move(cell))
 {
-    m_conn = PQconnectdb(store::quietConninfo(conninfo).c_str());
+    m_conn = PQconnectdb(db::quietConninfo(conninfo).c_str());
     if (PQstatus(m_conn) != CONNECTION_OK) {
         const std::string message = firstLine(PQerrorMessage(m_conn));
         PQfinish(m_conn);
         m_conn = nullptr;
         cellscope::fail(ErrorCode::Unreachable, "cannot connect to the database of cell " + m_cell + " (" +
-                                                    store::describeConninfo(conninfo) + "): " + message);
+                                                    db::describeConninfo(conninfo) + "): " + message);
     }
     Result result(PQexec(m_conn, kSessionSetup));
     if (PQresultStatus(result.get()) != PGRES_COMMAND_OK)

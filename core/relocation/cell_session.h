@@ -1,6 +1,6 @@
 #pragma once
 
-#include "relocation/org_graph.h"
+#include "core/relocation/org_graph.h"
 
 #include <cstdint>
 #include <optional>

@@ -1,9 +1,9 @@
-#include "relocation/control_store.h"
+#include "core/relocation/control_store.h"
 
-#include "error.h"
-#include "model/topology.h"
-#include "relocation/text.h"
-#include "snapshot/snapshot.h"
+#include "core/model/topology.h"
+#include "core/relocation/text.h"
+#include "core/snapshot/snapshot.h"
+#include "core/util/error.h"
 
 #include <pqxx/except>
 #include <pqxx/pqxx>

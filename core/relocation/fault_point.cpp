@@ -1,4 +1,4 @@
-#include "relocation/fault_point.h"
+#include "core/relocation/fault_point.h"
 
 #include <atomic>
 #include <cstdio>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "relocation/org_graph.h"
-#include "relocation/step.h"
+#include "core/relocation/org_graph.h"
+#include "core/relocation/step.h"
 
 #include <cstdint>
 #include <optional>

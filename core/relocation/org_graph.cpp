@@ -1,7 +1,7 @@
-#include "relocation/org_graph.h"
+#include "core/relocation/org_graph.h"
 
-#include "error.h"
-#include "relocation/cell_session.h"
+#include "core/relocation/cell_session.h"
+#include "core/util/error.h"
 
 #include <algorithm>
 #include <functional>
@@ -74,7 +74,7 @@ std::string normalized(std::string name)
 class Discovery
 {
 public:
-    Discovery(CellSession& cell, const store::OrgTableHints& hints) : m_cell(cell), m_hints(hints) {}
+    Discovery(CellSession& cell, const db::OrgTableHints& hints) : m_cell(cell), m_hints(hints) {}
 
     OrgGraph run()
     {
@@ -302,7 +302,7 @@ private:
     }
 
     CellSession& m_cell;
-    const store::OrgTableHints& m_hints;
+    const db::OrgTableHints& m_hints;
     std::map<long long, CatalogTable> m_tables;
     std::map<std::string, long long> m_byName;
     std::map<long long, std::vector<ForeignKey>> m_children;
@@ -343,7 +343,7 @@ bool OrgGraph::needsUncheckedLoad() const
                        [](const OrgTable& table) { return table.cycle > 0 || table.selfReference; });
 }
 
-OrgGraph discoverOrgGraph(CellSession& cell, const store::OrgTableHints& hints)
+OrgGraph discoverOrgGraph(CellSession& cell, const db::OrgTableHints& hints)
 {
     return Discovery(cell, hints).run();
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "store/database.h"
+#include "core/db/database.h"
 
 #include <string>
 #include <vector>
@@ -54,7 +54,7 @@ struct OrgGraph
 
 // Reads the cell's catalog (every schema but PostgreSQL's own and cellscope) and returns its
 // org-scoped tables. Error(Conflict) when the cell has no sentry_organization table.
-OrgGraph discoverOrgGraph(CellSession& cell, const store::OrgTableHints& hints);
+OrgGraph discoverOrgGraph(CellSession& cell, const db::OrgTableHints& hints);
 
 // Installs (or corrects) the freeze guard of migration cell/0003 on every org-scoped table, with the
 // table's org filter. Needs the tables' owner: run by cellctl db migrate. Returns how many tables

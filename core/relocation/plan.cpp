@@ -1,8 +1,8 @@
-#include "relocation/plan.h"
+#include "core/relocation/plan.h"
 
-#include "model/topology.h"
-#include "relocation/cell_session.h"
-#include "relocation/text.h"
+#include "core/model/topology.h"
+#include "core/relocation/cell_session.h"
+#include "core/relocation/text.h"
 
 #include <algorithm>
 #include <map>
@@ -15,7 +15,7 @@ namespace {
 class PlanBuilder
 {
 public:
-    PlanBuilder(ControlStore& control, const store::DatabaseConfig& config, const Request& request,
+    PlanBuilder(ControlStore& control, const db::DatabaseConfig& config, const Request& request,
                 std::optional<std::int64_t> self)
         : m_control(control), m_config(config), m_request(request), m_self(self)
     {}
@@ -330,7 +330,7 @@ private:
     }
 
     ControlStore& m_control;
-    const store::DatabaseConfig& m_config;
+    const db::DatabaseConfig& m_config;
     const Request& m_request;
     std::optional<std::int64_t> m_self;
     Plan m_plan;
@@ -353,7 +353,7 @@ const Check* Plan::firstFailure() const
     return nullptr;
 }
 
-Plan makePlan(ControlStore& control, const store::DatabaseConfig& config, const Request& request,
+Plan makePlan(ControlStore& control, const db::DatabaseConfig& config, const Request& request,
               std::optional<std::int64_t> self)
 {
     try {

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "error.h"
-#include "relocation/control_store.h"
-#include "relocation/org_graph.h"
-#include "store/database.h"
+#include "core/db/database.h"
+#include "core/relocation/control_store.h"
+#include "core/relocation/org_graph.h"
+#include "core/util/error.h"
 
 #include <cstdint>
 #include <optional>
@@ -73,7 +73,7 @@ struct Plan
 // Runs every check. Error(BadInput) when the organization or the target cell does not exist at all;
 // every other problem is a failed check in the plan. `self` is the relocation being checked, whose
 // own journal entry is no conflict.
-Plan makePlan(ControlStore& control, const store::DatabaseConfig& config, const Request& request,
+Plan makePlan(ControlStore& control, const db::DatabaseConfig& config, const Request& request,
               std::optional<std::int64_t> self = std::nullopt);
 
 } // namespace cellscope::relocation

@@ -1,11 +1,11 @@
-#include "relocation/relocations.h"
+#include "core/relocation/relocations.h"
 
-#include "error.h"
-#include "relocation/actions.h"
-#include "relocation/cell_session.h"
-#include "relocation/control_store.h"
-#include "relocation/text.h"
-#include "snapshot/snapshot.h"
+#include "core/relocation/actions.h"
+#include "core/relocation/cell_session.h"
+#include "core/relocation/control_store.h"
+#include "core/relocation/text.h"
+#include "core/snapshot/snapshot.h"
+#include "core/util/error.h"
 
 #include <algorithm>
 #include <functional>
@@ -23,9 +23,9 @@ void requireReason(const std::string& reason)
 
 // Runs `work` with a fresh control connection, mapping database errors to the core's.
 template <typename Work>
-auto withControl(const store::DatabaseConfig& config, const std::string& doing, Work&& work)
+auto withControl(const db::DatabaseConfig& config, const std::string& doing, Work&& work)
 {
-    auto connection = store::connect(config.control);
+    auto connection = db::connect(config.control);
     ControlStore control(*connection);
     try {
         return work(control);
@@ -59,7 +59,7 @@ Relocation require(ControlStore& control, Action action, std::int64_t id)
 class Diagnoser
 {
 public:
-    Diagnoser(const store::DatabaseConfig& config, ControlStore& control, std::int64_t id)
+    Diagnoser(const db::DatabaseConfig& config, ControlStore& control, std::int64_t id)
         : m_config(config), m_control(control), m_d{control.load(id), {}, RepairAction::None, {}, {}, {}},
           m_r(m_d.relocation)
     {}
@@ -277,7 +277,7 @@ private:
         }
     }
 
-    const store::DatabaseConfig& m_config;
+    const db::DatabaseConfig& m_config;
     ControlStore& m_control;
     Diagnosis m_d;
     Relocation& m_r;

@@ -1,11 +1,11 @@
 #pragma once
 
-#include "relocation/journal.h"
-#include "relocation/observer.h"
-#include "relocation/plan.h"
-#include "relocation/runner.h"
-#include "relocation/status.h"
-#include "store/database.h"
+#include "core/db/database.h"
+#include "core/relocation/journal.h"
+#include "core/relocation/observer.h"
+#include "core/relocation/plan.h"
+#include "core/relocation/runner.h"
+#include "core/relocation/status.h"
 
 #include <cstdint>
 #include <optional>
@@ -56,7 +56,7 @@ struct Diagnosis
 class Relocations
 {
 public:
-    explicit Relocations(store::DatabaseConfig config) : m_config(std::move(config)) {}
+    explicit Relocations(db::DatabaseConfig config) : m_config(std::move(config)) {}
 
     // The dry run: every check, the rows, the estimate. Writes nothing.
     Plan plan(const Request& request) const;
@@ -93,7 +93,7 @@ public:
     std::int64_t resolve(const std::string& relocationOrOrg) const;
 
 private:
-    store::DatabaseConfig m_config;
+    db::DatabaseConfig m_config;
 };
 
 } // namespace cellscope::relocation

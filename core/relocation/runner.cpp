@@ -1,11 +1,11 @@
-#include "relocation/runner.h"
+#include "core/relocation/runner.h"
 
-#include "error.h"
-#include "relocation/cell_session.h"
-#include "relocation/control_store.h"
-#include "relocation/fault_point.h"
-#include "relocation/plan.h"
-#include "relocation/text.h"
+#include "core/relocation/cell_session.h"
+#include "core/relocation/control_store.h"
+#include "core/relocation/fault_point.h"
+#include "core/relocation/plan.h"
+#include "core/relocation/text.h"
+#include "core/util/error.h"
 
 #include <unistd.h>
 
@@ -59,14 +59,14 @@ std::optional<std::int64_t> optionalKey(const std::string& text)
 class Runner
 {
 public:
-    Runner(const store::DatabaseConfig& config, std::int64_t id, Observer& observer)
+    Runner(const db::DatabaseConfig& config, std::int64_t id, Observer& observer)
         : m_config(config), m_id(id), m_observer(observer)
     {}
 
     Outcome run()
     {
         try {
-            m_connection = store::connect(m_config.control);
+            m_connection = db::connect(m_config.control);
             m_store = std::make_unique<ControlStore>(*m_connection);
             if (!lockWithin(std::chrono::seconds(5))) {
                 const Relocation r = m_store->load(m_id);
@@ -874,7 +874,7 @@ private:
 
     void say(const std::string& sentence) { m_observer.stateChanged(sentence); }
 
-    const store::DatabaseConfig& m_config;
+    const db::DatabaseConfig& m_config;
     const std::int64_t m_id;
     Observer& m_observer;
     const std::string m_runner = runnerName();
@@ -895,7 +895,7 @@ private:
 
 } // namespace
 
-Outcome runRelocation(const store::DatabaseConfig& config, std::int64_t id, Observer& observer)
+Outcome runRelocation(const db::DatabaseConfig& config, std::int64_t id, Observer& observer)
 {
     return Runner(config, id, observer).run();
 }

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "relocation/observer.h"
-#include "store/database.h"
+#include "core/db/database.h"
+#include "core/relocation/observer.h"
 
 #include <cstdint>
 
@@ -21,6 +21,6 @@ enum class Outcome
 // any other died: an advisory lock tied to the control connection makes one process the runner, and
 // every step is idempotent. Blocks until the outcome; throws Error when a step fails (after
 // recording the failure in the journal), or Conflict when another process is running it.
-Outcome runRelocation(const store::DatabaseConfig& config, std::int64_t id, Observer& observer);
+Outcome runRelocation(const db::DatabaseConfig& config, std::int64_t id, Observer& observer);
 
 } // namespace cellscope::relocation

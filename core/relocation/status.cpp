@@ -1,8 +1,8 @@
-#include "relocation/status.h"
+#include "core/relocation/status.h"
 
-#include "relocation/actions.h"
-#include "relocation/plan.h"
-#include "relocation/text.h"
+#include "core/relocation/actions.h"
+#include "core/relocation/plan.h"
+#include "core/relocation/text.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "relocation/step.h"
+#include "core/relocation/step.h"
 
 #include <array>
 #include <utility>

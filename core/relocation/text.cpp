@@ -1,4 +1,4 @@
-#include "relocation/text.h"
+#include "core/relocation/text.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
-#include "routing/auth.h"
+#include "core/routing/auth.h"
 
-#include "routing/url.h"
+#include "core/routing/url.h"
 
 #include <algorithm>
 #include <charconv>

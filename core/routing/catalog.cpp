@@ -1,7 +1,7 @@
-#include "routing/catalog.h"
+#include "core/routing/catalog.h"
 
-#include "error.h"
-#include "util/json_type.h"
+#include "core/util/error.h"
+#include "core/util/json_type.h"
 
 #include <QFile>
 #include <QJsonArray>

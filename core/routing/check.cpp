@@ -1,9 +1,9 @@
-#include "routing/check.h"
+#include "core/routing/check.h"
 
-#include "error.h"
-#include "routing/outcome.h"
-#include "snapshot/snapshot.h"
-#include "util/json_type.h"
+#include "core/routing/outcome.h"
+#include "core/snapshot/snapshot.h"
+#include "core/util/error.h"
+#include "core/util/json_type.h"
 
 #include <QFile>
 #include <QJsonArray>

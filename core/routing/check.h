@@ -1,7 +1,7 @@
 #pragma once
 
-#include "routing/catalog.h"
-#include "routing/trace.h"
+#include "core/routing/catalog.h"
+#include "core/routing/trace.h"
 
 #include <QByteArray>
 #include <QString>

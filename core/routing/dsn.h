@@ -1,6 +1,6 @@
 #pragma once
 
-#include "routing/url.h"
+#include "core/routing/url.h"
 
 #include <cstdint>
 #include <optional>

@@ -1,4 +1,4 @@
-#include "routing/outcome.h"
+#include "core/routing/outcome.h"
 
 #include <array>
 

@@ -1,7 +1,7 @@
-#include "routing/replay.h"
+#include "core/routing/replay.h"
 
-#include "routing/url.h"
-#include "snapshot/snapshot.h"
+#include "core/routing/url.h"
+#include "core/snapshot/snapshot.h"
 
 #include <QIODevice>
 #include <QJsonArray>

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "routing/catalog.h"
-#include "routing/outcome.h"
-#include "routing/router.h"
-#include "routing/url.h"
+#include "core/routing/catalog.h"
+#include "core/routing/outcome.h"
+#include "core/routing/router.h"
+#include "core/routing/url.h"
 
 #include <QByteArray>
 

@@ -1,9 +1,9 @@
-#include "routing/router.h"
+#include "core/routing/router.h"
 
-#include "routing/auth.h"
-#include "routing/dsn.h"
-#include "routing/url.h"
-#include "snapshot/snapshot.h"
+#include "core/routing/auth.h"
+#include "core/routing/dsn.h"
+#include "core/routing/url.h"
+#include "core/snapshot/snapshot.h"
 
 #include <algorithm>
 #include <concepts>

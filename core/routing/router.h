@@ -1,9 +1,9 @@
 #pragma once
 
-#include "model/topology.h"
-#include "routing/catalog.h"
-#include "routing/outcome.h"
-#include "routing/trace.h"
+#include "core/model/topology.h"
+#include "core/routing/catalog.h"
+#include "core/routing/outcome.h"
+#include "core/routing/trace.h"
 
 #include <array>
 #include <cstdint>

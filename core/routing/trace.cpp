@@ -1,10 +1,10 @@
-#include "routing/trace.h"
+#include "core/routing/trace.h"
 
-#include "error.h"
-#include "routing/dsn.h"
-#include "routing/router.h"
-#include "routing/url.h"
-#include "snapshot/snapshot.h"
+#include "core/routing/dsn.h"
+#include "core/routing/router.h"
+#include "core/routing/url.h"
+#include "core/snapshot/snapshot.h"
+#include "core/util/error.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

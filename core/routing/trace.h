@@ -1,7 +1,7 @@
 #pragma once
 
-#include "routing/catalog.h"
-#include "routing/outcome.h"
+#include "core/routing/catalog.h"
+#include "core/routing/outcome.h"
 
 #include <QByteArray>
 

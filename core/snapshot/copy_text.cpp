@@ -1,6 +1,6 @@
-#include "snapshot/copy_text.h"
+#include "core/snapshot/copy_text.h"
 
-#include "error.h"
+#include "core/util/error.h"
 
 #include <charconv>
 

@@ -1,8 +1,8 @@
-#include "snapshot/json_snapshot.h"
+#include "core/snapshot/json_snapshot.h"
 
-#include "error.h"
-#include "util/json_writer.h"
-#include "util/time_format.h"
+#include "core/util/error.h"
+#include "core/util/json_writer.h"
+#include "core/util/time_format.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,6 +1,6 @@
-#include "snapshot/queries.h"
+#include "core/snapshot/queries.h"
 
-#include "snapshot/search_text.h"
+#include "core/snapshot/search_text.h"
 
 #include <algorithm>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "snapshot/snapshot.h"
+#include "core/snapshot/snapshot.h"
 
 #include <cstdint>
 #include <optional>

@@ -1,6 +1,6 @@
-#include "snapshot/search_text.h"
+#include "core/snapshot/search_text.h"
 
-#include "error.h"
+#include "core/util/error.h"
 
 #include <limits>
 

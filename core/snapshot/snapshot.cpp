@@ -1,6 +1,6 @@
-#include "snapshot/snapshot.h"
+#include "core/snapshot/snapshot.h"
 
-#include "error.h"
+#include "core/util/error.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "model/topology.h"
-#include "snapshot/flat_index.h"
-#include "snapshot/string_pool.h"
+#include "core/model/topology.h"
+#include "core/snapshot/flat_index.h"
+#include "core/snapshot/string_pool.h"
 
 #include <array>
 #include <cstdint>

@@ -1,6 +1,6 @@
-#include "snapshot/string_pool.h"
+#include "core/snapshot/string_pool.h"
 
-#include "error.h"
+#include "core/util/error.h"
 
 #include <cstring>
 

@@ -1,4 +1,4 @@
-#include "util/json_type.h"
+#include "core/util/json_type.h"
 
 namespace cellscope {
 

@@ -1,4 +1,4 @@
-#include "util/json_writer.h"
+#include "core/util/json_writer.h"
 
 namespace cellscope {
 

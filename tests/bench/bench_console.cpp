@@ -5,11 +5,11 @@
 //   - the longest GUI-thread stall while the main window loads the snapshot (target ≤ 100 ms),
 //   - time from start to the window being shown (target ≤ 2 s).
 // Usage: bench_console [--home DIR] (the world bench_foundation seeded; run it first)
-#include "models/org_table_model.h"
-#include "snapshot/pg_loader.h"
-#include "store/embedded_cluster.h"
-#include "store/world_source.h"
-#include "views/main_window.h"
+#include "core/db/embedded_cluster.h"
+#include "core/sources/pg_loader.h"
+#include "core/sources/world_source.h"
+#include "ui/models/org_table_model.h"
+#include "ui/views/main_window.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -68,10 +68,10 @@ int main(int argc, char** argv)
     const auto at = args.indexOf(QStringLiteral("--home"));
     const std::string home =
         at >= 0 && at + 1 < args.size() ? args[at + 1].toStdString() : "/tmp/cellscope-bench";
-    store::EmbeddedCluster cluster(home);
+    db::EmbeddedCluster cluster(home);
     cluster.acquire();
-    store::SourceOptions source;
-    source.db = cluster.conninfo(store::kEmbeddedControlDatabase);
+    sources::SourceOptions source;
+    source.db = cluster.conninfo(sources::kEmbeddedControlDatabase);
 
     // Window shown, and GUI-thread stalls while the snapshot loads (a 5 ms watchdog timer).
     ui::MainWindow window(source);

@@ -4,10 +4,10 @@
 //   - snapshot peak RSS growth (target ≤ 400 MB).
 // Usage: bench_foundation [--orgs N] [--runs R] [--home DIR] [--reseed]
 // Each load runs in a fresh child process (this binary with --load-once) so RSS is not shared.
-#include "snapshot/pg_loader.h"
-#include "store/embedded_cluster.h"
-#include "store/seed.h"
-#include "store/world_source.h"
+#include "core/db/embedded_cluster.h"
+#include "core/demo/seed.h"
+#include "core/sources/pg_loader.h"
+#include "core/sources/world_source.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -48,7 +48,7 @@ int loadOnce(const std::string& conninfo)
     const long before = statusKb("VmRSS:");
     QElapsedTimer timer;
     timer.start();
-    const SnapshotPtr snapshot = loadSnapshotFromPostgres(conninfo);
+    const SnapshotPtr snapshot = sources::loadSnapshotFromPostgres(conninfo);
     const double seconds = static_cast<double>(timer.nsecsElapsed()) / 1e9;
     const long peak = statusKb("VmHWM:");
     std::printf("%.3f %ld %zu\n", seconds, (peak - before) / 1024, snapshot->organizations().size());
@@ -72,27 +72,28 @@ int main(int argc, char** argv)
     const int runs = option(QStringLiteral("--runs"), QStringLiteral("5")).toInt();
     const std::string home =
         option(QStringLiteral("--home"), QStringLiteral("/tmp/cellscope-bench")).toStdString();
-    store::EmbeddedCluster cluster(home);
+    db::EmbeddedCluster cluster(home);
     cluster.acquire();
-    store::DatabaseConfig config;
-    config.control = cluster.conninfo(store::kEmbeddedControlDatabase);
-    store::ensureDatabase(config.control);
+    db::DatabaseConfig config;
+    config.control = cluster.conninfo(sources::kEmbeddedControlDatabase);
+    db::ensureDatabase(config.control);
 
     long existing = 0;
     try {
         pqxx::connection c(config.control);
-        existing = pqxx::nontransaction(c).exec("SELECT count(*) FROM sentry_organizationmapping")[0][0].as<long>();
+        existing =
+            pqxx::nontransaction(c).exec("SELECT count(*) FROM sentry_organizationmapping")[0][0].as<long>();
     } catch (const std::exception&) {
     }
     if (static_cast<std::size_t>(existing) != orgs || args.contains(QStringLiteral("--reseed"))) {
         std::printf("seeding %zu organizations…\n", orgs);
         std::fflush(stdout);
-        const auto report = store::seedDemoWorld(config, {42, orgs});
+        const auto report = demo::seedDemoWorld(config, {42, orgs});
         std::size_t rows = 0;
         for (const auto& [table, count] : report.rows)
             rows += count;
-        std::printf("seed --orgs %zu: %.1f s for %zu rows (%.0f rows/s); target < 60 s\n", orgs, report.seconds,
-                    rows, static_cast<double>(rows) / report.seconds);
+        std::printf("seed --orgs %zu: %.1f s for %zu rows (%.0f rows/s); target < 60 s\n", orgs,
+                    report.seconds, rows, static_cast<double>(rows) / report.seconds);
     }
 
     // Baseline: psql copying the same columns the loader reads, sequentially, to /dev/null.
@@ -101,11 +102,14 @@ int main(int argc, char** argv)
                        "date_created) TO '/dev/null'"),
         QStringLiteral("\\copy sentry_organizationmembermapping (organization_id, user_id, email, role, "
                        "invite_status) TO '/dev/null'"),
-        QStringLiteral("\\copy sentry_projectkeymapping (public_key, region_name, project_key_id) TO '/dev/null'"),
-        QStringLiteral("\\copy cellscope.projectkey_info (public_key, project_id, organization_id, dsn_format) TO "
-                       "'/dev/null'"),
-        QStringLiteral("\\copy sentry_organizationslugreservation (slug, organization_id, user_id, region_name, "
-                       "reservation_type) TO '/dev/null'"),
+        QStringLiteral(
+            "\\copy sentry_projectkeymapping (public_key, region_name, project_key_id) TO '/dev/null'"),
+        QStringLiteral(
+            "\\copy cellscope.projectkey_info (public_key, project_id, organization_id, dsn_format) TO "
+            "'/dev/null'"),
+        QStringLiteral(
+            "\\copy sentry_organizationslugreservation (slug, organization_id, user_id, region_name, "
+            "reservation_type) TO '/dev/null'"),
     };
     std::vector<double> baseline, load, rss;
     for (int run = 0; run < runs; ++run) {
@@ -134,11 +138,12 @@ int main(int argc, char** argv)
         }
         load.push_back(fields[0].toDouble());
         rss.push_back(fields[1].toDouble());
-        std::printf("run %d: psql %.2f s, snapshot load %.2f s, RSS growth %.0f MB\n", run + 1, baseline.back(),
-                    load.back(), rss.back());
+        std::printf("run %d: psql %.2f s, snapshot load %.2f s, RSS growth %.0f MB\n", run + 1,
+                    baseline.back(), load.back(), rss.back());
         std::fflush(stdout);
     }
-    std::printf("\nsnapshot load (median of %d): %.2f s   psql \\copy baseline: %.2f s   ratio %.2f (target <= 1.30)\n",
+    std::printf("\nsnapshot load (median of %d): %.2f s   psql \\copy baseline: %.2f s   ratio %.2f (target "
+                "<= 1.30)\n",
                 runs, median(load), median(baseline), median(load) / median(baseline));
     std::printf("snapshot peak RSS growth (median): %.0f MB (target <= 400 MB)\n", median(rss));
     return 0;

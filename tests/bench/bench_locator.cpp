@@ -3,8 +3,8 @@
 // on a generated snapshot (127.0.0.1, port 0) as the server process, checks every answer against
 // Cellscope's own locate() on the same snapshot, and stops the server with SIGTERM.
 // Usage: bench_locator [--requests N] [--concurrency C] [--orgs N] [--cellctl PATH]
-#include "net/locator.h"
-#include "snapshot/json_snapshot.h"
+#include "core/net/locator.h"
+#include "core/snapshot/json_snapshot.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -6,12 +6,12 @@
 // Usage: bench_relocation --server CONNINFO [--issues N] [--batch-rows N] [--keep]
 // CONNINFO names a PostgreSQL server on which the bench may create databases bench_reloc_*
 // (tests/bench/relocation.sh starts a throwaway one).
-#include "error.h"
-#include "relocation/relocations.h"
-#include "relocation/text.h"
-#include "store/database.h"
-#include "store/demo_world.h"
-#include "store/seed.h"
+#include "core/db/database.h"
+#include "core/demo/demo_world.h"
+#include "core/demo/seed.h"
+#include "core/relocation/relocations.h"
+#include "core/relocation/text.h"
+#include "core/util/error.h"
 
 #include <pqxx/pqxx>
 
@@ -95,29 +95,28 @@ int main(int argc, char** argv)
         return 2;
     }
     try {
-        store::DatabaseConfig config;
-        config.control = store::withDatabase(server, std::string(kPrefix) + "_control");
-        for (const auto& cell : store::demoCells())
-            config.cells.emplace(cell.name,
-                                 store::withDatabase(server, std::string(kPrefix) + "_" + cell.name));
+        db::DatabaseConfig config;
+        config.control = db::withDatabase(server, std::string(kPrefix) + "_control");
+        for (const auto& cell : demo::demoCells())
+            config.cells.emplace(cell.name, db::withDatabase(server, std::string(kPrefix) + "_" + cell.name));
         auto dropAll = [&] {
-            auto admin = store::connect(store::withDatabase(server, "postgres"));
+            auto admin = db::connect(db::withDatabase(server, "postgres"));
             pqxx::nontransaction tx(*admin);
             for (const auto& row : tx.exec_params("SELECT datname FROM pg_database WHERE datname LIKE $1",
                                                   std::string(kPrefix) + "\\_%"))
                 tx.exec0("DROP DATABASE " + tx.quote_name(row[0].as<std::string>()) + " WITH (FORCE)");
         };
         dropAll();
-        store::ensureDatabase(config.control);
+        db::ensureDatabase(config.control);
         std::cerr << "seeding a demo world of 200 organizations…\n";
-        store::seedDemoWorld(config, {42, 200});
+        demo::seedDemoWorld(config, {42, 200});
 
         // The organization to move: the first active one in us1, given `issues` more issues.
         const std::string sourceInfo = config.cellConninfo(kSource);
         const std::string targetInfo = config.cellConninfo(kTarget);
         std::int64_t org = 0;
         {
-            auto source = store::connect(sourceInfo);
+            auto source = db::connect(sourceInfo);
             pqxx::nontransaction tx(*source);
             org = tx.exec1("SELECT min(o.id) FROM sentry_organization o WHERE o.status = 0 AND EXISTS "
                            "(SELECT 1 FROM sentry_project p WHERE p.organization_id = o.id)")[0]
@@ -171,7 +170,7 @@ int main(int argc, char** argv)
         const double pipeSeconds = secondsSince(piping);
         {
             // Take the baseline's copy away again, so the relocation finds a clean target.
-            auto target = store::connect(targetInfo);
+            auto target = db::connect(targetInfo);
             pqxx::nontransaction tx(*target);
             for (auto t = plan.tables.rbegin(); t != plan.tables.rend(); ++t)
                 tx.exec_params0("DELETE FROM " + t->spec.sqlName + " WHERE " + t->spec.orgFilter, org);

@@ -7,9 +7,9 @@
 // Which org a line belongs to follows a Zipf law (s = 1.1) over a random ranking of the orgs, as real
 // traffic does (a few large orgs send most of it); --uniform picks every line's org uniformly instead,
 // the cache-hostile worst case.
-#include "routing/catalog.h"
-#include "routing/replay.h"
-#include "snapshot/snapshot.h"
+#include "core/routing/catalog.h"
+#include "core/routing/replay.h"
+#include "core/snapshot/snapshot.h"
 
 #include <QString>
 #include <QUrl>

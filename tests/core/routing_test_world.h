@@ -1,7 +1,7 @@
 #pragma once
 
-#include "routing/catalog.h"
-#include "snapshot/snapshot.h"
+#include "core/routing/catalog.h"
+#include "core/snapshot/snapshot.h"
 
 #include <gtest/gtest.h>
 

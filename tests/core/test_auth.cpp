@@ -1,4 +1,4 @@
-#include "routing/auth.h"
+#include "core/routing/auth.h"
 
 #include <gtest/gtest.h>
 

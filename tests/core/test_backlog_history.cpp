@@ -1,6 +1,6 @@
 // The backlog's pure rules: diff and violations, the projection, the status summary and the demo history.
-#include "backlog/demo_history.h"
-#include "backlog/history.h"
+#include "core/backlog/history.h"
+#include "core/demo/demo_history.h"
 
 #include <gtest/gtest.h>
 
@@ -10,6 +10,7 @@
 
 using namespace Qt::StringLiterals;
 using namespace cellscope::backlog;
+using namespace cellscope::demo;
 
 static void PrintTo(const QString& s, std::ostream* os)
 {

@@ -1,6 +1,6 @@
-#include "backlog/action.h"
-#include "backlog/map_import.h"
-#include "backlog/python_lexer.h"
+#include "core/backlog/action.h"
+#include "core/backlog/map_import.h"
+#include "core/backlog/python_lexer.h"
 
 #include <gtest/gtest.h>
 

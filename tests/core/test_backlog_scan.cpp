@@ -1,4 +1,4 @@
-#include "backlog/scanner.h"
+#include "core/backlog/scanner.h"
 
 #include <gtest/gtest.h>
 

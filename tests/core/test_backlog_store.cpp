@@ -1,11 +1,11 @@
 // The backlog store against the throwaway PostgreSQL cluster: round trips, every refusal, and the grants
 // checked with real LOGIN roles.
-#include "backlog/demo_history.h"
-#include "backlog/store.h"
-#include "error.h"
-#include "pg_test_env.h"
-#include "store/database.h"
-#include "store/migrations.h"
+#include "core/backlog/store.h"
+#include "core/db/database.h"
+#include "core/db/migrations.h"
+#include "core/demo/demo_history.h"
+#include "core/util/error.h"
+#include "tests/support/pg_test_env.h"
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -20,6 +20,7 @@
 using namespace Qt::StringLiterals;
 using namespace cellscope;
 using namespace cellscope::backlog;
+using namespace cellscope::demo;
 
 static void PrintTo(const QString& s, std::ostream* os)
 {
@@ -70,15 +71,15 @@ protected:
             c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         dropDatabase();
         conninfo = test::pgServerConninfo(m_name);
-        store::ensureDatabase(conninfo);
-        auto connection = store::connect(conninfo);
-        store::migrate(*connection, store::SchemaKind::Control);
+        db::ensureDatabase(conninfo);
+        auto connection = db::connect(conninfo);
+        db::migrate(*connection, db::SchemaKind::Control);
     }
 
     void TearDown() override
     {
         dropDatabase();
-        auto admin = store::connect(test::pgServerConninfo());
+        auto admin = db::connect(test::pgServerConninfo());
         pqxx::nontransaction tx(*admin);
         for (const std::string& role : m_roles)
             tx.exec0("DROP ROLE IF EXISTS " + tx.quote_name(role));
@@ -86,7 +87,7 @@ protected:
 
     void dropDatabase()
     {
-        auto admin = store::connect(test::pgServerConninfo());
+        auto admin = db::connect(test::pgServerConninfo());
         pqxx::nontransaction tx(*admin);
         tx.exec0("DROP DATABASE IF EXISTS " + tx.quote_name(m_name) + " WITH (FORCE)");
     }
@@ -96,7 +97,7 @@ protected:
     std::string loginAs(const std::string& suffix, const std::string& group)
     {
         const std::string role = m_name + "_" + suffix;
-        auto admin = store::connect(test::pgServerConninfo());
+        auto admin = db::connect(test::pgServerConninfo());
         pqxx::nontransaction tx(*admin);
         tx.exec0("DROP ROLE IF EXISTS " + tx.quote_name(role));
         tx.exec0("CREATE ROLE " + tx.quote_name(role) + " LOGIN" +
@@ -107,7 +108,7 @@ protected:
 
     long count(const std::string& sql)
     {
-        auto c = store::connect(conninfo);
+        auto c = db::connect(conninfo);
         pqxx::nontransaction tx(*c);
         return tx.exec(sql)[0][0].as<long>();
     }
@@ -368,10 +369,10 @@ TEST_F(BacklogStore, TrackingRefusesUnknownEntriesAndEmptyUpdates)
 TEST_F(BacklogStore, AnUnmigratedDatabaseIsAConflict)
 {
     const std::string bare = test::pgServerConninfo(m_name + "_bare");
-    store::ensureDatabase(bare);
+    db::ensureDatabase(bare);
     const auto error = errorOf([&] { Store store(bare); });
     {
-        auto admin = store::connect(test::pgServerConninfo());
+        auto admin = db::connect(test::pgServerConninfo());
         pqxx::nontransaction tx(*admin);
         tx.exec0("DROP DATABASE " + tx.quote_name(m_name + "_bare") + " WITH (FORCE)");
     }
@@ -410,7 +411,7 @@ TEST_F(BacklogStore, AViewerReadsButIsRefusedEveryWriteByTheDatabase)
     EXPECT_EQ(errorOf([&] { viewer.replaceHistory({}, {}); })->first, ErrorCode::Permission);
 
     // The refusal is PostgreSQL's (SQLSTATE 42501), not the store's: raw SQL fares no better.
-    auto raw = store::connect(viewerConninfo);
+    auto raw = db::connect(viewerConninfo);
     pqxx::nontransaction tx(*raw);
     EXPECT_THROW(tx.exec0("INSERT INTO cellscope.backlog_tracking (url_name) VALUES ('x')"),
                  pqxx::insufficient_privilege);
@@ -437,7 +438,7 @@ TEST_F(BacklogStore, ALeadImportsAndEditsButCannotRewriteHistoryOrForgeStamps)
     EXPECT_EQ(entry.tracking.owner, u"chen.li"_s);
     EXPECT_EQ(entry.tracking.updatedBy, QString::fromStdString(role));
 
-    auto raw = store::connect(leadConninfo);
+    auto raw = db::connect(leadConninfo);
     pqxx::nontransaction tx(*raw);
     EXPECT_THROW(tx.exec0("UPDATE cellscope.backlog_tracking SET updated_by = 'someone-else'"),
                  pqxx::insufficient_privilege);

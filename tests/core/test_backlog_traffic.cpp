@@ -1,7 +1,7 @@
 // Ranking backlog entries by the traffic of an access log, through the routing replay's classifier.
-#include "backlog/traffic.h"
-#include "routing/outcome.h"
-#include "snapshot/json_snapshot.h"
+#include "core/backlog/traffic.h"
+#include "core/routing/outcome.h"
+#include "core/snapshot/json_snapshot.h"
 
 #include <gtest/gtest.h>
 

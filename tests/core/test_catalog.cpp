@@ -1,5 +1,5 @@
-#include "error.h"
-#include "routing/catalog.h"
+#include "core/routing/catalog.h"
+#include "core/util/error.h"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 // Route test files: loading with JSON-path errors, pass/fail with field/expected/actual, coverage, reports.
-#include "error.h"
-#include "routing/check.h"
-#include "routing_test_world.h"
-#include "snapshot/snapshot.h"
+#include "core/routing/check.h"
+#include "core/snapshot/snapshot.h"
+#include "core/util/error.h"
+#include "tests/core/routing_test_world.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,4 +1,4 @@
-#include "routing/dsn.h"
+#include "core/routing/dsn.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
 // The embedded default cluster, for real: initdb, start, sharing between processes, stop on the
 // last release, and recovery after a crash. Each test uses its own root under /tmp.
-#include "error.h"
-#include "store/database.h"
-#include "store/embedded_cluster.h"
-#include "store/migrations.h"
+#include "core/db/database.h"
+#include "core/db/embedded_cluster.h"
+#include "core/db/migrations.h"
+#include "core/util/error.h"
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -27,7 +27,7 @@ using namespace cellscope;
 
 namespace {
 
-bool canQuery(const store::EmbeddedCluster& cluster)
+bool canQuery(const db::EmbeddedCluster& cluster)
 {
     try {
         pqxx::connection c(cluster.conninfo("postgres"));
@@ -61,7 +61,7 @@ protected:
 TEST_F(EmbeddedClusterTest, FirstAcquireCreatesSecondReuses)
 {
     {
-        store::EmbeddedCluster cluster(root);
+        db::EmbeddedCluster cluster(root);
         EXPECT_TRUE(cluster.acquire());
         EXPECT_TRUE(canQuery(cluster));
         // No TCP: the server listens on its private socket only.
@@ -70,7 +70,7 @@ TEST_F(EmbeddedClusterTest, FirstAcquireCreatesSecondReuses)
     }
     // Released by the destructor: the server is down.
     EXPECT_EQ(postmasterPid(root), 0);
-    store::EmbeddedCluster again(root);
+    db::EmbeddedCluster again(root);
     EXPECT_FALSE(again.acquire());
     EXPECT_TRUE(canQuery(again));
     again.release();
@@ -79,7 +79,7 @@ TEST_F(EmbeddedClusterTest, FirstAcquireCreatesSecondReuses)
 
 TEST_F(EmbeddedClusterTest, ServerStaysUpWhileAnotherProcessUsesIt)
 {
-    store::EmbeddedCluster cluster(root);
+    db::EmbeddedCluster cluster(root);
     cluster.acquire();
     // A second Cellscope process (the real cellctl) comes and goes; its release must not stop the
     // server this process still uses.
@@ -105,7 +105,7 @@ TEST_F(EmbeddedClusterTest, ServerStaysUpWhileAnotherProcessUsesIt)
 
 TEST_F(EmbeddedClusterTest, RecoversFromACrashedServer)
 {
-    store::EmbeddedCluster cluster(root);
+    db::EmbeddedCluster cluster(root);
     cluster.acquire();
     const long pid = postmasterPid(root);
     ASSERT_GT(pid, 0);
@@ -116,7 +116,7 @@ TEST_F(EmbeddedClusterTest, RecoversFromACrashedServer)
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     cluster.release(); // the server is already gone; release must cope
 
-    store::EmbeddedCluster restarted(root);
+    db::EmbeddedCluster restarted(root);
     EXPECT_FALSE(restarted.acquire());
     EXPECT_TRUE(canQuery(restarted));
     EXPECT_NE(postmasterPid(root), pid);
@@ -125,7 +125,7 @@ TEST_F(EmbeddedClusterTest, RecoversFromACrashedServer)
 TEST_F(EmbeddedClusterTest, StalePidFileNamingALiveNonPostgresProcessIsCleared)
 {
     {
-        store::EmbeddedCluster cluster(root);
+        db::EmbeddedCluster cluster(root);
         cluster.acquire();
     }
     // After a crash and a reboot, the pid in postmaster.pid may belong to an unrelated process —
@@ -135,14 +135,14 @@ TEST_F(EmbeddedClusterTest, StalePidFileNamingALiveNonPostgresProcessIsCleared)
     pid.write(QByteArray::number(static_cast<qint64>(::getpid())) + "\n" + QByteArray::fromStdString(root) +
               "/data\n");
     pid.close();
-    store::EmbeddedCluster cluster(root);
+    db::EmbeddedCluster cluster(root);
     cluster.acquire();
     EXPECT_TRUE(canQuery(cluster));
 }
 
 TEST_F(EmbeddedClusterTest, ClientsThatDiedAreNotCountedAsUsers)
 {
-    store::EmbeddedCluster cluster(root);
+    db::EmbeddedCluster cluster(root);
     cluster.acquire();
     // A client that was SIGKILLed left its registration behind (pid 2^22-1 is never a live process here).
     QFile ghost(QString::fromStdString(root + "/clients/4194303"));
@@ -163,11 +163,11 @@ TEST_F(EmbeddedClusterTest, ConcurrentMigrationsOfABrandNewClusterAllSucceed)
     for (int round = 0; round < 3; ++round) {
         QTemporaryDir dir(QStringLiteral("/tmp/cellscope-race-XXXXXX"));
         ASSERT_TRUE(dir.isValid());
-        store::EmbeddedCluster cluster(dir.path().toStdString());
+        db::EmbeddedCluster cluster(dir.path().toStdString());
         ASSERT_TRUE(cluster.acquire());
         for (int i = 0; i < kDatabases; ++i) {
-            store::ensureDatabase(cluster.conninfo("control_" + std::to_string(i)));
-            store::ensureDatabase(cluster.conninfo("cell_" + std::to_string(i)));
+            db::ensureDatabase(cluster.conninfo("control_" + std::to_string(i)));
+            db::ensureDatabase(cluster.conninfo("cell_" + std::to_string(i)));
         }
         std::vector<std::unique_ptr<QProcess>> processes;
         for (int i = 0; i < kDatabases; ++i) {
@@ -186,8 +186,8 @@ TEST_F(EmbeddedClusterTest, ConcurrentMigrationsOfABrandNewClusterAllSucceed)
         for (int i = 0; i < kDatabases; ++i)
             threads.emplace_back([&, i] {
                 try {
-                    auto connection = store::connect(cluster.conninfo("cell_" + std::to_string(i)));
-                    store::migrate(*connection, store::SchemaKind::Cell);
+                    auto connection = db::connect(cluster.conninfo("cell_" + std::to_string(i)));
+                    db::migrate(*connection, db::SchemaKind::Cell);
                 } catch (const std::exception& e) {
                     cellErrors[i] = e.what();
                 }

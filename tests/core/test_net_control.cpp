@@ -1,11 +1,11 @@
 // The control-API client (ControlApiSource) against the project's own control-API server, on
 // loopback: full and incremental pulls, paging, signatures, retries, timeouts, broken pages, and
 // control being down at start with and without a backup snapshot.
-#include "error.h"
-#include "net/control_api_server.h"
-#include "net/control_api_source.h"
-#include "net_test_support.h"
-#include "snapshot/json_snapshot.h"
+#include "core/net/control_api_server.h"
+#include "core/net/control_api_source.h"
+#include "core/snapshot/json_snapshot.h"
+#include "core/util/error.h"
+#include "tests/support/net_test_support.h"
 
 #include <QElapsedTimer>
 #include <QHttpServerRequest>

@@ -1,11 +1,11 @@
 // Synapse's standalone locator API as `cellctl serve locator` answers it, the connection guards
 // every server has (oversized, malformed and slow requests), verifying against a running locator,
 // and probing cell addresses.
-#include "error.h"
-#include "net/cell_probe.h"
-#include "net/locator.h"
-#include "net/locator_client.h"
-#include "net_test_support.h"
+#include "core/net/cell_probe.h"
+#include "core/net/locator.h"
+#include "core/net/locator_client.h"
+#include "core/util/error.h"
+#include "tests/support/net_test_support.h"
 
 #include <QHttpServerRequest>
 #include <QJsonDocument>

@@ -1,13 +1,13 @@
 // The control-API server reading a Cellscope control database (the throwaway cluster of the CTest
 // fixture): Sentry's ordering on date_updated truncated to the second, and a client pulling from it.
-#include "net/control_api_server.h"
-#include "net/control_api_source.h"
-#include "net_test_support.h"
-#include "pg_test_env.h"
-#include "snapshot/pg_loader.h"
-#include "store/database.h"
-#include "store/demo_world.h"
-#include "store/seed.h"
+#include "core/db/database.h"
+#include "core/demo/demo_world.h"
+#include "core/demo/seed.h"
+#include "core/net/control_api_server.h"
+#include "core/net/control_api_source.h"
+#include "core/sources/pg_loader.h"
+#include "tests/support/net_test_support.h"
+#include "tests/support/pg_test_env.h"
 
 #include <QTemporaryDir>
 
@@ -34,21 +34,21 @@ protected:
         m_prefix = m_prefix.substr(0, 40);
         test::dropDatabasesWithPrefix(m_prefix);
         config.control = test::pgServerConninfo(m_prefix + "_control");
-        for (const auto& cell : store::demoCells())
+        for (const auto& cell : demo::demoCells())
             config.cells.emplace(cell.name, test::pgServerConninfo(m_prefix + "_" + cell.name));
-        store::ensureDatabase(config.control);
-        store::seedDemoWorld(config, {42, 300});
+        db::ensureDatabase(config.control);
+        demo::seedDemoWorld(config, {42, 300});
     }
     void TearDown() override { test::dropDatabasesWithPrefix(m_prefix); }
 
     void execute(const std::string& sql)
     {
-        auto connection = store::connect(config.control);
+        auto connection = db::connect(config.control);
         pqxx::nontransaction tx(*connection);
         tx.exec0(sql);
     }
 
-    store::DatabaseConfig config;
+    db::DatabaseConfig config;
     std::string m_prefix;
 };
 
@@ -76,7 +76,7 @@ TEST_F(NetPg, PagesEveryRowOnceAcrossSubSecondTimestamps)
         cursor = Cursor{page.rows.back().updatedAt, page.rows.back().rowId};
     }
     EXPECT_EQ(seen.size(), 300u);
-    const SnapshotPtr world = loadSnapshotFromPostgres(config.control);
+    const SnapshotPtr world = sources::loadSnapshotFromPostgres(config.control);
     EXPECT_EQ(table.page(MappingKind::Organization, std::vector<std::string>{"de1"}, std::nullopt, 10000)
                   .rows.size(),
               world->orgCountInCell(*world->findCell("de1")));
@@ -84,7 +84,7 @@ TEST_F(NetPg, PagesEveryRowOnceAcrossSubSecondTimestamps)
 
 TEST_F(NetPg, ClientPullsTheDatabaseAndSeesLaterChanges)
 {
-    const SnapshotPtr world = loadSnapshotFromPostgres(config.control);
+    const SnapshotPtr world = sources::loadSnapshotFromPostgres(config.control);
     test::TestServer server(controlApiHandler(std::make_shared<PostgresMappingTable>(config.control),
                                               controlTopology(*world), "pg-secret"));
     QTemporaryDir dir;

@@ -1,11 +1,11 @@
 // Synapse's protocol pieces without a network: cursor, signature, paging order, locator lookups.
-#include "error.h"
-#include "net/control_api_source.h"
-#include "net/http_service.h"
-#include "net/locator.h"
-#include "net/mapping_table.h"
-#include "net/synapse_protocol.h"
-#include "net_test_support.h"
+#include "core/net/control_api_source.h"
+#include "core/net/http_service.h"
+#include "core/net/locator.h"
+#include "core/net/mapping_table.h"
+#include "core/net/synapse_protocol.h"
+#include "core/util/error.h"
+#include "tests/support/net_test_support.h"
 
 #include <QFile>
 #include <QTemporaryDir>

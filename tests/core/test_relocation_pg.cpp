@@ -1,18 +1,18 @@
 // Org relocation against real PostgreSQL (the CTest fixture cluster): the happy path, refusals,
 // concurrency, the freeze, cancel, permissions, an unreachable cell, and SIGKILL at every step
 // boundary and inside copy and verify, each followed by resume or cancel.
-#include "error.h"
-#include "pg_test_env.h"
-#include "relocation/actions.h"
-#include "relocation/cell_session.h"
-#include "relocation/control_store.h"
-#include "relocation/org_graph.h"
-#include "relocation/relocations.h"
-#include "snapshot/pg_loader.h"
-#include "store/database.h"
-#include "store/demo_world.h"
-#include "store/migrations.h"
-#include "store/seed.h"
+#include "core/db/database.h"
+#include "core/db/migrations.h"
+#include "core/demo/demo_world.h"
+#include "core/demo/seed.h"
+#include "core/relocation/actions.h"
+#include "core/relocation/cell_session.h"
+#include "core/relocation/control_store.h"
+#include "core/relocation/org_graph.h"
+#include "core/relocation/relocations.h"
+#include "core/sources/pg_loader.h"
+#include "core/util/error.h"
+#include "tests/support/pg_test_env.h"
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -161,19 +161,19 @@ constexpr std::array<const char*, 3> kClonedCells{"control", kSource, kTarget};
 std::string schemaTag()
 {
     std::string tag;
-    for (const auto kind : {store::SchemaKind::Control, store::SchemaKind::Cell})
-        for (const auto& migration : store::bundledMigrations(kind))
+    for (const auto kind : {db::SchemaKind::Control, db::SchemaKind::Cell})
+        for (const auto& migration : db::bundledMigrations(kind))
             tag += migration.checksum.substr(0, 8);
     return tag;
 }
 
-store::DatabaseConfig templateWorld()
+db::DatabaseConfig templateWorld()
 {
-    store::DatabaseConfig world;
+    db::DatabaseConfig world;
     world.control = test::pgServerConninfo(std::string(kTemplate) + "_control");
-    for (const auto& cell : store::demoCells())
+    for (const auto& cell : demo::demoCells())
         world.cells.emplace(cell.name, test::pgServerConninfo(std::string(kTemplate) + "_" + cell.name));
-    auto admin = store::connect(test::pgServerConninfo());
+    auto admin = db::connect(test::pgServerConninfo());
     pqxx::nontransaction tx(*admin);
     tx.exec("SELECT pg_advisory_lock(7263)"); // one builder at a time; held until this connection ends
     const auto tag = tx.exec_params("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
@@ -183,8 +183,8 @@ store::DatabaseConfig templateWorld()
         for (const auto& row : tx.exec_params("SELECT datname FROM pg_database WHERE datname LIKE $1",
                                               std::string(kTemplate) + "\\_%"))
             tx.exec0("DROP DATABASE " + tx.quote_name(row[0].as<std::string>()) + " WITH (FORCE)");
-        store::ensureDatabase(world.control);
-        store::seedDemoWorld(world, {11, 60});
+        db::ensureDatabase(world.control);
+        demo::seedDemoWorld(world, {11, 60});
         tx.exec0("COMMENT ON DATABASE " + tx.quote_name(std::string(kTemplate) + "_control") + " IS " +
                  tx.quote(schemaTag()));
     }
@@ -204,7 +204,7 @@ protected:
         test::dropDatabasesWithPrefix(m_prefix);
         config = templateWorld();
         {
-            auto admin = store::connect(test::pgServerConninfo());
+            auto admin = db::connect(test::pgServerConninfo());
             pqxx::nontransaction tx(*admin);
             for (const char* cell : kClonedCells)
                 tx.exec0("CREATE DATABASE " + tx.quote_name(m_prefix + "_" + cell) + " TEMPLATE " +
@@ -213,7 +213,7 @@ protected:
         config.control = test::pgServerConninfo(m_prefix + "_control");
         config.cells[kSource] = test::pgServerConninfo(m_prefix + "_" + kSource);
         config.cells[kTarget] = test::pgServerConninfo(m_prefix + "_" + kTarget);
-        auto source = store::connect(config.cellConninfo(kSource));
+        auto source = db::connect(config.cellConninfo(kSource));
         pqxx::nontransaction tx(*source);
         const auto row = tx.exec1("SELECT o.id, o.slug FROM sentry_organization o "
                                   "JOIN sentry_project p ON p.organization_id = o.id "
@@ -228,7 +228,7 @@ protected:
     void TearDown() override
     {
         test::dropDatabasesWithPrefix(m_prefix);
-        auto admin = store::connect(test::pgServerConninfo());
+        auto admin = db::connect(test::pgServerConninfo());
         pqxx::nontransaction tx(*admin);
         for (const char* suffix :
              {"_viewer", "_viewer2", "_staff", "_staff2", "_staffrole", "_viewerrole", "_app"})
@@ -247,7 +247,7 @@ protected:
     Checksums checksums(const std::string& cell, long organization = 0) const
     {
         const OrgGraph tables = graph(cell);
-        auto c = store::connect(config.cellConninfo(cell));
+        auto c = db::connect(config.cellConninfo(cell));
         pqxx::nontransaction tx(*c);
         tx.exec0("SET TimeZone = 'UTC'");
         Checksums out;
@@ -272,13 +272,13 @@ protected:
 
     long frozenRows(const std::string& cell) const
     {
-        auto c = store::connect(config.cellConninfo(cell));
+        auto c = db::connect(config.cellConninfo(cell));
         return pqxx::nontransaction(*c).exec("SELECT count(*) FROM cellscope.frozen_org")[0][0].as<long>();
     }
 
     Routing routing() const
     {
-        auto c = store::connect(config.control);
+        auto c = db::connect(config.control);
         pqxx::nontransaction tx(*c);
         Routing r;
         const auto mapping = tx.exec_params1("SELECT region_name, status, date_updated::text FROM "
@@ -303,13 +303,13 @@ protected:
 
     long controlCount(const std::string& sql, std::int64_t id) const
     {
-        auto c = store::connect(config.control);
+        auto c = db::connect(config.control);
         return pqxx::nontransaction(*c).exec_params(sql, id)[0][0].as<long>();
     }
 
     long relocationCount() const
     {
-        auto c = store::connect(config.control);
+        auto c = db::connect(config.control);
         return pqxx::nontransaction(*c).exec("SELECT count(*) FROM cellscope.relocation")[0][0].as<long>();
     }
 
@@ -374,11 +374,11 @@ protected:
     }
 
     // A login for `role`'s group (cellscope_viewer or cellscope_staff) and the databases as it sees them.
-    store::DatabaseConfig loginAs(const std::string& suffix, const std::string& group)
+    db::DatabaseConfig loginAs(const std::string& suffix, const std::string& group)
     {
         const std::string login = m_prefix + suffix;
         {
-            auto admin = store::connect(test::pgServerConninfo());
+            auto admin = db::connect(test::pgServerConninfo());
             pqxx::nontransaction tx(*admin);
             tx.exec0("CREATE ROLE " + tx.quote_name(login) + " LOGIN IN ROLE " + group);
         }
@@ -387,7 +387,7 @@ protected:
             out.replace(out.find("user=postgres"), 13, "user=" + login);
             return out;
         };
-        store::DatabaseConfig c;
+        db::DatabaseConfig c;
         c.control = as(config.control);
         for (const auto& [cell, conninfo] : config.cells)
             c.cells.emplace(cell, as(conninfo));
@@ -404,7 +404,7 @@ protected:
         return path;
     }
 
-    store::DatabaseConfig config;
+    db::DatabaseConfig config;
     long org = 0;
     std::string slug;
     Checksums before;
@@ -440,7 +440,7 @@ std::string messageOf(const std::function<void()>& action)
 // rows of one unfrozen organization of a guarded table, nothing else. A viewer may not even that.
 TEST_F(RelocationWorld, StaffCannotSwitchOffTriggersAndLoadOnlyAnOrganizationsOwnRows)
 {
-    auto admin = store::connect(config.cellConninfo(kTarget));
+    auto admin = db::connect(config.cellConninfo(kTarget));
     EXPECT_FALSE(
         pqxx::nontransaction(*admin)
             .exec(
@@ -476,9 +476,9 @@ TEST_F(RelocationWorld, StaffCannotSwitchOffTriggersAndLoadOnlyAnOrganizationsOw
 // A control database without Cellscope's schema (a bare replica) gets the command to run, not SQL.
 TEST_F(RelocationWorld, AControlDatabaseWithoutTheJournalSaysWhatToRun)
 {
-    store::DatabaseConfig bare = config;
+    db::DatabaseConfig bare = config;
     bare.control = test::pgServerConninfo(m_prefix + "_bare");
-    store::ensureDatabase(bare.control);
+    db::ensureDatabase(bare.control);
     try {
         Relocations(bare).list({}, false, 10);
         FAIL() << "listing relocations without a journal succeeded";
@@ -532,7 +532,7 @@ TEST_F(RelocationWorld, HappyPathAsAStaffLoginMovesEveryRowAndFlipsRoutingOnce)
     EXPECT_EQ(steps, (std::vector<std::string>{"preflight", "freeze", "copy", "verify", "switch", "drain",
                                                "unfreeze", "cleanup"}));
     // The world as routers see it: the org is served by the target, and active again.
-    const auto snapshot = loadSnapshotFromPostgres(config.control);
+    const auto snapshot = sources::loadSnapshotFromPostgres(config.control);
     const auto index = snapshot->findOrg(slug);
     ASSERT_TRUE(index);
     EXPECT_EQ(snapshot->cellName(snapshot->org(*index).cell), kTarget);
@@ -570,7 +570,7 @@ TEST_F(RelocationWorld, PreflightRefusesWithTheRightCodeAndWritesNothing)
     ASSERT_FALSE(allowed.warnings.empty());
     EXPECT_NE(allowed.warnings[0].find("data residency"), std::string::npos);
 
-    auto admin = store::connect(config.control);
+    auto admin = db::connect(config.control);
     // An inconsistent slug reservation.
     pqxx::nontransaction(*admin).exec_params0(
         "UPDATE sentry_organizationslugreservation SET region_name = 'de1' WHERE organization_id = $1", org);
@@ -580,7 +580,7 @@ TEST_F(RelocationWorld, PreflightRefusesWithTheRightCodeAndWritesNothing)
         kSource);
     // Rows of the org already in the target that no ledger accounts for.
     {
-        auto target = store::connect(config.cellConninfo(kTarget));
+        auto target = db::connect(config.cellConninfo(kTarget));
         pqxx::nontransaction(*target).exec_params0(
             "INSERT INTO sentry_organization (id, name, slug) VALUES ($1, 'stray', 'stray-copy')", org);
         const Plan plan = api.plan(request());
@@ -618,7 +618,7 @@ TEST_F(RelocationWorld, TwoConcurrentStartsExactlyOneWins)
     EXPECT_TRUE((a == 0) != (b == 0)) << a << " " << b;
     EXPECT_EQ(controlCount("SELECT count(*) FROM cellscope.relocation WHERE organization_id = $1", org), 1);
     // The database itself refuses a second unfinished relocation, whatever a client checks first.
-    auto c = store::connect(config.control);
+    auto c = db::connect(config.control);
     EXPECT_THROW(pqxx::nontransaction(*c).exec_params0(
                      "INSERT INTO cellscope.relocation (organization_id, org_slug, source_cell, target_cell) "
                      "VALUES ($1, $2, 'us1', 'us3')",
@@ -636,7 +636,7 @@ TEST_F(RelocationWorld, WritesToAFrozenOrgAreRefusedByTheDatabase)
     const std::int64_t id = api.start(request());
     ASSERT_EQ(api.run(id, hook), Outcome::Detached);
 
-    auto source = store::connect(config.cellConninfo(kSource));
+    auto source = db::connect(config.cellConninfo(kSource));
     auto refused = [&](const std::string& sql) {
         try {
             if (sql.find("$1") == std::string::npos)
@@ -662,7 +662,7 @@ TEST_F(RelocationWorld, WritesToAFrozenOrgAreRefusedByTheDatabase)
     pqxx::nontransaction(*source).exec_params0(
         "UPDATE sentry_team SET name = name WHERE organization_id <> $1", org);
     // Routers see the org as relocating.
-    const auto snapshot = loadSnapshotFromPostgres(config.control);
+    const auto snapshot = sources::loadSnapshotFromPostgres(config.control);
     EXPECT_EQ(snapshot->org(*snapshot->findOrg(slug)).status, OrgStatus::RelocationPendingApproval);
 
     api.resume(id, "carry on");
@@ -670,7 +670,7 @@ TEST_F(RelocationWorld, WritesToAFrozenOrgAreRefusedByTheDatabase)
     EXPECT_EQ(api.run(id, quiet), Outcome::Done);
     expectMovedOnce(id);
     // Once moved, the org writes again, in its new cell.
-    auto target = store::connect(config.cellConninfo(kTarget));
+    auto target = db::connect(config.cellConninfo(kTarget));
     pqxx::nontransaction(*target).exec_params0("UPDATE sentry_organization SET name = name WHERE id = $1",
                                                org);
 }
@@ -794,7 +794,7 @@ TEST_F(RelocationWorld, AViewerLoginIsRefusedByTheDatabase)
     Hook quiet;
     EXPECT_EQ(codeOf([&] { viewer.run(id, quiet); }), ErrorCode::Permission);
     // Bypassing every face: plain SQL as the viewer.
-    auto c = store::connect(loginAs("_viewer2", "cellscope_viewer").control);
+    auto c = db::connect(loginAs("_viewer2", "cellscope_viewer").control);
     EXPECT_THROW(pqxx::nontransaction(*c).exec_params0(
                      "UPDATE cellscope.relocation SET state = 'cancelled' WHERE id = $1", id),
                  pqxx::insufficient_privilege);
@@ -803,7 +803,7 @@ TEST_F(RelocationWorld, AViewerLoginIsRefusedByTheDatabase)
             "UPDATE sentry_organizationmapping SET region_name = 'us2' WHERE organization_id = $1", org),
         pqxx::insufficient_privilege);
     // The audit log is append-only, even for its owner.
-    auto owner = store::connect(config.control);
+    auto owner = db::connect(config.control);
     EXPECT_THROW(pqxx::nontransaction(*owner).exec("UPDATE cellscope.relocation_audit SET reason = 'edited'"),
                  pqxx::insufficient_privilege);
     EXPECT_THROW(pqxx::nontransaction(*owner).exec("DELETE FROM cellscope.relocation_audit"),
@@ -815,7 +815,7 @@ TEST_F(RelocationWorld, AnUnreachableCellFailsTheStepClearlyAndRetryFinishes)
 {
     const Relocations api(config);
     const std::int64_t id = api.start(request());
-    auto admin = store::connect(test::pgServerConninfo());
+    auto admin = db::connect(test::pgServerConninfo());
     const std::string target = pqxx::nontransaction(*admin).quote_name(cellDatabase(kTarget));
     Hook hook;
     bool cut = false;
@@ -855,7 +855,7 @@ TEST_F(RelocationWorld, RepairRealignsAJournalThatDisagreesWithTheMapping)
     Hook quiet;
     ASSERT_EQ(api.run(id, quiet), Outcome::Done);
     // Someone flips a key mapping back by hand.
-    auto c = store::connect(config.control);
+    auto c = db::connect(config.control);
     pqxx::nontransaction(*c).exec_params0(
         "UPDATE sentry_projectkeymapping SET region_name = $2 WHERE public_key = "
         "(SELECT min(public_key) FROM cellscope.projectkey_info WHERE organization_id = $1)",
@@ -1025,7 +1025,7 @@ TEST_F(RelocationWorld, ASupersededRelocationIsHistoryForEveryAction)
     EXPECT_EQ(status.relocation.supersededBy, home);
     EXPECT_FALSE(judge(Action::MoveBack, status.relocation, false).allowed);
     // The journal's own statements refuse it too, whatever a face decided.
-    auto control = store::connect(config.control);
+    auto control = db::connect(config.control);
     ControlStore store(*control);
     EXPECT_EQ(codeOf([&] { store.realignStep(there, Step::Switch, "by hand", ""); }), ErrorCode::Conflict);
     EXPECT_EQ(routing().orgCell, kSource);
@@ -1041,7 +1041,7 @@ TEST_F(RelocationWorld, TheSwitchRefusesATargetThatLostRowsAfterVerify)
     Hook hook;
     hook.onState = [&](std::string_view sentence) {
         if (sentence.starts_with("switching"))
-            pqxx::nontransaction(*store::connect(config.cellConninfo(kTarget)))
+            pqxx::nontransaction(*db::connect(config.cellConninfo(kTarget)))
                 .exec_params0("DELETE FROM sentry_groupedmessage WHERE project_id IN "
                               "(SELECT id FROM sentry_project WHERE organization_id = $1)",
                               org);
@@ -1063,7 +1063,7 @@ TEST_F(RelocationWorld, AnApplicationRoleWritesNormallyAndIsRefusedOnlyForAFroze
 {
     const std::string app = m_prefix + "_app";
     {
-        auto admin = store::connect(config.cellConninfo(kSource));
+        auto admin = db::connect(config.cellConninfo(kSource));
         pqxx::nontransaction tx(*admin);
         tx.exec0("CREATE ROLE " + tx.quote_name(app) + " LOGIN");
         tx.exec0("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " +
@@ -1076,7 +1076,7 @@ TEST_F(RelocationWorld, AnApplicationRoleWritesNormallyAndIsRefusedOnlyForAFroze
     }
     std::string conninfo = config.cellConninfo(kSource);
     conninfo.replace(conninfo.find("user=postgres"), 13, "user=" + app);
-    auto writer = store::connect(conninfo);
+    auto writer = db::connect(conninfo);
     const std::string issue =
         "(SELECT min(g.id) FROM public.sentry_groupedmessage g JOIN public.sentry_project p "
         "ON p.id = g.project_id WHERE p.organization_id = $1)";
@@ -1107,14 +1107,14 @@ TEST_F(RelocationWorld, AWriterWhoseSnapshotPredatesTheFreezeCannotCommitAfterIt
     const std::string issue = "(SELECT min(g.id) FROM sentry_groupedmessage g JOIN sentry_project p "
                               "ON p.id = g.project_id WHERE p.organization_id = " +
                               std::to_string(org) + ")";
-    auto admin = store::connect(config.cellConninfo(kSource));
+    auto admin = db::connect(config.cellConninfo(kSource));
     const long seen = pqxx::nontransaction(*admin)
                           .exec("SELECT times_seen FROM sentry_groupedmessage WHERE id = " + issue)[0][0]
                           .as<long>();
     const OrgGraph tables = graph(kSource);
     std::int64_t relocation = 9000;
     for (const std::string isolation : {"READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"}) {
-        auto writer = store::connect(config.cellConninfo(kSource));
+        auto writer = db::connect(config.cellConninfo(kSource));
         pqxx::nontransaction tx(*writer);
         tx.exec0("BEGIN ISOLATION LEVEL " + isolation);
         tx.exec("SELECT count(*) FROM sentry_groupedmessage"); // the snapshot is taken here
@@ -1145,16 +1145,16 @@ TEST_F(RelocationWorld, AWriterWhoseSnapshotPredatesTheFreezeCannotCommitAfterIt
 namespace {
 
 // Runs `sql` in both cells of a test, as their owner.
-void inBothCells(const store::DatabaseConfig& config, const std::string& sql)
+void inBothCells(const db::DatabaseConfig& config, const std::string& sql)
 {
     for (const char* cell : {kSource, kTarget}) {
-        auto admin = store::connect(config.cellConninfo(cell));
+        auto admin = db::connect(config.cellConninfo(cell));
         pqxx::nontransaction(*admin).exec0(sql);
     }
 }
 
 // What cellctl db migrate does for the org-scoped tables: guard every one the catalog finds.
-void guardBothCells(const store::DatabaseConfig& config)
+void guardBothCells(const db::DatabaseConfig& config)
 {
     for (const char* cell : {kSource, kTarget}) {
         CellSession session(cell, config.cellConninfo(cell));
@@ -1170,7 +1170,7 @@ TEST_F(RelocationWorld, AnOrgScopedTableNobodyListedMovesWithTheRest)
     inBothCells(config,
                 "CREATE TABLE sentry_widget (id bigserial PRIMARY KEY, organization_id bigint NOT NULL "
                 "REFERENCES sentry_organization (id), name text)");
-    auto source = store::connect(config.cellConninfo(kSource));
+    auto source = db::connect(config.cellConninfo(kSource));
     pqxx::nontransaction(*source).exec_params0(
         "INSERT INTO sentry_widget (organization_id, name) SELECT $1, 'w' || n FROM generate_series(1, 3) n",
         org);
@@ -1225,7 +1225,7 @@ TEST_F(RelocationWorld, AGeneratedSchemaOf150TablesMovesEveryOrgScopedRow)
     guardBothCells(config);
 
     // Rows of the organization in every org-scoped table, parents first, some of another org too.
-    auto cell = store::connect(config.cellConninfo(kSource));
+    auto cell = db::connect(config.cellConninfo(kSource));
     const long other = pqxx::nontransaction(*cell)
                            .exec_params1("SELECT min(id) FROM sentry_organization WHERE id <> $1", org)[0]
                            .as<long>();
@@ -1255,7 +1255,7 @@ TEST_F(RelocationWorld, AGeneratedSchemaOf150TablesMovesEveryOrgScopedRow)
             "INSERT INTO loose VALUES (1, $1, 'declared'), (2, $2, 'other');"
             "INSERT INTO audit_trail VALUES (1, $1, 'stays behind');";
     {
-        auto source = store::connect(config.cellConninfo(kSource));
+        auto source = db::connect(config.cellConninfo(kSource));
         pqxx::work tx(*source);
         for (std::size_t from = 0, end; (end = rows.find(';', from)) != std::string::npos; from = end + 1) {
             const std::string statement = rows.substr(from, end - from);
@@ -1301,7 +1301,7 @@ TEST_F(RelocationWorld, AGeneratedSchemaOf150TablesMovesEveryOrgScopedRow)
     EXPECT_EQ(rowsIn(kSource), 0);
     EXPECT_EQ(checksums(kSource, other), otherBefore);
     EXPECT_EQ(routing().orgCell, kTarget);
-    auto source = store::connect(config.cellConninfo(kSource));
+    auto source = db::connect(config.cellConninfo(kSource));
     EXPECT_EQ(pqxx::nontransaction(*source).exec("SELECT count(*) FROM audit_trail")[0][0].as<long>(), 1);
 }
 
@@ -1313,7 +1313,7 @@ TEST_F(RelocationWorld, PreflightRefusesRowsThePlanCannotMoveOrDoesNotCover)
                 "CREATE TABLE no_key (organization_id bigint NOT NULL REFERENCES sentry_organization (id));"
                 "CREATE TABLE orphan_stats (id bigint PRIMARY KEY, organization_id bigint NOT NULL);");
     guardBothCells(config);
-    auto source = store::connect(config.cellConninfo(kSource));
+    auto source = db::connect(config.cellConninfo(kSource));
     pqxx::nontransaction(*source).exec_params0("INSERT INTO no_key VALUES ($1)", org);
     const Relocations api(config);
     Plan plan = api.plan(request());
@@ -1340,7 +1340,7 @@ TEST_F(RelocationWorld, ARunnerThatLostItsControlConnectionStopsAndASecondOneFin
     ASSERT_TRUE(first.waitForLine("cellscope-fault: copy.batch_committed")) << first.output();
     const Relocations api(config);
     const std::int64_t id = api.resolve(slug);
-    auto control = store::connect(config.control);
+    auto control = db::connect(config.control);
     ControlStore store(*control);
     const auto pid = store.runnerPid(id);
     ASSERT_TRUE(pid);
@@ -1361,14 +1361,14 @@ TEST_F(RelocationWorld, AJournalWriteWithoutTheLeaseIsRefused)
 {
     const Relocations api(config);
     const std::int64_t id = api.start(request());
-    auto first = store::connect(config.control);
+    auto first = db::connect(config.control);
     ControlStore a(*first);
     ASSERT_TRUE(a.tryLock(id));
     a.takeLease(id, "first");
     EXPECT_NO_THROW(a.checkpoint(id));
     a.unlock(id); // as if its connection were reopened: the lock is gone
     EXPECT_EQ(codeOf([&] { a.checkpoint(id); }), ErrorCode::Conflict);
-    auto second = store::connect(config.control);
+    auto second = db::connect(config.control);
     ControlStore b(*second);
     ASSERT_TRUE(b.tryLock(id));
     b.takeLease(id, "second");
@@ -1381,8 +1381,8 @@ TEST_F(RelocationWorld, AJournalWriteWithoutTheLeaseIsRefused)
 TEST_F(RelocationWorld, RelocationsFreezingAndCopyingInOneCellAtOnceAllFinish)
 {
     setenv("CELLSCOPE_RELOCATION_FAULT", "freeze.locked~1", 1); // every freeze holds its locks a second
-    auto source = store::connect(config.cellConninfo(kSource));
-    auto target = store::connect(config.cellConninfo(kTarget));
+    auto source = db::connect(config.cellConninfo(kSource));
+    auto target = db::connect(config.cellConninfo(kTarget));
     const auto second = pqxx::nontransaction(*source).exec_params1(
         "SELECT slug FROM sentry_organization WHERE status = 0 AND id <> $1 ORDER BY id LIMIT 1", org);
     const auto third = pqxx::nontransaction(*target).exec(

@@ -1,9 +1,9 @@
 // Bulk replay: line formats, counts, and agreement of the per-line classification with trace().
-#include "error.h"
-#include "routing/replay.h"
-#include "routing/trace.h"
-#include "routing_test_world.h"
-#include "snapshot/snapshot.h"
+#include "core/routing/replay.h"
+#include "core/routing/trace.h"
+#include "core/snapshot/snapshot.h"
+#include "core/util/error.h"
+#include "tests/core/routing_test_world.h"
 
 #include <QBuffer>
 #include <QJsonArray>

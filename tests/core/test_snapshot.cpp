@@ -1,11 +1,11 @@
-#include "error.h"
-#include "snapshot/copy_text.h"
-#include "snapshot/json_snapshot.h"
-#include "snapshot/queries.h"
-#include "snapshot/search_text.h"
-#include "snapshot/snapshot.h"
-#include "store/demo_world.h"
-#include "util/time_format.h"
+#include "core/demo/demo_world.h"
+#include "core/snapshot/copy_text.h"
+#include "core/snapshot/json_snapshot.h"
+#include "core/snapshot/queries.h"
+#include "core/snapshot/search_text.h"
+#include "core/snapshot/snapshot.h"
+#include "core/util/error.h"
+#include "core/util/time_format.h"
 
 #include <gtest/gtest.h>
 
@@ -332,9 +332,9 @@ TEST(Queries, UserLensGroupsByCellLikeFindCellsForUser)
 // one organization (contains) or marks a range in one pass (mark), at range edges too.
 TEST(Queries, SearchTextAgreesWithTheMatcher)
 {
-    const store::DemoWorld world(42, 3000);
+    const demo::DemoWorld world(42, 3000);
     SnapshotBuilder b;
-    for (const auto& demo : store::demoCells()) {
+    for (const auto& demo : demo::demoCells()) {
         Cell cell;
         cell.name = demo.name;
         b.addCell(cell);
@@ -373,7 +373,7 @@ TEST(Queries, SearchTextAgreesWithTheMatcher)
 
 TEST(DemoWorld, IsDeterministicAndWellFormed)
 {
-    const store::DemoWorld a(42, 5000), b(42, 5000), c(7, 5000);
+    const demo::DemoWorld a(42, 5000), b(42, 5000), c(7, 5000);
     EXPECT_EQ(a.org(123).slug, b.org(123).slug);
     EXPECT_EQ(a.projects(a.org(9), 9)[0].publicKey, b.projects(b.org(9), 9)[0].publicKey);
     int differences = 0;
@@ -399,7 +399,7 @@ TEST(DemoWorld, IsDeterministicAndWellFormed)
             EXPECT_TRUE(keys.insert(project.publicKey).second);
         spanning += a.members(org, i).front().role == std::string("owner");
     }
-    EXPECT_EQ(cellsSeen.size(), store::demoCells().size());
+    EXPECT_EQ(cellsSeen.size(), demo::demoCells().size());
     EXPECT_EQ(spanning, 5000u); // every org has its owner first
     EXPECT_NEAR(static_cast<double>(members) / 5000, 3.0, 0.1);
     EXPECT_NEAR(static_cast<double>(keys.size()) / 5000, 2.0, 0.1);

@@ -1,15 +1,15 @@
 // Integration tests against the throwaway PostgreSQL cluster of the CTest fixture.
-#include "error.h"
-#include "pg_test_env.h"
-#include "relocation/cell_session.h"
-#include "relocation/org_graph.h"
-#include "snapshot/json_snapshot.h"
-#include "snapshot/pg_loader.h"
-#include "store/database.h"
-#include "store/demo_world.h"
-#include "store/migrations.h"
-#include "store/seed.h"
-#include "store/world_source.h"
+#include "core/db/database.h"
+#include "core/db/migrations.h"
+#include "core/demo/demo_world.h"
+#include "core/demo/seed.h"
+#include "core/relocation/cell_session.h"
+#include "core/relocation/org_graph.h"
+#include "core/snapshot/json_snapshot.h"
+#include "core/sources/pg_loader.h"
+#include "core/sources/world_source.h"
+#include "core/util/error.h"
+#include "tests/support/pg_test_env.h"
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -34,20 +34,20 @@ protected:
             c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         test::dropDatabasesWithPrefix(m_prefix);
         config.control = test::pgServerConninfo(m_prefix + "_control");
-        for (const auto& cell : store::demoCells())
+        for (const auto& cell : demo::demoCells())
             config.cells.emplace(cell.name, test::pgServerConninfo(m_prefix + "_" + cell.name));
-        store::ensureDatabase(config.control);
+        db::ensureDatabase(config.control);
     }
     void TearDown() override { test::dropDatabasesWithPrefix(m_prefix); }
 
     long count(const std::string& conninfo, const std::string& sql)
     {
-        auto c = store::connect(conninfo);
+        auto c = db::connect(conninfo);
         pqxx::nontransaction tx(*c);
         return tx.exec(sql)[0][0].as<long>();
     }
 
-    store::DatabaseConfig config;
+    db::DatabaseConfig config;
     std::string m_prefix;
 };
 
@@ -62,11 +62,11 @@ std::string exportJson(const Snapshot& snapshot)
 
 TEST_F(PgWorld, MigrationsApplyOnceAndRecordThemselves)
 {
-    auto control = store::connect(config.control);
-    EXPECT_EQ(store::migrate(*control, store::SchemaKind::Control),
-              static_cast<int>(store::bundledMigrations(store::SchemaKind::Control).size()));
-    EXPECT_EQ(store::migrate(*control, store::SchemaKind::Control), 0);
-    for (const auto& state : store::migrationStatus(*control, store::SchemaKind::Control)) {
+    auto control = db::connect(config.control);
+    EXPECT_EQ(db::migrate(*control, db::SchemaKind::Control),
+              static_cast<int>(db::bundledMigrations(db::SchemaKind::Control).size()));
+    EXPECT_EQ(db::migrate(*control, db::SchemaKind::Control), 0);
+    for (const auto& state : db::migrationStatus(*control, db::SchemaKind::Control)) {
         EXPECT_TRUE(state.applied) << state.migration.name;
         EXPECT_FALSE(state.checksumMismatch);
     }
@@ -86,21 +86,21 @@ TEST_F(PgWorld, MigrationsApplyOnceAndRecordThemselves)
 // end without the cluster-wide replica role.
 TEST_F(PgWorld, SharedCatalogGrantsDoNotCollideAcrossCells)
 {
-    const auto migrations = store::bundledMigrations(store::SchemaKind::Cell);
-    const auto revoke = std::find_if(migrations.begin(), migrations.end(), [](const store::Migration& m) {
+    const auto migrations = db::bundledMigrations(db::SchemaKind::Cell);
+    const auto revoke = std::find_if(migrations.begin(), migrations.end(), [](const db::Migration& m) {
         return m.name == "0007_revoke_replica_role.sql";
     });
     ASSERT_NE(revoke, migrations.end());
-    auto control = store::connect(config.control);
-    store::migrate(*control, store::SchemaKind::Control); // creates the cluster's roles
+    auto control = db::connect(config.control);
+    db::migrate(*control, db::SchemaKind::Control); // creates the cluster's roles
     std::vector<std::thread> threads;
     std::vector<std::string> errors(config.cells.size());
     std::size_t slot = 0;
     for (const auto& [cell, conninfo] : config.cells)
         threads.emplace_back([&, conninfo = conninfo, slot = slot++] {
             try {
-                store::ensureDatabase(conninfo);
-                auto connection = store::connect(conninfo);
+                db::ensureDatabase(conninfo);
+                auto connection = db::connect(conninfo);
                 pqxx::nontransaction tx(*connection);
                 for (int round = 0; round < 20; ++round)
                     tx.exec0(revoke->sql);
@@ -119,17 +119,17 @@ TEST_F(PgWorld, SharedCatalogGrantsDoNotCollideAcrossCells)
 
 TEST_F(PgWorld, PendingMigrationsAreReported)
 {
-    auto control = store::connect(config.control);
-    const auto before = store::migrationStatus(*control, store::SchemaKind::Control);
+    auto control = db::connect(config.control);
+    const auto before = db::migrationStatus(*control, db::SchemaKind::Control);
     ASSERT_FALSE(before.empty());
     EXPECT_FALSE(before.front().applied);
 }
 
 TEST_F(PgWorld, SeedLoadsAndSnapshotMatchesTheDatabase)
 {
-    const auto report = store::seedDemoWorld(config, {42, 300});
+    const auto report = demo::seedDemoWorld(config, {42, 300});
     EXPECT_GT(report.rows.size(), 10u);
-    const auto snapshot = loadSnapshotFromPostgres(config.control);
+    const auto snapshot = sources::loadSnapshotFromPostgres(config.control);
     EXPECT_EQ(static_cast<long>(snapshot->organizations().size()),
               count(config.control, "SELECT count(*) FROM sentry_organizationmapping"));
     EXPECT_EQ(static_cast<long>(snapshot->members().size()),
@@ -143,20 +143,20 @@ TEST_F(PgWorld, SeedLoadsAndSnapshotMatchesTheDatabase)
     EXPECT_EQ(snapshot->cellName(*snapshot->monolithCell()), "us1");
 
     // The rows agree with the generator, org by org.
-    const store::DemoWorld world(42, 300);
+    const demo::DemoWorld world(42, 300);
     for (std::size_t i = 0; i < 300; i += 37) {
         const auto expected = world.org(i);
         const auto org = snapshot->findOrg(expected.slug);
         ASSERT_TRUE(org) << expected.slug;
         EXPECT_EQ(snapshot->org(*org).id, expected.id);
-        EXPECT_EQ(snapshot->cellName(snapshot->org(*org).cell), store::demoCells()[expected.cell].name);
+        EXPECT_EQ(snapshot->cellName(snapshot->org(*org).cell), demo::demoCells()[expected.cell].name);
         EXPECT_EQ(snapshot->org(*org).dateCreated, expected.dateCreated);
         EXPECT_EQ(snapshot->membersOfOrg(*org).size(), world.members(expected, i).size());
     }
 
     // Each cell database holds exactly its own organizations.
     long cellOrgs = 0;
-    for (const auto& cell : store::demoCells()) {
+    for (const auto& cell : demo::demoCells()) {
         const long here = count(config.cellConninfo(cell.name), "SELECT count(*) FROM sentry_organization");
         EXPECT_EQ(static_cast<std::size_t>(here), snapshot->orgCountInCell(*snapshot->findCell(cell.name)));
         cellOrgs += here;
@@ -166,8 +166,8 @@ TEST_F(PgWorld, SeedLoadsAndSnapshotMatchesTheDatabase)
 
 TEST_F(PgWorld, SnapshotJsonRoundTripEqualsTheDatabaseSnapshot)
 {
-    store::seedDemoWorld(config, {7, 200});
-    const auto fromDb = loadSnapshotFromPostgres(config.control);
+    demo::seedDemoWorld(config, {7, 200});
+    const auto fromDb = sources::loadSnapshotFromPostgres(config.control);
     const std::string json = exportJson(*fromDb);
     const auto fromFile = loadSnapshotJson(json, "export.json");
     EXPECT_EQ(exportJson(*fromFile), json);
@@ -175,11 +175,11 @@ TEST_F(PgWorld, SnapshotJsonRoundTripEqualsTheDatabaseSnapshot)
 
 TEST_F(PgWorld, ReseedReplacesTheWorld)
 {
-    store::seedDemoWorld(config, {1, 100});
-    store::seedDemoWorld(config, {1, 60});
+    demo::seedDemoWorld(config, {1, 100});
+    demo::seedDemoWorld(config, {1, 60});
     EXPECT_EQ(count(config.control, "SELECT count(*) FROM sentry_organizationmapping"), 60);
     long cellOrgs = 0;
-    for (const auto& cell : store::demoCells())
+    for (const auto& cell : demo::demoCells())
         cellOrgs += count(config.cellConninfo(cell.name), "SELECT count(*) FROM sentry_organization");
     EXPECT_EQ(cellOrgs, 60);
 }
@@ -188,7 +188,7 @@ TEST_F(PgWorld, ReseedReplacesTheWorld)
 // with filters that partition each table's rows exactly among the organizations.
 TEST_F(PgWorld, OrgScopedTablesCoverEveryCellTable)
 {
-    store::seedDemoWorld(config, {3, 50});
+    demo::seedDemoWorld(config, {3, 50});
     relocation::CellSession session("us1", config.cellConninfo("us1"));
     const relocation::OrgGraph graph = relocation::discoverOrgGraph(session, {});
     std::vector<std::string> found;
@@ -199,7 +199,7 @@ TEST_F(PgWorld, OrgScopedTablesCoverEveryCellTable)
                                                "sentry_projectkey", "sentry_projectteam"}));
     EXPECT_TRUE(graph.uncovered.empty());
     EXPECT_EQ(graph.cycles, 0);
-    auto cell = store::connect(config.cellConninfo("us1"));
+    auto cell = db::connect(config.cellConninfo("us1"));
     pqxx::nontransaction tx(*cell);
     std::set<std::string> actual;
     for (const auto& row :
@@ -221,12 +221,12 @@ TEST_F(PgWorld, OrgScopedTablesCoverEveryCellTable)
 
 TEST_F(PgWorld, ReplicaWithoutCellscopeSchemaStillLoads)
 {
-    store::seedDemoWorld(config, {5, 40});
+    demo::seedDemoWorld(config, {5, 40});
     {
-        auto c = store::connect(config.control);
+        auto c = db::connect(config.control);
         pqxx::nontransaction(*c).exec0("DROP SCHEMA cellscope CASCADE");
     }
-    const auto snapshot = loadSnapshotFromPostgres(config.control);
+    const auto snapshot = sources::loadSnapshotFromPostgres(config.control);
     EXPECT_EQ(snapshot->organizations().size(), 40u);
     // Sentry's fallback: with no localities configured, each cell is its own locality.
     for (const Locality& locality : snapshot->localities()) {
@@ -237,10 +237,10 @@ TEST_F(PgWorld, ReplicaWithoutCellscopeSchemaStillLoads)
 
 TEST_F(PgWorld, WorldSourceUsesTheGivenDatabase)
 {
-    store::seedDemoWorld(config, {5, 30});
-    store::SourceOptions options;
+    demo::seedDemoWorld(config, {5, 30});
+    sources::SourceOptions options;
     options.db = config.control;
-    const auto source = store::WorldSource::open(options);
+    const auto source = sources::WorldSource::open(options);
     EXPECT_FALSE(source->isEmbedded());
     EXPECT_EQ(source->loadSnapshot()->organizations().size(), 30u);
 }
@@ -248,7 +248,7 @@ TEST_F(PgWorld, WorldSourceUsesTheGivenDatabase)
 TEST(PgErrors, BadConnectionStringsAndUnreachableServers)
 {
     try {
-        store::connect("host=/nonexistent-dir port=1 dbname=x connect_timeout=2");
+        db::connect("host=/nonexistent-dir port=1 dbname=x connect_timeout=2");
         FAIL() << "connected to nothing";
     } catch (const Error& e) {
         EXPECT_EQ(e.code(), ErrorCode::Unreachable);
@@ -258,13 +258,13 @@ TEST(PgErrors, BadConnectionStringsAndUnreachableServers)
             << e.what();
     }
     try {
-        store::connect("this is = not 'valid");
+        db::connect("this is = not 'valid");
         FAIL() << "accepted a malformed string";
     } catch (const Error& e) {
         EXPECT_EQ(e.code(), ErrorCode::BadInput);
     }
     try {
-        loadSnapshotFromPostgres(test::pgServerConninfo("postgres"));
+        sources::loadSnapshotFromPostgres(test::pgServerConninfo("postgres"));
         FAIL() << "loaded a database without control tables";
     } catch (const Error& e) {
         EXPECT_EQ(e.code(), ErrorCode::BadInput);
@@ -274,16 +274,16 @@ TEST(PgErrors, BadConnectionStringsAndUnreachableServers)
 
 TEST(PgErrors, SeedRefusesNonsense)
 {
-    store::DatabaseConfig config;
+    db::DatabaseConfig config;
     config.control = test::pgServerConninfo("never_created");
-    EXPECT_THROW(store::seedDemoWorld(config, {1, 0}), Error);
+    EXPECT_THROW(demo::seedDemoWorld(config, {1, 0}), Error);
 }
 
 TEST(Conninfo, RewritesDatabaseAndHidesSecrets)
 {
-    EXPECT_EQ(store::describeConninfo("postgresql://alice:secret@db.example:6432/control?sslmode=require"),
+    EXPECT_EQ(db::describeConninfo("postgresql://alice:secret@db.example:6432/control?sslmode=require"),
               "host=db.example port=6432 dbname=control user=alice");
     const std::string rewritten =
-        store::withDatabase("host=/tmp port=5 dbname=control user=bob", "cellscope_cell_us1");
-    EXPECT_EQ(store::describeConninfo(rewritten), "host=/tmp port=5 dbname=cellscope_cell_us1 user=bob");
+        db::withDatabase("host=/tmp port=5 dbname=control user=bob", "cellscope_cell_us1");
+    EXPECT_EQ(db::describeConninfo(rewritten), "host=/tmp port=5 dbname=cellscope_cell_us1 user=bob");
 }

@@ -1,9 +1,9 @@
 // The tracer against the routing test world (test_trace_world.cpp): every bullet of "What must be traced"
 // in the routing issue, the API gateway's decision order and every warning code.
-#include "error.h"
-#include "routing/trace.h"
-#include "routing_test_world.h"
-#include "snapshot/snapshot.h"
+#include "core/routing/trace.h"
+#include "core/snapshot/snapshot.h"
+#include "core/util/error.h"
+#include "tests/core/routing_test_world.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

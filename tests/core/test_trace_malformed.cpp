@@ -1,9 +1,9 @@
 // Hostile input: the tracer either throws Error(BadInput) with one sentence or returns a trace whose
 // outcome is "rejected"; it never crashes and never throws anything else.
-#include "error.h"
-#include "routing/trace.h"
-#include "routing_test_world.h"
-#include "snapshot/snapshot.h"
+#include "core/routing/trace.h"
+#include "core/snapshot/snapshot.h"
+#include "core/util/error.h"
+#include "tests/core/routing_test_world.h"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 // The routing tests' world: a small copy of the demo's shape (localities us {us1 = monolith, us2, us3},
 // de {de1, de2}, single-tenant s4s2 {s4s2}) with orgs, keys and integrations spread over cells.
 // Other routing test files use it through routing_test_world.h, and the constants documented here.
-#include "routing_test_world.h"
-#include "snapshot/snapshot.h"
+#include "core/snapshot/snapshot.h"
+#include "tests/core/routing_test_world.h"
 
 #include <string>
 #include <vector>

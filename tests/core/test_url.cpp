@@ -1,4 +1,4 @@
-#include "routing/url.h"
+#include "core/routing/url.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // the first) it passes the named point: it writes "cellscope-fault: <point>" to stderr and hangs,
 // so a test can SIGKILL it exactly there; with ~s it holds s seconds instead, there and at every
 // later pass, then goes on (races made reliable).
-#include "relocation/fault_point.h"
+#include "core/relocation/fault_point.h"
 
 #include <unistd.h>
 

@@ -2,8 +2,8 @@
 
 // Shared by the network tests: a Qt event loop, a small generated world, and blocking HTTP helpers.
 // Every server binds 127.0.0.1 port 0 and dies with its test.
-#include "net/http_service.h"
-#include "snapshot/snapshot.h"
+#include "core/net/http_service.h"
+#include "core/snapshot/snapshot.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>

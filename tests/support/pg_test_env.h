@@ -1,6 +1,6 @@
 #pragma once
 
-#include "store/database.h"
+#include "core/db/database.h"
 
 #include <pqxx/pqxx>
 
@@ -25,7 +25,7 @@ inline std::string pgServerConninfo(const std::string& dbname = "postgres")
 // databases, before it builds them and after it is done.
 inline void dropDatabasesWithPrefix(const std::string& prefix)
 {
-    auto admin = store::connect(pgServerConninfo());
+    auto admin = db::connect(pgServerConninfo());
     pqxx::nontransaction tx(*admin);
     for (const auto& row :
          tx.exec_params("SELECT datname FROM pg_database WHERE datname LIKE $1", prefix + "\\_%"))

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "views/main_window.h"
+#include "ui/views/main_window.h"
 
 #include <QImage>
 #include <QSignalSpy>

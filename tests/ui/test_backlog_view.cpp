@@ -1,12 +1,12 @@
-#include "backlog/store.h"
-#include "models/backlog_model.h"
-#include "pg_test_env.h"
-#include "store/database.h"
-#include "store/demo_world.h"
-#include "store/seed.h"
-#include "ui_test_support.h"
-#include "views/backlog_view.h"
-#include "views/main_window.h"
+#include "core/backlog/store.h"
+#include "core/db/database.h"
+#include "core/demo/demo_world.h"
+#include "core/demo/seed.h"
+#include "tests/support/pg_test_env.h"
+#include "tests/support/ui_test_support.h"
+#include "ui/models/backlog_model.h"
+#include "ui/views/backlog_view.h"
+#include "ui/views/main_window.h"
 
 #include <QAbstractItemModelTester>
 #include <QBarSet>
@@ -68,10 +68,10 @@ private slots:
         QStandardPaths::setTestModeEnabled(true);
         test::dropDatabasesWithPrefix(kPrefix);
         m_config.control = test::pgServerConninfo(std::string(kPrefix) + "_control");
-        for (const auto& cell : store::demoCells())
+        for (const auto& cell : demo::demoCells())
             m_config.cells.emplace(cell.name, test::pgServerConninfo(std::string(kPrefix) + "_" + cell.name));
-        store::ensureDatabase(m_config.control);
-        store::seedDemoWorld(m_config, {42, 50});
+        db::ensureDatabase(m_config.control);
+        demo::seedDemoWorld(m_config, {42, 50});
     }
 
     void cleanupTestCase() { test::dropDatabasesWithPrefix(kPrefix); }
@@ -123,7 +123,7 @@ private slots:
 
     void withoutADatabaseTheTabSaysSo()
     {
-        store::SourceOptions options;
+        sources::SourceOptions options;
         options.snapshotFile = CELLSCOPE_FIXTURES_DIR "/snapshots/small.json";
         MainWindow window(options);
         QVERIFY(test::showAndLoad(window, QSize(1400, 900), 10000));
@@ -138,7 +138,7 @@ private slots:
         const backlog::StatusReport status = store.status();
         QVERIFY(status.snapshots.size() >= 10);
 
-        store::SourceOptions options;
+        sources::SourceOptions options;
         options.db = m_config.control;
         MainWindow window(options);
         BacklogView* view = window.backlog();
@@ -226,7 +226,7 @@ private slots:
     void aViewerCannotEdit()
     {
         {
-            auto admin = store::connect(test::pgServerConninfo());
+            auto admin = db::connect(test::pgServerConninfo());
             pqxx::nontransaction tx(*admin);
             tx.exec0("DROP ROLE IF EXISTS t_uibacklog_viewer");
             tx.exec0("CREATE ROLE t_uibacklog_viewer LOGIN IN ROLE cellscope_viewer");
@@ -247,7 +247,7 @@ private slots:
     }
 
 private:
-    store::DatabaseConfig m_config;
+    db::DatabaseConfig m_config;
 };
 
 QTEST_MAIN(BacklogViewTests)

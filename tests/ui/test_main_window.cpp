@@ -1,10 +1,10 @@
-#include "models/org_table_model.h"
-#include "net/http_service.h"
-#include "net/locator.h"
-#include "snapshot/json_snapshot.h"
-#include "ui_test_support.h"
-#include "views/main_window.h"
-#include "views/trace_workbench.h"
+#include "core/net/http_service.h"
+#include "core/net/locator.h"
+#include "core/snapshot/json_snapshot.h"
+#include "tests/support/ui_test_support.h"
+#include "ui/models/org_table_model.h"
+#include "ui/views/main_window.h"
+#include "ui/views/trace_workbench.h"
 
 #include <QFile>
 
@@ -20,9 +20,9 @@ using namespace cellscope::ui;
 
 namespace {
 
-store::SourceOptions fixtureSource(const char* file = CELLSCOPE_FIXTURES_DIR "/snapshots/small.json")
+sources::SourceOptions fixtureSource(const char* file = CELLSCOPE_FIXTURES_DIR "/snapshots/small.json")
 {
-    store::SourceOptions options;
+    sources::SourceOptions options;
     options.snapshotFile = file;
     return options;
 }

@@ -1,6 +1,6 @@
-#include "models/org_table_model.h"
-#include "models/world_model.h"
-#include "snapshot/json_snapshot.h"
+#include "core/snapshot/json_snapshot.h"
+#include "ui/models/org_table_model.h"
+#include "ui/models/world_model.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>

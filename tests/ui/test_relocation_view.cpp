@@ -1,13 +1,13 @@
-#include "models/relocation_models.h"
-#include "pg_test_env.h"
-#include "relocation/relocations.h"
-#include "store/database.h"
-#include "store/demo_world.h"
-#include "store/seed.h"
-#include "ui_test_support.h"
-#include "views/main_window.h"
-#include "views/relocation_view.h"
-#include "views/relocation_wizard.h"
+#include "core/db/database.h"
+#include "core/demo/demo_world.h"
+#include "core/demo/seed.h"
+#include "core/relocation/relocations.h"
+#include "tests/support/pg_test_env.h"
+#include "tests/support/ui_test_support.h"
+#include "ui/models/relocation_models.h"
+#include "ui/views/main_window.h"
+#include "ui/views/relocation_view.h"
+#include "ui/views/relocation_wizard.h"
 
 #include <QAbstractButton>
 #include <QAbstractItemModelTester>
@@ -99,10 +99,10 @@ private slots:
         qputenv("PATH", QByteArray(CELLCTL_DIR) + ':' + qgetenv("PATH"));
         test::dropDatabasesWithPrefix(kPrefix);
         m_config.control = test::pgServerConninfo(std::string(kPrefix) + "_control");
-        for (const auto& cell : store::demoCells())
+        for (const auto& cell : demo::demoCells())
             m_config.cells.emplace(cell.name, test::pgServerConninfo(std::string(kPrefix) + "_" + cell.name));
-        store::ensureDatabase(m_config.control);
-        store::seedDemoWorld(m_config, {42, 60});
+        db::ensureDatabase(m_config.control);
+        demo::seedDemoWorld(m_config, {42, 60});
         // A settings file naming every database, so a handed-over cellctl opens the same world.
         QVERIFY(m_dir.isValid());
         m_settings = m_dir.filePath(QStringLiteral("cellscope.ini"));
@@ -179,7 +179,7 @@ private slots:
 
     void withoutDatabasesTheTabSaysSo()
     {
-        store::SourceOptions options;
+        sources::SourceOptions options;
         options.snapshotFile = CELLSCOPE_FIXTURES_DIR "/snapshots/small.json";
         MainWindow window(options);
         QVERIFY(test::showAndLoad(window, QSize(1400, 900), 10000));
@@ -366,7 +366,7 @@ private slots:
     void aViewerWatchesButCannotAct()
     {
         {
-            auto admin = store::connect(test::pgServerConninfo());
+            auto admin = db::connect(test::pgServerConninfo());
             pqxx::nontransaction tx(*admin);
             tx.exec0("DROP ROLE IF EXISTS t_uireloc_viewer");
             tx.exec0("CREATE ROLE t_uireloc_viewer LOGIN IN ROLE cellscope_viewer");
@@ -377,7 +377,7 @@ private slots:
         const std::int64_t id = relocations.front().id;
         const State before = relocations.front().state;
 
-        store::DatabaseConfig viewer = m_config;
+        db::DatabaseConfig viewer = m_config;
         viewer.control.replace(viewer.control.find("user=postgres"), 13, "user=t_uireloc_viewer");
         RelocationService service;
         QSignalSpy listed(&service, &RelocationService::listed);
@@ -411,14 +411,14 @@ private slots:
     }
 
 private:
-    store::SourceOptions options() const
+    sources::SourceOptions options() const
     {
-        store::SourceOptions options;
+        sources::SourceOptions options;
         options.settingsFile = m_settings.toStdString();
         return options;
     }
 
-    store::DatabaseConfig m_config;
+    db::DatabaseConfig m_config;
     QTemporaryDir m_dir;
     QString m_settings;
 };

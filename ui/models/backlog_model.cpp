@@ -1,4 +1,4 @@
-#include "models/backlog_model.h"
+#include "ui/models/backlog_model.h"
 
 #include <QDateTime>
 

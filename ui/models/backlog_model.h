@@ -1,6 +1,6 @@
 #pragma once
 
-#include "backlog/history.h"
+#include "core/backlog/history.h"
 
 #include <QAbstractTableModel>
 #include <QByteArray>

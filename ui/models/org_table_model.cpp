@@ -1,6 +1,6 @@
-#include "models/org_table_model.h"
+#include "ui/models/org_table_model.h"
 
-#include "util/time_format.h"
+#include "core/util/time_format.h"
 
 #include <QtConcurrent/QtConcurrentRun>
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "snapshot/queries.h"
-#include "snapshot/search_text.h"
-#include "snapshot/snapshot.h"
+#include "core/snapshot/queries.h"
+#include "core/snapshot/search_text.h"
+#include "core/snapshot/snapshot.h"
 
 #include <QAbstractTableModel>
 #include <QElapsedTimer>

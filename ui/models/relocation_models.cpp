@@ -1,6 +1,6 @@
-#include "models/relocation_models.h"
+#include "ui/models/relocation_models.h"
 
-#include "relocation/text.h"
+#include "core/relocation/text.h"
 
 #include <QApplication>
 #include <QBrush>

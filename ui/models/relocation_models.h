@@ -1,6 +1,6 @@
 #pragma once
 
-#include "relocation/journal.h"
+#include "core/relocation/journal.h"
 
 #include <QAbstractTableModel>
 #include <QStyledItemDelegate>

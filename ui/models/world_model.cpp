@@ -1,6 +1,6 @@
-#include "models/world_model.h"
+#include "ui/models/world_model.h"
 
-#include "model/topology.h"
+#include "core/model/topology.h"
 
 namespace cellscope::ui {
 

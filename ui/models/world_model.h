@@ -1,7 +1,7 @@
 #pragma once
 
-#include "net/cell_probe.h"
-#include "snapshot/snapshot.h"
+#include "core/net/cell_probe.h"
+#include "core/snapshot/snapshot.h"
 
 #include <QStandardItemModel>
 

@@ -1,6 +1,6 @@
-#include "views/backlog_view.h"
+#include "ui/views/backlog_view.h"
 
-#include "backlog_service.h"
+#include "ui/backlog_service.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSet>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "backlog/store.h"
-#include "models/backlog_model.h"
+#include "core/backlog/store.h"
+#include "ui/models/backlog_model.h"
 
 #include <QThread>
 #include <QWidget>

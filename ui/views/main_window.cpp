@@ -1,13 +1,13 @@
-#include "views/main_window.h"
+#include "ui/views/main_window.h"
 
-#include "snapshot/json_snapshot.h"
-#include "views/backlog_view.h"
-#include "views/navigator.h"
-#include "views/org_detail.h"
-#include "views/relocation_view.h"
-#include "views/trace_workbench.h"
-#include "views/user_lens.h"
-#include "world_loader.h"
+#include "core/snapshot/json_snapshot.h"
+#include "ui/views/backlog_view.h"
+#include "ui/views/navigator.h"
+#include "ui/views/org_detail.h"
+#include "ui/views/relocation_view.h"
+#include "ui/views/trace_workbench.h"
+#include "ui/views/user_lens.h"
+#include "ui/world_loader.h"
 
 #include <QAction>
 #include <QApplication>
@@ -40,7 +40,7 @@ namespace {
 
 constexpr int kMaxRecent = 8;
 
-QString describe(const store::SourceOptions& options)
+QString describe(const sources::SourceOptions& options)
 {
     if (!options.snapshotFile.empty())
         return QStringLiteral("snapshot:") + QString::fromStdString(options.snapshotFile);
@@ -51,9 +51,9 @@ QString describe(const store::SourceOptions& options)
     return QStringLiteral("embedded");
 }
 
-store::SourceOptions parseRecent(const QString& entry)
+sources::SourceOptions parseRecent(const QString& entry)
 {
-    store::SourceOptions options;
+    sources::SourceOptions options;
     if (entry.startsWith(QStringLiteral("snapshot:")))
         options.snapshotFile = entry.mid(9).toStdString();
     else if (entry.startsWith(QStringLiteral("db:")))
@@ -65,7 +65,7 @@ store::SourceOptions parseRecent(const QString& entry)
 
 // The options that make cellctl open the same databases (none: the embedded cluster, found through
 // the same $CELLSCOPE_HOME, which the child inherits).
-QStringList cellctlWorldArguments(const store::SourceOptions& options)
+QStringList cellctlWorldArguments(const sources::SourceOptions& options)
 {
     QStringList arguments;
     if (!options.db.empty())
@@ -77,7 +77,7 @@ QStringList cellctlWorldArguments(const store::SourceOptions& options)
 
 } // namespace
 
-MainWindow::MainWindow(store::SourceOptions options, QWidget* parent)
+MainWindow::MainWindow(sources::SourceOptions options, QWidget* parent)
     : QMainWindow(parent), m_options(std::move(options)), m_loader(new WorldLoader(m_options))
 {
     setWindowTitle(tr("Cellscope"));
@@ -185,7 +185,7 @@ MainWindow::MainWindow(store::SourceOptions options, QWidget* parent)
     // Wiring
     connect(m_loader, &WorldLoader::progress, this,
             [this](const QString& message) { statusBar()->showMessage(message); });
-    connect(m_loader, &WorldLoader::databases, this, [this](const store::DatabaseConfig& config) {
+    connect(m_loader, &WorldLoader::databases, this, [this](const db::DatabaseConfig& config) {
         m_backlog->setDatabase(QString::fromStdString(config.control));
         m_relocations->setDatabases(config);
     });
@@ -262,7 +262,7 @@ void MainWindow::buildMenus()
                                                           tr("Cellscope snapshots (*.json);;All files (*)"));
         if (path.isEmpty())
             return;
-        store::SourceOptions options;
+        sources::SourceOptions options;
         options.snapshotFile = path.toStdString();
         openSource(options, QStringLiteral("snapshot:") + path);
     });
@@ -274,7 +274,7 @@ void MainWindow::buildMenus()
             QLineEdit::Normal, QString::fromStdString(m_options.db), &ok);
         if (!ok || conninfo.trimmed().isEmpty())
             return;
-        store::SourceOptions options;
+        sources::SourceOptions options;
         options.db = conninfo.trimmed().toStdString();
         openSource(options, QStringLiteral("db:") + conninfo.trimmed());
     });
@@ -286,12 +286,12 @@ void MainWindow::buildMenus()
             QLineEdit::Normal, QString::fromStdString(m_options.controlUrl), &ok);
         if (!ok || url.trimmed().isEmpty())
             return;
-        store::SourceOptions options;
+        sources::SourceOptions options;
         options.controlUrl = url.trimmed().toStdString();
         openSource(options, QStringLiteral("control:") + url.trimmed());
     });
     file->addAction(tr("Use the &embedded demo cluster"), this,
-                    [this] { openSource(store::SourceOptions{}, QStringLiteral("embedded")); });
+                    [this] { openSource(sources::SourceOptions{}, QStringLiteral("embedded")); });
     m_recentMenu = file->addMenu(tr("&Recent"));
     updateRecentMenu();
     file->addSeparator();
@@ -354,7 +354,7 @@ void MainWindow::load()
     QMetaObject::invokeMethod(m_loader, [loader = m_loader] { loader->load(); });
 }
 
-void MainWindow::openSource(const store::SourceOptions& options, const QString& recentEntry)
+void MainWindow::openSource(const sources::SourceOptions& options, const QString& recentEntry)
 {
     m_options = options;
     rememberRecent(recentEntry);

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "models/org_table_model.h"
-#include "snapshot/snapshot.h"
-#include "store/world_source.h"
+#include "core/snapshot/snapshot.h"
+#include "core/sources/world_source.h"
+#include "ui/models/org_table_model.h"
 
 #include <QMainWindow>
 #include <QThread>
@@ -29,7 +29,7 @@ class MainWindow : public QMainWindow
     Q_OBJECT
 
 public:
-    explicit MainWindow(store::SourceOptions options, QWidget* parent = nullptr);
+    explicit MainWindow(sources::SourceOptions options, QWidget* parent = nullptr);
     ~MainWindow() override;
 
     // Starts loading the world in the background.
@@ -59,7 +59,7 @@ private:
     void buildMenus();
     void applySnapshot(const SnapshotPtr& snapshot, const QString& description, bool hasDatabase);
     void showError(const QString& message);
-    void openSource(const store::SourceOptions& options, const QString& recentEntry);
+    void openSource(const sources::SourceOptions& options, const QString& recentEntry);
     void rememberRecent(const QString& entry);
     void updateRecentMenu();
     void updateAge();
@@ -67,7 +67,7 @@ private:
     // False when the person chose to keep the window open.
     bool settleRunningRelocations();
 
-    store::SourceOptions m_options;
+    sources::SourceOptions m_options;
     SnapshotPtr m_snapshot;
     QThread m_ioThread;
     WorldLoader* m_loader;

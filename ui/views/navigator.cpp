@@ -1,4 +1,4 @@
-#include "views/navigator.h"
+#include "ui/views/navigator.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSet>

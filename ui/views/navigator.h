@@ -1,7 +1,7 @@
 #pragma once
 
-#include "models/world_model.h"
-#include "snapshot/snapshot.h"
+#include "core/snapshot/snapshot.h"
+#include "ui/models/world_model.h"
 
 #include <QWidget>
 

@@ -1,7 +1,7 @@
-#include "views/org_detail.h"
+#include "ui/views/org_detail.h"
 
-#include "snapshot/queries.h"
-#include "util/time_format.h"
+#include "core/snapshot/queries.h"
+#include "core/util/time_format.h"
 
 #include <QApplication>
 #include <QClipboard>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "snapshot/snapshot.h"
-#include "world_loader.h"
+#include "core/snapshot/snapshot.h"
+#include "ui/world_loader.h"
 
 #include <QWidget>
 

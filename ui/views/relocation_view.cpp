@@ -1,10 +1,10 @@
-#include "views/relocation_view.h"
+#include "ui/views/relocation_view.h"
 
-#include "models/relocation_models.h"
-#include "relocation/actions.h"
-#include "relocation/text.h"
-#include "util/time_format.h"
-#include "views/relocation_wizard.h"
+#include "core/relocation/actions.h"
+#include "core/relocation/text.h"
+#include "core/util/time_format.h"
+#include "ui/models/relocation_models.h"
+#include "ui/views/relocation_wizard.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -336,7 +336,7 @@ RelocationView::~RelocationView()
     m_thread.wait();
 }
 
-void RelocationView::setDatabases(const store::DatabaseConfig& config)
+void RelocationView::setDatabases(const db::DatabaseConfig& config)
 {
     // Every reload of the world sends the databases again; only another control database
     // invalidates the selection.

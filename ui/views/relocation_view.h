@@ -1,7 +1,7 @@
 #pragma once
 
-#include "relocation_service.h"
-#include "snapshot/snapshot.h"
+#include "core/snapshot/snapshot.h"
+#include "ui/relocation_service.h"
 
 #include <QThread>
 #include <QWidget>
@@ -37,7 +37,7 @@ public:
 
     // The control and cell databases of the loaded source; an empty control means none (a snapshot
     // file or the control API): the tab then says relocations need the databases.
-    void setDatabases(const store::DatabaseConfig& config);
+    void setDatabases(const db::DatabaseConfig& config);
     void setSnapshot(const SnapshotPtr& snapshot) { m_snapshot = snapshot; }
     // The options that make `cellctl` open the same world, for handing a run over at close.
     void setWorldArguments(const QStringList& arguments) { m_worldArguments = arguments; }

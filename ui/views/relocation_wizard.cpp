@@ -1,8 +1,8 @@
-#include "views/relocation_wizard.h"
+#include "ui/views/relocation_wizard.h"
 
-#include "relocation/text.h"
-#include "relocation_service.h"
-#include "snapshot/queries.h"
+#include "core/relocation/text.h"
+#include "core/snapshot/queries.h"
+#include "ui/relocation_service.h"
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "relocation/plan.h"
-#include "snapshot/snapshot.h"
+#include "core/relocation/plan.h"
+#include "core/snapshot/snapshot.h"
 
 #include <QWizard>
 

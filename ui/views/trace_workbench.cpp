@@ -1,8 +1,8 @@
-#include "views/trace_workbench.h"
+#include "ui/views/trace_workbench.h"
 
-#include "error.h"
-#include "net/locator_client.h"
-#include "widgets/flow_diagram.h"
+#include "core/net/locator_client.h"
+#include "core/util/error.h"
+#include "ui/widgets/flow_diagram.h"
 
 #include <QApplication>
 #include <QClipboard>

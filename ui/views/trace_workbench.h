@@ -1,9 +1,9 @@
 #pragma once
 
-#include "routing/catalog.h"
-#include "routing/check.h"
-#include "routing/trace.h"
-#include "snapshot/snapshot.h"
+#include "core/routing/catalog.h"
+#include "core/routing/check.h"
+#include "core/routing/trace.h"
+#include "core/snapshot/snapshot.h"
 
 #include <QWidget>
 

@@ -1,6 +1,6 @@
-#include "views/user_lens.h"
+#include "ui/views/user_lens.h"
 
-#include "snapshot/queries.h"
+#include "core/snapshot/queries.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>

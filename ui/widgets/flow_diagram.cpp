@@ -1,4 +1,4 @@
-#include "widgets/flow_diagram.h"
+#include "ui/widgets/flow_diagram.h"
 
 #include <QPainter>
 #include <QPainterPath>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "routing/trace.h"
+#include "core/routing/trace.h"
 
 #include <QWidget>
 

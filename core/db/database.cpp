@@ -1,7 +1,7 @@
-#include "store/database.h"
+#include "core/db/database.h"
 
-#include "error.h"
-#include "util/text.h"
+#include "core/util/error.h"
+#include "core/util/text.h"
 
 #include <QSettings>
 #include <QStandardPaths>
@@ -14,7 +14,7 @@
 #include <cstdlib>
 #include <memory>
 
-namespace cellscope::store {
+namespace cellscope::db {
 
 namespace {
 
@@ -198,4 +198,4 @@ void ensureDatabase(const std::string& conninfo)
     }
 }
 
-} // namespace cellscope::store
+} // namespace cellscope::db

@@ -1,10 +1,10 @@
-#include "store/seed.h"
+#include "core/demo/seed.h"
 
-#include "backlog/demo_history.h"
-#include "error.h"
-#include "store/bulk_copy.h"
-#include "store/demo_world.h"
-#include "store/migrations.h"
+#include "core/db/bulk_copy.h"
+#include "core/db/migrations.h"
+#include "core/demo/demo_history.h"
+#include "core/demo/demo_world.h"
+#include "core/util/error.h"
 
 #include <algorithm>
 #include <array>
@@ -14,7 +14,9 @@
 #include <mutex>
 #include <string>
 
-namespace cellscope::store {
+namespace cellscope::demo {
+
+using namespace db;
 
 namespace {
 
@@ -427,7 +429,7 @@ SeedReport seedDemoWorld(const DatabaseConfig& config, const SeedOptions& option
         lanes.push_back(std::async(std::launch::async, lane));
     for (auto& running : lanes)
         running.get();
-    backlog::seedBacklogDemo(config.control, options.seed);
+    demo::seedBacklogDemo(config.control, options.seed);
 
     SeedReport report;
     report.rows = reporter.rows();
@@ -435,4 +437,4 @@ SeedReport seedDemoWorld(const DatabaseConfig& config, const SeedOptions& option
     return report;
 }
 
-} // namespace cellscope::store
+} // namespace cellscope::demo

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "snapshot/snapshot.h"
+#include "core/snapshot/snapshot.h"
 
 #include <string>
 
-namespace cellscope {
+namespace cellscope::sources {
 
 // Loads a Snapshot from a control database (Sentry's control tables plus, when present, Cellscope's
 // schema). The bulk tables stream with COPY on parallel connections that share one exported
@@ -13,4 +13,4 @@ namespace cellscope {
 // cell becomes its own locality (Sentry's own fallback when no localities are configured).
 SnapshotPtr loadSnapshotFromPostgres(const std::string& controlConninfo);
 
-} // namespace cellscope
+} // namespace cellscope::sources

@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace cellscope::store {
+namespace cellscope::db {
 
 // Cellscope's private PostgreSQL cluster: the default when no database is configured.
 //
@@ -37,4 +37,4 @@ private:
     bool m_acquired = false;
 };
 
-} // namespace cellscope::store
+} // namespace cellscope::db

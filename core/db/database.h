@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace cellscope::store {
+namespace cellscope::db {
 
 // Where the control database and each cell database live, as libpq connection strings (URIs or
 // keyword=value; PG* variables, service files and .pgpass apply as libpq defines). No passwords are
@@ -57,4 +57,4 @@ std::unique_ptr<pqxx::connection> connect(const std::string& conninfo);
 // "postgres" maintenance database to do so).
 void ensureDatabase(const std::string& conninfo);
 
-} // namespace cellscope::store
+} // namespace cellscope::db

@@ -1,9 +1,9 @@
-#include "snapshot/pg_loader.h"
+#include "core/sources/pg_loader.h"
 
-#include "error.h"
-#include "snapshot/copy_text.h"
-#include "store/database.h"
-#include "util/time_format.h"
+#include "core/db/database.h"
+#include "core/snapshot/copy_text.h"
+#include "core/util/error.h"
+#include "core/util/time_format.h"
 
 #include <pqxx/pqxx>
 #include <pqxx/stream_from>
@@ -13,7 +13,9 @@
 #include <future>
 #include <unordered_map>
 
-namespace cellscope {
+namespace cellscope::sources {
+
+using namespace db;
 
 namespace {
 
@@ -67,7 +69,7 @@ template <typename Row>
 void copyRows(const SharedSnapshot& shared, const std::string& what, const std::string& query,
               std::size_t fields, Row&& row)
 {
-    auto connection = store::connect(shared.conninfo);
+    auto connection = db::connect(shared.conninfo);
     ReadTx tx(*connection, "load-" + what);
     tx.exec0("SET TRANSACTION SNAPSHOT " + tx.quote(shared.snapshotId));
     tx.exec0("SET LOCAL TimeZone = 'UTC'");
@@ -104,17 +106,17 @@ std::int64_t timestampField(const CopyTextLine& line, std::size_t i)
 
 SnapshotPtr loadSnapshotFromPostgres(const std::string& controlConninfo)
 {
-    auto connection = store::connect(controlConninfo);
+    auto connection = db::connect(controlConninfo);
     ReadTx tx(*connection, "load-snapshot");
     if (!tableExists(tx, "sentry_organizationmapping"))
-        fail(ErrorCode::BadInput, "the database (" + store::describeConninfo(controlConninfo) +
+        fail(ErrorCode::BadInput, "the database (" + db::describeConninfo(controlConninfo) +
                                       ") has no sentry_organizationmapping table: is it a control database? "
                                       "(run `cellctl db migrate` to create Cellscope's schema)");
     const SharedSnapshot shared{controlConninfo,
                                 tx.exec("SELECT pg_export_snapshot()")[0][0].as<std::string>()};
 
     SnapshotBuilder builder;
-    builder.info().source = "postgresql: " + store::describeConninfo(controlConninfo);
+    builder.info().source = "postgresql: " + db::describeConninfo(controlConninfo);
     builder.info().takenAt =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
             .count();
@@ -264,4 +266,4 @@ SnapshotPtr loadSnapshotFromPostgres(const std::string& controlConninfo)
     return builder.finish();
 }
 
-} // namespace cellscope
+} // namespace cellscope::sources

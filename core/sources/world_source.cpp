@@ -1,10 +1,10 @@
-#include "store/world_source.h"
+#include "core/sources/world_source.h"
 
-#include "error.h"
-#include "net/control_api_source.h"
-#include "snapshot/json_snapshot.h"
-#include "snapshot/pg_loader.h"
-#include "store/seed.h"
+#include "core/demo/seed.h"
+#include "core/net/control_api_source.h"
+#include "core/snapshot/json_snapshot.h"
+#include "core/sources/pg_loader.h"
+#include "core/util/error.h"
 
 #include <pqxx/nontransaction>
 #include <pqxx/pqxx>
@@ -13,7 +13,10 @@
 
 #include <cstdlib>
 
-namespace cellscope::store {
+namespace cellscope::sources {
+
+using namespace db;
+using namespace demo;
 
 namespace {
 
@@ -101,7 +104,7 @@ SnapshotPtr WorldSource::loadSnapshot() const
         return loadSnapshotJsonFile(m_snapshotFile);
     if (isControlApi())
         return net::ControlApiSource(net::controlApiOptions(m_controlUrl, m_settingsPath)).load(m_progress);
-    return loadSnapshotFromPostgres(m_config.control);
+    return sources::loadSnapshotFromPostgres(m_config.control);
 }
 
-} // namespace cellscope::store
+} // namespace cellscope::sources

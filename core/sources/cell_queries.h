@@ -4,7 +4,7 @@
 #include <map>
 #include <string>
 
-namespace cellscope::store {
+namespace cellscope::sources {
 
 struct ProjectInfo
 {
@@ -17,4 +17,4 @@ struct ProjectInfo
 std::map<std::int64_t, ProjectInfo> projectsOfOrganization(const std::string& cellConninfo,
                                                            std::int64_t organizationId);
 
-} // namespace cellscope::store
+} // namespace cellscope::sources

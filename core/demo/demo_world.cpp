@@ -1,11 +1,11 @@
-#include "store/demo_world.h"
+#include "core/demo/demo_world.h"
 
-#include "snapshot/flat_index.h"
+#include "core/snapshot/flat_index.h"
 
 #include <algorithm>
 #include <array>
 
-namespace cellscope::store {
+namespace cellscope::demo {
 
 namespace {
 
@@ -253,4 +253,4 @@ std::vector<DemoWorld::DemoIntegration> DemoWorld::integrations() const
     return out;
 }
 
-} // namespace cellscope::store
+} // namespace cellscope::demo

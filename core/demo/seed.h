@@ -1,6 +1,6 @@
 #pragma once
 
-#include "store/database.h"
+#include "core/db/database.h"
 
 #include <cstdint>
 #include <functional>
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace cellscope::store {
+namespace cellscope::demo {
 
 struct SeedOptions
 {
@@ -25,7 +25,7 @@ struct SeedReport
 // Replaces the contents of the control database and every demo cell database with the demo world
 // (creating and migrating the cell databases as needed). Every table is written with COPY inside
 // the transaction that truncated it. `progress` receives short sentences as work advances.
-SeedReport seedDemoWorld(const DatabaseConfig& config, const SeedOptions& options,
+SeedReport seedDemoWorld(const db::DatabaseConfig& config, const SeedOptions& options,
                          const std::function<void(std::string_view)>& progress = {});
 
-} // namespace cellscope::store
+} // namespace cellscope::demo

@@ -1,11 +1,13 @@
-#include "store/cell_queries.h"
+#include "core/sources/cell_queries.h"
 
-#include "store/database.h"
+#include "core/db/database.h"
 
 #include <pqxx/pqxx>
 #include <pqxx/transaction>
 
-namespace cellscope::store {
+namespace cellscope::sources {
+
+using namespace db;
 
 std::map<std::int64_t, ProjectInfo> projectsOfOrganization(const std::string& cellConninfo,
                                                            std::int64_t organizationId)
@@ -22,4 +24,4 @@ std::map<std::int64_t, ProjectInfo> projectsOfOrganization(const std::string& ce
     return projects;
 }
 
-} // namespace cellscope::store
+} // namespace cellscope::sources

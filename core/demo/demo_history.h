@@ -1,12 +1,12 @@
 #pragma once
 
-#include "backlog/store.h"
+#include "core/backlog/store.h"
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace cellscope::backlog {
+namespace cellscope::demo {
 
 // A synthetic backlog history for the demo world, so the burndown and the rule checks show something on
 // first start: kDemoWeeks weekly imports of a map that starts with a few hundred entries across all ten
@@ -15,8 +15,8 @@ namespace cellscope::backlog {
 // TO_BE_BROKEN. Derived purely from the seed.
 struct DemoBacklog
 {
-    std::vector<ParsedSnapshot> snapshots; // oldest first
-    std::vector<TrackingRecord> tracking;
+    std::vector<backlog::ParsedSnapshot> snapshots; // oldest first
+    std::vector<backlog::TrackingRecord> tracking;
     int ruleBreakingWeek = 0; // index into snapshots
 };
 
@@ -27,4 +27,4 @@ DemoBacklog makeDemoBacklog(std::uint64_t seed);
 // Replaces the control database's backlog with makeDemoBacklog(seed), in one transaction.
 void seedBacklogDemo(const std::string& controlConninfo, std::uint64_t seed);
 
-} // namespace cellscope::backlog
+} // namespace cellscope::demo

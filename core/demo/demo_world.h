@@ -1,6 +1,6 @@
 #pragma once
 
-#include "model/topology.h"
+#include "core/model/topology.h"
 
 #include <array>
 #include <cstdint>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace cellscope::store {
+namespace cellscope::demo {
 
 // The demo world: a fixed topology and organizations derived purely from (seed, index), so any
 // thread can produce any org's rows independently and the same seed always yields the same world.
@@ -101,4 +101,4 @@ private:
     std::size_t m_users;
 };
 
-} // namespace cellscope::store
+} // namespace cellscope::demo

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace cellscope::store {
+namespace cellscope::db {
 
 // Which schema a database carries: the control silo's or a cell's.
 enum class SchemaKind
@@ -39,4 +39,4 @@ int migrate(pqxx::connection& connection, SchemaKind kind);
 
 std::vector<MigrationState> migrationStatus(pqxx::connection& connection, SchemaKind kind);
 
-} // namespace cellscope::store
+} // namespace cellscope::db

@@ -1,7 +1,7 @@
-#include "store/migrations.h"
+#include "core/db/migrations.h"
 
-#include "error.h"
-#include "util/text.h"
+#include "core/util/error.h"
+#include "core/util/text.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -17,7 +17,7 @@
 #include <string_view>
 #include <thread>
 
-namespace cellscope::store {
+namespace cellscope::db {
 
 namespace {
 
@@ -143,4 +143,4 @@ std::vector<MigrationState> migrationStatus(pqxx::connection& connection, Schema
     return states;
 }
 
-} // namespace cellscope::store
+} // namespace cellscope::db

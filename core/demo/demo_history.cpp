@@ -1,4 +1,4 @@
-#include "backlog/demo_history.h"
+#include "core/demo/demo_history.h"
 
 #include <QHash>
 #include <QSet>
@@ -8,7 +8,9 @@
 
 using namespace Qt::StringLiterals;
 
-namespace cellscope::backlog {
+namespace cellscope::demo {
+
+using namespace backlog;
 
 namespace {
 
@@ -325,4 +327,4 @@ void seedBacklogDemo(const std::string& controlConninfo, std::uint64_t seed)
     Store(controlConninfo).replaceHistory(demo.snapshots, demo.tracking);
 }
 
-} // namespace cellscope::backlog
+} // namespace cellscope::demo

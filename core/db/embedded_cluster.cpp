@@ -1,6 +1,6 @@
-#include "store/embedded_cluster.h"
+#include "core/db/embedded_cluster.h"
 
-#include "error.h"
+#include "core/util/error.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -21,7 +21,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-namespace cellscope::store {
+namespace cellscope::db {
 
 namespace {
 
@@ -290,4 +290,4 @@ void EmbeddedCluster::release()
                           QStringLiteral("fast"), QStringLiteral("-w"), QStringLiteral("stop")});
 }
 
-} // namespace cellscope::store
+} // namespace cellscope::db

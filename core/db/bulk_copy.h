@@ -8,7 +8,7 @@
 
 struct pg_conn;
 
-namespace cellscope::store {
+namespace cellscope::db {
 
 // A plain libpq session for bulk loading. Seeding writes tens of millions of rows; the binary COPY
 // protocol spares the server all text→number/timestamp parsing and the client all per-field string
@@ -63,4 +63,4 @@ private:
     bool m_open = false;
 };
 
-} // namespace cellscope::store
+} // namespace cellscope::db

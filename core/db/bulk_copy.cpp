@@ -1,7 +1,7 @@
-#include "store/bulk_copy.h"
+#include "core/db/bulk_copy.h"
 
-#include "error.h"
-#include "store/database.h"
+#include "core/db/database.h"
+#include "core/util/error.h"
 
 #include <libpq-fe.h>
 
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <memory>
 
-namespace cellscope::store {
+namespace cellscope::db {
 
 namespace {
 
@@ -214,4 +214,4 @@ std::size_t BinaryCopy::finish()
     return m_rows;
 }
 
-} // namespace cellscope::store
+} // namespace cellscope::db

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "snapshot/snapshot.h"
-#include "store/database.h"
-#include "store/embedded_cluster.h"
+#include "core/db/database.h"
+#include "core/db/embedded_cluster.h"
+#include "core/snapshot/snapshot.h"
 
 #include <functional>
 #include <memory>
@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace cellscope::store {
+namespace cellscope::sources {
 
 // What the user asked for on the command line (or in the GUI's File menu).
 struct SourceOptions
@@ -36,7 +36,7 @@ public:
     bool isEmbedded() const noexcept { return m_cluster != nullptr; }
     bool isControlApi() const noexcept { return !m_controlUrl.empty(); }
     // The databases; Error(BadInput) for a snapshot-file or control-API source, which have none.
-    const DatabaseConfig& databases() const;
+    const db::DatabaseConfig& databases() const;
     std::string description() const;
     SnapshotPtr loadSnapshot() const;
 
@@ -47,12 +47,12 @@ private:
     std::string m_controlUrl;
     std::string m_settingsPath;
     Progress m_progress; // tells the user when the control API's backup stands in
-    DatabaseConfig m_config;
-    std::unique_ptr<EmbeddedCluster> m_cluster;
+    db::DatabaseConfig m_config;
+    std::unique_ptr<db::EmbeddedCluster> m_cluster;
 };
 
 inline constexpr const char* kEmbeddedControlDatabase = "cellscope_control";
 inline constexpr std::size_t kDefaultDemoOrgs = 5000;
 inline constexpr std::uint64_t kDefaultDemoSeed = 42;
 
-} // namespace cellscope::store
+} // namespace cellscope::sources
