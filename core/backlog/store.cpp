@@ -1,6 +1,7 @@
 #include "core/backlog/store.h"
 
 #include "core/db/database.h"
+#include "core/db/errors.h"
 #include "core/util/error.h"
 #include "core/util/json_writer.h"
 #include "core/util/text.h"
@@ -39,11 +40,8 @@ auto databaseStep(pqxx::connection& connection, const std::string& what, const s
         fail(ErrorCode::Permission, what + " needs the " + needed +
                                         " role; PostgreSQL refused it for role '" + connection.username() +
                                         "'");
-    } catch (const pqxx::broken_connection& e) {
-        fail(ErrorCode::Unreachable,
-             "lost the connection to PostgreSQL while " + what + ": " + firstLine(e.what()));
-    } catch (const pqxx::sql_error& e) {
-        fail(ErrorCode::Internal, what + " failed in PostgreSQL: " + firstLine(e.what()));
+    } catch (...) {
+        db::rethrowAsError(what);
     }
 }
 

@@ -1,5 +1,6 @@
 #include "core/cli/command.h"
 
+#include "core/db/errors.h"
 #include "core/util/error.h"
 #include "core/util/version.h"
 
@@ -143,17 +144,14 @@ int run(int argc, char** argv)
     } catch (const Error& e) {
         std::cerr << "cellctl " << verb->name << ": " << oneLine(e.what()) << '\n';
         return e.exitStatus();
-    } catch (const pqxx::broken_connection& e) {
-        std::cerr << "cellctl " << verb->name << ": lost the database connection: " << oneLine(e.what())
-                  << '\n';
-        return static_cast<int>(ErrorCode::Unreachable);
-    } catch (const pqxx::insufficient_privilege& e) {
-        std::cerr << "cellctl " << verb->name << ": permission denied by PostgreSQL: " << oneLine(e.what())
-                  << '\n';
-        return static_cast<int>(ErrorCode::Permission);
-    } catch (const pqxx::sql_error& e) {
-        std::cerr << "cellctl " << verb->name << ": database error: " << oneLine(e.what()) << '\n';
-        return static_cast<int>(ErrorCode::Internal);
+    } catch (const pqxx::failure&) {
+        // A database error no step translated: the one translation of core/db/errors.h.
+        try {
+            db::rethrowAsError("running cellctl " + verb->name);
+        } catch (const Error& e) {
+            std::cerr << "cellctl " << verb->name << ": " << oneLine(e.what()) << '\n';
+            return e.exitStatus();
+        }
     } catch (const std::exception& e) {
         std::cerr << "cellctl " << verb->name << ": internal error: " << oneLine(e.what()) << '\n';
         return static_cast<int>(ErrorCode::Internal);

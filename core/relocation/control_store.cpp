@@ -1,5 +1,6 @@
 #include "core/relocation/control_store.h"
 
+#include "core/db/errors.h"
 #include "core/model/topology.h"
 #include "core/relocation/text.h"
 #include "core/snapshot/snapshot.h"
@@ -151,29 +152,7 @@ std::string statesArray(const std::vector<State>& states)
 
 [[noreturn]] void rethrowAsError(const std::string& doing)
 {
-    try {
-        throw;
-    } catch (const Error&) {
-        throw;
-    } catch (const pqxx::broken_connection& e) {
-        fail(ErrorCode::Unreachable,
-             "lost the connection to the control database while " + doing + ": " + firstLine(e.what()));
-    } catch (const pqxx::insufficient_privilege& e) {
-        fail(ErrorCode::Permission, "PostgreSQL refused " + doing + ": " + firstLine(e.what()));
-    } catch (const pqxx::sql_error& e) {
-        if (e.sqlstate() == "55000")
-            fail(ErrorCode::Conflict, firstLine(e.what()));
-        // A control replica without Cellscope's schema (or an older one): say what to run.
-        if (e.sqlstate() == "42P01" || e.sqlstate() == "3F000" || e.sqlstate() == "42703")
-            fail(ErrorCode::Conflict, "the control database has no relocation journal (" +
-                                          firstLine(e.what()) +
-                                          "): apply Cellscope's migrations with cellctl db migrate, as the "
-                                          "database owner");
-        if (e.sqlstate().starts_with("08") || e.sqlstate().starts_with("57P"))
-            fail(ErrorCode::Unreachable,
-                 "lost the control database while " + doing + ": " + firstLine(e.what()));
-        fail(ErrorCode::Internal, doing + " failed: " + firstLine(e.what()));
-    }
+    db::rethrowAsError(doing, "the control database");
 }
 
 // ---- the runner's lease ---------------------------------------------------------------------------
