@@ -1,6 +1,7 @@
 #include "ui/backlog_service.h"
 
 #include "ui/models/backlog_model.h"
+#include "ui/thread_affinity.h"
 
 #include <QSaveFile>
 
@@ -27,6 +28,7 @@ BacklogService::~BacklogService() = default;
 
 void BacklogService::open(const QString& conninfo)
 {
+    assertOnOwnThread(this);
     m_store.reset();
     try {
         m_store = std::make_unique<backlog::Store>(conninfo.toStdString());
@@ -39,6 +41,7 @@ void BacklogService::open(const QString& conninfo)
 
 void BacklogService::refresh()
 {
+    assertOnOwnThread(this);
     if (!m_store)
         return;
     try {
@@ -52,6 +55,7 @@ void BacklogService::refresh()
 
 void BacklogService::fetchDiff(qint64 fromSnapshotId, qint64 toSnapshotId)
 {
+    assertOnOwnThread(this);
     if (!m_store)
         return;
     try {
@@ -63,6 +67,7 @@ void BacklogService::fetchDiff(qint64 fromSnapshotId, qint64 toSnapshotId)
 
 void BacklogService::updateTracking(const QString& urlName, const backlog::TrackingUpdate& update)
 {
+    assertOnOwnThread(this);
     if (!m_store)
         return;
     try {
@@ -74,6 +79,7 @@ void BacklogService::updateTracking(const QString& urlName, const backlog::Track
 
 void BacklogService::exportCsv(const QString& path, const std::vector<backlog::TrackedEntry>& entries)
 {
+    assertOnOwnThread(this);
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(backlogCsv(entries)) < 0 || !file.commit()) {
         emit exportFailed(tr("cannot write %1: %2").arg(path, file.errorString()));

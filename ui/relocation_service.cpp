@@ -1,6 +1,7 @@
 #include "ui/relocation_service.h"
 
 #include "core/util/error.h"
+#include "ui/thread_affinity.h"
 
 namespace cellscope::ui {
 
@@ -124,6 +125,7 @@ void RelocationService::reapFinished()
 
 void RelocationService::setDatabases(const db::DatabaseConfig& config)
 {
+    assertOnOwnThread(this);
     if (config.control.empty())
         m_relocations.reset();
     else
@@ -141,6 +143,7 @@ void RelocationService::setDatabases(const db::DatabaseConfig& config)
 
 void RelocationService::refresh(bool activeOnly, std::optional<std::int64_t> selected, bool withHistory)
 {
+    assertOnOwnThread(this);
     reapFinished();
     if (!m_relocations)
         return;
@@ -158,6 +161,7 @@ void RelocationService::refresh(bool activeOnly, std::optional<std::int64_t> sel
 
 void RelocationService::plan(const Request& request, quint64 ticket)
 {
+    assertOnOwnThread(this);
     if (!m_relocations) {
         emit planFailed(ticket, tr("This source has no databases: relocations need the control and cell "
                                    "databases."));
@@ -172,6 +176,7 @@ void RelocationService::plan(const Request& request, quint64 ticket)
 
 void RelocationService::start(const Request& request)
 {
+    assertOnOwnThread(this);
     if (!m_relocations) {
         emit startFailed(tr("This source has no databases."));
         return;
@@ -188,6 +193,7 @@ void RelocationService::start(const Request& request)
 void RelocationService::act(Action action, qint64 id, const QString& reason,
                             std::optional<std::int64_t> throttle)
 {
+    assertOnOwnThread(this);
     if (!m_relocations)
         return;
     const std::string why = reason.toStdString();
@@ -242,6 +248,7 @@ void RelocationService::act(Action action, qint64 id, const QString& reason,
 
 void RelocationService::diagnose(qint64 id)
 {
+    assertOnOwnThread(this);
     if (!m_relocations)
         return;
     try {

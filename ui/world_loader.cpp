@@ -1,6 +1,7 @@
 #include "ui/world_loader.h"
 
 #include "core/util/error.h"
+#include "ui/thread_affinity.h"
 
 namespace cellscope::ui {
 
@@ -15,6 +16,7 @@ WorldLoader::~WorldLoader() = default;
 
 void WorldLoader::load()
 {
+    assertOnOwnThread(this);
     try {
         if (!m_source)
             m_source = sources::WorldSource::open(m_options, [this](std::string_view message) {
@@ -33,6 +35,7 @@ void WorldLoader::load()
 
 void WorldLoader::reopen(const sources::SourceOptions& options)
 {
+    assertOnOwnThread(this);
     m_options = options;
     m_source.reset();
     load();
@@ -40,6 +43,7 @@ void WorldLoader::reopen(const sources::SourceOptions& options)
 
 void WorldLoader::fetchProjects(qint64 organizationId, const QString& cell, quint64 ticket)
 {
+    assertOnOwnThread(this);
     if (!m_source || m_source->isFile()) {
         emit projectsReady(ticket, {}, QString());
         return;
