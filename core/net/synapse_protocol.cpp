@@ -1,9 +1,12 @@
 #include "core/net/synapse_protocol.h"
 
+#include "core/util/json_type.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMessageAuthenticationCode>
 
+#include <cmath>
 #include <cstdlib>
 #include <vector>
 
@@ -45,11 +48,8 @@ std::optional<std::int64_t> integerField(const QJsonObject& object, QLatin1Strin
         return ok ? std::optional<std::int64_t>(number) : std::nullopt;
     }
     if (value.isDouble()) {
-        const double number = value.toDouble();
-        // Python's int() truncates a float; refuse what no 64-bit id can be.
-        if (number < -9.2e18 || number > 9.2e18)
-            return std::nullopt;
-        return static_cast<std::int64_t>(number);
+        // Python's int() truncates a float; refuse what no 64-bit id can be (and NaN).
+        return exactInt64(std::trunc(value.toDouble()));
     }
     return std::nullopt;
 }

@@ -1,6 +1,7 @@
 #include "core/snapshot/json_snapshot.h"
 
 #include "core/util/error.h"
+#include "core/util/json_type.h"
 #include "core/util/json_writer.h"
 #include "core/util/time_format.h"
 
@@ -203,10 +204,10 @@ public:
                 problem(path + "." + key, "expected an integer");
             return parsed;
         }
-        const double number = value.toDouble();
-        if (!value.isDouble() || number != static_cast<double>(static_cast<std::int64_t>(number)))
+        const auto number = value.isDouble() ? exactInt64(value.toDouble()) : std::nullopt;
+        if (!number)
             problem(path + "." + key, "expected an integer");
-        return value.toInteger();
+        return number.value_or(fallback);
     }
     bool boolean(const QJsonObject& o, const char* key, const std::string& path, bool fallback) const
     {
@@ -393,9 +394,10 @@ SnapshotPtr loadSnapshotJson(const std::string& bytes, const std::string& source
         const QJsonArray installed = r.array(o, "organizations", path, false);
         for (qsizetype k = 0; k < installed.size(); ++k) {
             const QJsonValue value = installed[k];
-            if (!value.isDouble() || value.toDouble() != static_cast<double>(value.toInteger()))
+            const auto organization = value.isDouble() ? exactInt64(value.toDouble()) : std::nullopt;
+            if (!organization)
                 r.problem(at(path + ".organizations", k), "expected an organization id");
-            integration.organizations.push_back(value.toInteger());
+            integration.organizations.push_back(organization.value_or(0));
         }
         builder.addIntegration(std::move(integration));
     }

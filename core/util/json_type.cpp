@@ -1,5 +1,7 @@
 #include "core/util/json_type.h"
 
+#include <cmath>
+
 namespace cellscope {
 
 std::string jsonTypeName(const QJsonValue& value)
@@ -20,6 +22,14 @@ std::string jsonTypeName(const QJsonValue& value)
     default:
         return "nothing";
     }
+}
+
+std::optional<std::int64_t> exactInt64(double number) noexcept
+{
+    // [-2^63, 2^63): both bounds are exact doubles; NaN fails every comparison.
+    if (!(number >= -9223372036854775808.0 && number < 9223372036854775808.0) || std::trunc(number) != number)
+        return std::nullopt;
+    return static_cast<std::int64_t>(number);
 }
 
 } // namespace cellscope

@@ -26,6 +26,9 @@ TEST(SynapseProtocol, CursorRoundTripsAndReadsSentrysForms)
     EXPECT_FALSE(decodeCursor(QByteArray("{}").toBase64()));
     EXPECT_FALSE(decodeCursor(QByteArray(R"({"id": "x", "updated_at": 1})").toBase64()));
     EXPECT_FALSE(decodeCursor(QByteArray("[1, 2]").toBase64()));
+    // A number no 64-bit id can be is refused, not cast (undefined behaviour).
+    EXPECT_FALSE(decodeCursor(QByteArray(R"({"id": 1e300, "updated_at": 1})").toBase64()));
+    EXPECT_FALSE(decodeCursor(QByteArray(R"({"id": 1, "updated_at": -1e19})").toBase64()));
 }
 
 TEST(SynapseProtocol, SignatureMatchesPythonsHmac)

@@ -234,6 +234,12 @@ TEST(SnapshotJson, MalformedFilesNameTheJsonPathOfTheFirstProblem)
               "t.json: $.organizations[1].slug: expected a string");
     EXPECT_EQ(loadError(head + R"("organizations": [{"id": 1.5, "slug": "a", "cell": "x"}]})"),
               "t.json: $.organizations[0].id: expected an integer");
+    // Numbers no 64-bit id can be: an error, never a cast the compiler may do anything with.
+    for (const char* huge : {"1e300", "-1e19", "9223372036854775808", "1e-300"})
+        EXPECT_EQ(
+            loadError(head + R"("organizations": [{"id": )" + huge + R"(, "slug": "a", "cell": "x"}]})"),
+            "t.json: $.organizations[0].id: expected an integer")
+            << huge;
     EXPECT_EQ(
         loadError(head + R"("organizations": [{"id": 1, "slug": "a", "cell": "x", "status": "frozen"}]})"),
         "t.json: $.organizations[0].status: unknown organization status 'frozen'");
