@@ -175,8 +175,17 @@ private:
         QNetworkReply* reply = m_owner.m_network->get(request);
         m_reply = reply;
         ++m_owner.m_requests;
+        connect(reply, &QNetworkReply::downloadProgress, this, [this, reply](qint64 received, qint64) {
+            if (received > m_owner.m_options.maxPageBytes && !m_oversized) {
+                m_oversized = true;
+                reply->abort();
+            }
+        });
         connect(reply, &QNetworkReply::finished, this, [this, reply] {
             reply->deleteLater();
+            if (std::exchange(m_oversized, false))
+                return protocolError("a page of more than " + std::to_string(m_owner.m_options.maxPageBytes) +
+                                     " bytes");
             onReply(*reply);
         });
     }
@@ -238,6 +247,9 @@ private:
         if (!data.isArray() || !metadata.isObject())
             return protocolError("a page without a \"data\" array and a \"metadata\" object");
         const QJsonArray rows = data.toArray();
+        if (rows.size() > m_owner.m_options.perPage)
+            return protocolError("a page of " + std::to_string(rows.size()) + " rows, more than the " +
+                                 std::to_string(m_owner.m_options.perPage) + " asked for");
         const QLatin1StringView keyField(mappingKeyField(kind()).data(), mappingKeyField(kind()).size());
         for (qsizetype i = 0; i < rows.size(); ++i) {
             const QJsonObject row = rows[i].toObject();
@@ -280,7 +292,9 @@ private:
             if (m_result.cursors[m_kind] == m_sentCursor)
                 return protocolError(
                     "the cursor it was asked for as the next cursor, so paging would never end");
-            ++m_page;
+            if (++m_page >= m_owner.m_options.maxPages)
+                return protocolError("more than " + std::to_string(m_owner.m_options.maxPages) +
+                                     " pages in one pull");
             sendPage();
             return;
         }
@@ -309,6 +323,7 @@ private:
     PullResult m_result;
     std::size_t m_kind = 0;
     int m_page = 0;
+    bool m_oversized = false; // the reply was aborted for its size
     int m_retries = 0;
     std::optional<QByteArray> m_sentCursor;
     QPointer<QNetworkReply> m_reply;

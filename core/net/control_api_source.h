@@ -49,6 +49,11 @@ struct ControlApiOptions
     QByteArray secret; // SYNAPSE_HMAC_SECRET; empty: requests go unsigned (and control answers 401)
     ControlSettings settings;
     int perPage = kMaxPerPage;
+    // Bounds on what a control plane may send: a page larger than this is a protocol error (the
+    // client does not hold a hostile or broken server's answer in memory), and so is a pull of more
+    // pages per endpoint than this (has_more forever with ever-new cursors).
+    qint64 maxPageBytes = 64 * 1024 * 1024;
+    int maxPages = 100'000;
     std::chrono::milliseconds timeout{30'000}; // per request, without progress
     std::array<std::chrono::milliseconds, 3> retryDelays{
         std::chrono::milliseconds(500), std::chrono::milliseconds(1000), std::chrono::milliseconds(2000)};

@@ -351,6 +351,43 @@ TEST_F(ControlApi, HasMoreWithoutCursorIsAnError)
     EXPECT_EQ(source.requestCount(), 1);
 }
 
+// What a broken or hostile control plane sends is bounded: more rows than per_page, a page larger
+// than the byte cap, and more pages than the cap (has_more forever) are each a protocol error.
+TEST_F(ControlApi, PageSizeBytesAndCountAreCapped)
+{
+    const SnapshotPtr world = test::makeWorld(50, 0);
+    serveWorld(world);
+    ControlApiOptions small = options();
+    small.perPage = 10;
+    small.maxPages = 2; // 50 organizations need 5 pages of 10
+    std::string message;
+    EXPECT_EQ(codeOf([&] { ControlApiSource(small).load(); }, message), ErrorCode::Unreachable);
+    EXPECT_NE(message.find("more than 2 pages in one pull"), std::string::npos) << message;
+
+    // The server answers with more rows than asked for: refused.
+    serveWorld(world, [](const QHttpServerRequest&, int) -> std::optional<HttpReply> {
+        QByteArray rows;
+        for (int i = 1; i <= 20; ++i)
+            rows += (rows.isEmpty() ? "" : ",") + QByteArray(R"({"id": ")") + QByteArray::number(i) +
+                    R"(", "slug": "o)" + QByteArray::number(i) + R"(", "cell": "us1"})";
+        return HttpReply{
+            200, R"({"data": [)" + rows +
+                     R"(], "metadata": {"cursor": null, "has_more": false, "cell_to_locality": {}}})"};
+    });
+    ControlApiOptions fewRows = options();
+    fewRows.perPage = 10;
+    EXPECT_EQ(codeOf([&] { ControlApiSource(fewRows).load(); }, message), ErrorCode::Unreachable);
+    EXPECT_NE(message.find("a page of 20 rows, more than the 10 asked for"), std::string::npos) << message;
+
+    serveWorld(world, [](const QHttpServerRequest&, int) -> std::optional<HttpReply> {
+        return HttpReply{200, QByteArray(100'000, ' ') + "{}"};
+    });
+    ControlApiOptions fewBytes = options();
+    fewBytes.maxPageBytes = 1000;
+    EXPECT_EQ(codeOf([&] { ControlApiSource(fewBytes).load(); }, message), ErrorCode::Unreachable);
+    EXPECT_NE(message.find("a page of more than 1000 bytes"), std::string::npos) << message;
+}
+
 TEST_F(ControlApi, ControlDownAtStartWithoutBackupFails)
 {
     ControlApiSource source(options(deadUrl()));
