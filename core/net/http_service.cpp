@@ -275,6 +275,13 @@ bool HttpService::handleRequest(const QHttpServerRequest& request, QTcpSocket* s
     HttpReply reply;
     try {
         reply = m_handler(request);
+    } catch (const Error& e) {
+        if (m_log)
+            m_log(formatIsoTimestamp(unixNow()) + " " + peerOf(socket) + " handler failed: " + e.what());
+        // A database that does not answer in time: unavailable for now, which clients retry.
+        reply = e.code() == ErrorCode::Unreachable
+                    ? HttpReply{503, jsonObject("error_message", e.what())}
+                    : HttpReply{500, jsonObject("error_message", "internal error")};
     } catch (const std::exception& e) {
         if (m_log)
             m_log(formatIsoTimestamp(unixNow()) + " " + peerOf(socket) + " handler failed: " + e.what());

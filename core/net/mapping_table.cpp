@@ -1,6 +1,7 @@
 #include "core/net/mapping_table.h"
 
 #include "core/db/database.h"
+#include "core/util/error.h"
 
 #include <pqxx/pqxx>
 
@@ -104,7 +105,8 @@ MappingPage MemoryMappingTable::page(MappingKind kind, const std::optional<std::
     return page;
 }
 
-PostgresMappingTable::PostgresMappingTable(std::string conninfo) : m_conninfo(std::move(conninfo))
+PostgresMappingTable::PostgresMappingTable(std::string conninfo, std::chrono::milliseconds statementTimeout)
+    : m_conninfo(std::move(conninfo)), m_statementTimeout(statementTimeout)
 {
     connection(); // fail at start, not at the first request, when the database is unreachable
 }
@@ -115,6 +117,9 @@ pqxx::connection& PostgresMappingTable::connection()
 {
     if (!m_connection || !m_connection->is_open()) {
         m_connection = db::connect(m_conninfo);
+        const std::string timeout = std::to_string(m_statementTimeout.count()) + "ms";
+        pqxx::nontransaction(*m_connection)
+            .exec("SET statement_timeout = '" + timeout + "'; SET lock_timeout = '" + timeout + "'");
         m_connection->prepare("org_page", kOrgPageSql);
         m_connection->prepare("key_page", kKeyPageSql);
     }
@@ -144,6 +149,12 @@ MappingPage PostgresMappingTable::page(MappingKind kind, const std::optional<std
     } catch (const pqxx::broken_connection&) {
         m_connection.reset(); // reconnect on the next request
         throw;
+    } catch (const pqxx::sql_error& e) {
+        // query_canceled (the statement timeout) and lock_not_available (the lock timeout)
+        if (e.sqlstate() != "57014" && e.sqlstate() != "55P03")
+            throw;
+        fail(ErrorCode::Unreachable, "the control database did not answer within " +
+                                         std::to_string(m_statementTimeout.count()) + " ms");
     }
     return page;
 }

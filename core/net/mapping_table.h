@@ -6,6 +6,7 @@
 #include <pqxx/connection>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -62,10 +63,13 @@ private:
 
 // Pages straight from a control database with Sentry's query, so a running server sees every change
 // (date_updated comes from the mapping tables themselves). One connection, reopened after a failure.
+// Every statement runs under a statement and lock timeout: a locked or stalled database makes a
+// request fail with Error(Unreachable) (an HTTP 503 a client retries) instead of freezing the server.
 class PostgresMappingTable final : public MappingTable
 {
 public:
-    explicit PostgresMappingTable(std::string conninfo);
+    explicit PostgresMappingTable(std::string conninfo,
+                                  std::chrono::milliseconds statementTimeout = std::chrono::seconds(5));
     ~PostgresMappingTable() override;
 
     MappingPage page(MappingKind kind, const std::optional<std::vector<std::string>>& cells,
@@ -75,6 +79,7 @@ private:
     pqxx::connection& connection();
 
     std::string m_conninfo;
+    std::chrono::milliseconds m_statementTimeout;
     std::unique_ptr<pqxx::connection> m_connection;
 };
 

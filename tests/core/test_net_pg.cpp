@@ -9,6 +9,7 @@
 #include "tests/support/net_test_support.h"
 #include "tests/support/pg_test_env.h"
 
+#include <QElapsedTimer>
 #include <QTemporaryDir>
 
 #include <gtest/gtest.h>
@@ -80,6 +81,28 @@ TEST_F(NetPg, PagesEveryRowOnceAcrossSubSecondTimestamps)
     EXPECT_EQ(table.page(MappingKind::Organization, std::vector<std::string>{"de1"}, std::nullopt, 10000)
                   .rows.size(),
               world->orgCountInCell(*world->findCell("de1")));
+}
+
+// A locked control database does not freeze the server: the statement times out, the page request
+// is answered 503 (unavailable, which Synapse retries), and once the lock is gone pages flow again.
+TEST_F(NetPg, ALockedDatabaseTimesOutInsteadOfFreezingTheServer)
+{
+    const ControlTopology topology = controlTopology(*sources::loadSnapshotFromPostgres(config.control));
+    auto table = std::make_shared<PostgresMappingTable>(config.control, std::chrono::milliseconds(300));
+    test::TestServer server(controlApiHandler(table, topology, "secret"));
+    const QString path = mappingPath(MappingKind::Organization);
+    const std::vector<std::pair<QByteArray, QByteArray>> signature{
+        {"Authorization", authorizationHeader("secret", path.toUtf8(), "")}};
+    auto locker = db::connect(config.control);
+    pqxx::work lock(*locker);
+    lock.exec0("LOCK TABLE sentry_organizationmapping IN ACCESS EXCLUSIVE MODE");
+    QElapsedTimer clock;
+    clock.start();
+    const test::HttpResult locked = test::httpGet(server.url(path), signature);
+    EXPECT_EQ(locked.status, 503) << locked.body.toStdString();
+    EXPECT_LT(clock.elapsed(), 3000);
+    lock.abort();
+    EXPECT_EQ(test::httpGet(server.url(path), signature).status, 200);
 }
 
 TEST_F(NetPg, ClientPullsTheDatabaseAndSeesLaterChanges)
