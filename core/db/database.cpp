@@ -39,6 +39,8 @@ ConninfoOptions parseConninfo(const std::string& conninfo)
     return parsed;
 }
 
+} // namespace
+
 std::string quoteValue(const char* value)
 {
     std::string quoted = "'";
@@ -49,8 +51,6 @@ std::string quoteValue(const char* value)
     }
     return quoted + "'";
 }
-
-} // namespace
 
 std::string cellDatabaseName(std::string_view cell)
 {

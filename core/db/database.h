@@ -43,6 +43,10 @@ std::string cellDatabaseName(std::string_view cell);
 // The same connection string with another database name (keyword=value form, via libpq's parser).
 std::string withDatabase(const std::string& conninfo, const std::string& dbname);
 
+// A value for a keyword=value connection string, quoted as libpq reads it ('it\'s here'): paths
+// with spaces or quotes survive.
+std::string quoteValue(const char* value);
+
 // Connection string without secrets, for display ("host=/x port=5432 dbname=control").
 std::string describeConninfo(const std::string& conninfo);
 

@@ -1,11 +1,15 @@
 #include "core/db/embedded_cluster.h"
 
+#include "core/db/database.h"
 #include "core/util/error.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTextStream>
 
@@ -67,6 +71,43 @@ struct CommandResult
 };
 
 // Runs a PostgreSQL program, as the server user when we are root.
+// The value of unix_socket_directories for one directory, inside the single quotes of
+// postgresql.conf: a list element in double quotes (so spaces and commas stay in the path), with
+// both kinds of quote doubled.
+QString socketDirectoriesValue(QString directory)
+{
+    directory.replace(QLatin1Char('"'), QStringLiteral("\"\""));
+    QString element = QLatin1Char('"') + directory + QLatin1Char('"');
+    return element.replace(QLatin1Char('\''), QStringLiteral("''"));
+}
+
+// pg_ctl starts the server through a shell command with every path in double quotes, so a path
+// holding ", $, ` or \ cannot reach it. Such a root is reached through a symlink with a plain name
+// in a directory only this user may write to (the server user only passes through it).
+QString serverRootFor(const QString& root)
+{
+    if (!root.contains(QRegularExpression(QStringLiteral("[\"$`\\\\]"))))
+        return root;
+    const QString home = QDir::tempPath() + QStringLiteral("/cellscope-%1").arg(::getuid());
+    QDir().mkpath(home);
+    struct stat info
+    {};
+    if (::lstat(QFile::encodeName(home).constData(), &info) != 0 || !S_ISDIR(info.st_mode) ||
+        info.st_uid != ::getuid())
+        fail(ErrorCode::Internal, "cannot use " + home.toStdString() + " for the embedded cluster's paths");
+    ::chmod(QFile::encodeName(home).constData(), 0711);
+    const QString alias =
+        home + QLatin1Char('/') +
+        QString::fromLatin1(
+            QCryptographicHash::hash(root.toUtf8(), QCryptographicHash::Sha256).toHex().left(16));
+    if (QFileInfo(alias).symLinkTarget() != root) {
+        QFile::remove(alias);
+        if (!QFile::link(root, alias))
+            fail(ErrorCode::Internal, "cannot link " + alias.toStdString() + " to " + root.toStdString());
+    }
+    return alias;
+}
+
 CommandResult runServerProgram(const QString& program, const QStringList& arguments, int timeoutMs = 120000)
 {
     QProcess process;
@@ -178,12 +219,13 @@ EmbeddedCluster::~EmbeddedCluster()
 
 std::string EmbeddedCluster::socketDirectory() const
 {
-    return m_root + "/run";
+    return serverRootFor(QString::fromStdString(m_root)).toStdString() + "/run";
 }
 
 std::string EmbeddedCluster::conninfo(const std::string& dbname) const
 {
-    return "host=" + socketDirectory() + " port=" + std::to_string(kPort) + " user=postgres dbname=" + dbname;
+    return "host=" + quoteValue(socketDirectory().c_str()) + " port=" + std::to_string(kPort) +
+           " user=postgres dbname=" + quoteValue(dbname.c_str());
 }
 
 bool EmbeddedCluster::acquire()
@@ -191,10 +233,11 @@ bool EmbeddedCluster::acquire()
     if (m_acquired)
         return false;
     const QString root = QString::fromStdString(m_root);
-    const QString dataDir = root + QStringLiteral("/data");
-    const QString runDir = root + QStringLiteral("/run");
+    const QString serverRoot = serverRootFor(root); // the same directory, as the server is told it
+    const QString dataDir = serverRoot + QStringLiteral("/data");
+    const QString runDir = serverRoot + QStringLiteral("/run");
     const QString clientsDir = root + QStringLiteral("/clients");
-    const QString logDir = root + QStringLiteral("/log");
+    const QString logDir = serverRoot + QStringLiteral("/log");
     const QString logPath = logDir + QStringLiteral("/server.log");
 
     if (!QDir().mkpath(root) || !QDir().mkpath(clientsDir))
@@ -223,7 +266,7 @@ bool EmbeddedCluster::acquire()
         QTextStream out(&conf);
         out << "\n# Cellscope embedded cluster\n"
             << "listen_addresses = ''\n"
-            << "unix_socket_directories = '" << runDir << "'\n"
+            << "unix_socket_directories = '" << socketDirectoriesValue(runDir) << "'\n"
             << "unix_socket_permissions = 0700\n"
             << "port = " << kPort << "\n"
             << "wal_level = minimal\nmax_wal_senders = 0\nsynchronous_commit = off\n"
@@ -286,8 +329,9 @@ void EmbeddedCluster::release()
     }
     if (!othersAlive)
         runServerProgram(QStringLiteral("pg_ctl"),
-                         {QStringLiteral("-D"), root + QStringLiteral("/data"), QStringLiteral("-m"),
-                          QStringLiteral("fast"), QStringLiteral("-w"), QStringLiteral("stop")});
+                         {QStringLiteral("-D"), serverRootFor(root) + QStringLiteral("/data"),
+                          QStringLiteral("-m"), QStringLiteral("fast"), QStringLiteral("-w"),
+                          QStringLiteral("stop")});
 }
 
 } // namespace cellscope::db

@@ -103,6 +103,28 @@ TEST_F(EmbeddedClusterTest, ServerStaysUpWhileAnotherProcessUsesIt)
     EXPECT_FALSE(canQuery(cluster));
 }
 
+// A CELLSCOPE_HOME with spaces and both kinds of quote (and a dollar): the server's socket setting
+// and every connection string quote it, pg_ctl gets a plain alias, and the default still answers.
+TEST(EmbeddedClusterPaths, AHomeWithSpacesAndQuotesWorks)
+{
+    QTemporaryDir dir(QStringLiteral("/tmp/cellscope home 'it\"s' $HOME-XXXXXX"));
+    ASSERT_TRUE(dir.isValid());
+    db::EmbeddedCluster cluster(dir.path().toStdString());
+    EXPECT_TRUE(cluster.acquire());
+    EXPECT_TRUE(canQuery(cluster));
+    QProcess cellctl;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("CELLSCOPE_HOME"), dir.path());
+    env.remove(QStringLiteral("CELLSCOPE_DB"));
+    env.insert(QStringLiteral("CELLSCOPE_CONFIG"), QStringLiteral("/nonexistent/cellscope.ini"));
+    cellctl.setProcessEnvironment(env);
+    cellctl.start(QStringLiteral(CELLCTL_PATH), {QStringLiteral("cells")});
+    ASSERT_TRUE(cellctl.waitForFinished(180000));
+    EXPECT_EQ(cellctl.exitCode(), 0) << cellctl.readAllStandardError().toStdString();
+    EXPECT_TRUE(cellctl.readAllStandardOutput().contains("us1"));
+    cluster.release();
+}
+
 TEST_F(EmbeddedClusterTest, RecoversFromACrashedServer)
 {
     db::EmbeddedCluster cluster(root);
