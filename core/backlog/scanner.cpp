@@ -1,6 +1,6 @@
 #include "core/backlog/scanner.h"
 
-#include "core/backlog/python_lexer.h"
+#include "core/backlog/python_module.h"
 
 #include <QDir>
 #include <QFile>
@@ -20,13 +20,16 @@ namespace cellscope::backlog {
 
 namespace {
 
-using python::Token;
-using python::TokenKind;
+using python::Binding;
+using python::ClassDef;
+using python::inner;
+using python::Module;
+using python::Span;
+using python::UrlList;
 
 // src/sentry/web/urls.py mounts the API with re_path(r"^api/0/", include("sentry.api.urls")).
 constexpr QStringView apiPrefix = u"^api/0/";
 constexpr QStringView apiUrlModule = u"sentry.api.urls";
-constexpr size_t noMatch = size_t(-1);
 constexpr int maxImportDepth = 64; // deeper chains are import cycles
 
 QString siloForDecorator(const QString& decorator)
@@ -104,451 +107,6 @@ bool capturesOrganization(const QString& pattern)
     return pattern.contains(u"(?P<organization_id_or_slug>") || pattern.contains(u"(?P<organization_slug>");
 }
 
-// ---- A Python module, read into its module-level bindings ----------------------------------------
-
-struct Span
-{
-    size_t begin = 0;
-    size_t end = 0;
-    bool empty() const { return begin >= end; }
-};
-
-Span inner(Span s)
-{
-    return {s.begin + 1, s.end - 1};
-}
-
-struct ClassDef
-{
-    QString name;
-    int line = 0;
-    QStringList decorators; // as imported: `from x import a as b` + `@b` gives "a"; `@m.a(...)` gives "a"
-    std::vector<Span> bases;
-};
-
-// A module-level list of URL entries: `X = [...]`, `X = A + [...]`, `X += [...]`.
-struct UrlList
-{
-    QString name;
-    int line = 0;
-    std::vector<Span> terms; // each a [...] literal or a dotted reference
-    QString problem;         // set when the statement could not be read
-};
-
-struct Binding
-{
-    enum class Kind
-    {
-        Class,
-        UrlList,
-        Function,
-        ModuleImport,
-        FromImport,
-        Other
-    };
-    Kind kind = Kind::Other;
-    int line = 0;
-    size_t index = 0; // into Module::classes or Module::lists
-    QString module;   // imports: the absolute module
-    QString attr;     // FromImport: the imported name
-    QString problem;  // FromImport: a relative import that leaves the package
-};
-
-struct Module
-{
-    QString name;
-    QString path; // relative to the checkout root
-    bool isPackage = false;
-    QString source;
-    std::vector<Token> tokens;
-    std::vector<size_t> closing; // for each opening bracket, the index of its closing one
-    QHash<QString, Binding> bindings;
-    std::vector<ClassDef> classes;
-    std::vector<UrlList> lists;
-    QStringList starImports;
-
-    const Token& at(size_t i) const { return tokens[i]; }
-    int lineOf(Span s) const { return tokens[s.begin].line; }
-    QString location(int line) const { return u"%1:%2"_s.arg(path).arg(line); }
-
-    // The source of a span on one line, for messages.
-    QString text(Span s) const
-    {
-        if (s.empty())
-            return {};
-        return source.mid(tokens[s.begin].begin, tokens[s.end - 1].end - tokens[s.begin].begin).simplified();
-    }
-
-    bool enclosedBy(Span s, QStringView open) const
-    {
-        return !s.empty() && at(s.begin).isOp(open) && closing[s.begin] == s.end - 1;
-    }
-
-    // Splits at `separator` outside nested brackets; empty pieces (after a trailing comma) are dropped.
-    std::vector<Span> split(Span s, QStringView separator) const
-    {
-        std::vector<Span> parts;
-        size_t start = s.begin;
-        for (size_t i = s.begin; i < s.end; ++i) {
-            if (closing[i] != noMatch && closing[i] < s.end) {
-                i = closing[i];
-                continue;
-            }
-            if (at(i).isOp(separator)) {
-                if (i > start)
-                    parts.push_back({start, i});
-                start = i + 1;
-            }
-        }
-        if (s.end > start)
-            parts.push_back({start, s.end});
-        return parts;
-    }
-
-    bool hasTopLevel(Span s, QStringView op) const
-    {
-        for (size_t i = s.begin; i < s.end; ++i) {
-            if (closing[i] != noMatch && closing[i] < s.end)
-                i = closing[i];
-            else if (at(i).isOp(op))
-                return true;
-        }
-        return false;
-    }
-
-    // Grouping parentheses go; a tuple's stay.
-    Span stripParens(Span s) const
-    {
-        while (enclosedBy(s, u"(") && !hasTopLevel(inner(s), u","))
-            s = inner(s);
-        return s;
-    }
-
-    std::optional<QStringList> dotted(Span s) const
-    {
-        s = stripParens(s);
-        if (s.empty() || (s.end - s.begin) % 2 == 0)
-            return std::nullopt;
-        QStringList parts;
-        for (size_t i = s.begin; i < s.end; i += 2) {
-            if (at(i).kind != TokenKind::Name || (i + 1 < s.end && !at(i + 1).isOp(u".")))
-                return std::nullopt;
-            parts << at(i).text;
-        }
-        return parts;
-    }
-
-    struct Call
-    {
-        QStringList callee;
-        Span args;
-    };
-
-    std::optional<Call> call(Span s) const
-    {
-        s = stripParens(s);
-        if (s.empty() || !at(s.end - 1).isOp(u")"))
-            return std::nullopt;
-        for (size_t i = s.begin + 1; i < s.end; ++i) {
-            if (closing[i] == s.end - 1) {
-                const auto callee = dotted({s.begin, i});
-                if (!callee)
-                    return std::nullopt;
-                return Call{*callee, inner({i, s.end})};
-            }
-        }
-        return std::nullopt;
-    }
-
-    // The value of a string literal expression (adjacent literals concatenated); nullopt for anything else.
-    std::optional<QString> stringLiteral(Span s) const
-    {
-        s = stripParens(s);
-        if (s.empty())
-            return std::nullopt;
-        QString value;
-        for (size_t i = s.begin; i < s.end; ++i) {
-            const Token& tok = at(i);
-            if (tok.kind != TokenKind::String || tok.bytes)
-                return std::nullopt;
-            if (tok.formatted && (tok.text.contains(u'{') || tok.text.contains(u'}')))
-                return std::nullopt; // an f-string with placeholders is only known at run time
-            value += tok.text;
-        }
-        return value;
-    }
-
-    // `name=value` inside a call.
-    std::optional<std::pair<QString, Span>> keyword(Span s) const
-    {
-        if (s.end - s.begin >= 2 && at(s.begin).kind == TokenKind::Name && at(s.begin + 1).isOp(u"="))
-            return std::pair{at(s.begin).text, Span{s.begin + 2, s.end}};
-        return std::nullopt;
-    }
-};
-
-void matchBrackets(Module& m)
-{
-    m.closing.assign(m.tokens.size(), noMatch);
-    std::vector<size_t> open;
-    for (size_t i = 0; i < m.tokens.size(); ++i) {
-        const Token& tok = m.tokens[i];
-        if (tok.kind != TokenKind::Op || tok.text.size() != 1)
-            continue;
-        const QChar c = tok.text.front();
-        if (c == u'(' || c == u'[' || c == u'{') {
-            open.push_back(i);
-        } else if (c == u')' || c == u']' || c == u'}') {
-            const QChar expected = c == u')' ? u'(' : c == u']' ? u'[' : u'{';
-            if (!open.empty() && m.tokens[open.back()].text.front() == expected) {
-                m.closing[open.back()] = i;
-                open.pop_back();
-            }
-        }
-    }
-}
-
-class ModuleReader
-{
-public:
-    explicit ModuleReader(Module& module) : m_module(module) {}
-
-    void read()
-    {
-        m_module.tokens = python::tokenize(m_module.source);
-        matchBrackets(m_module);
-        std::vector<QStringList> decorators; // pending for the next class or def
-        size_t i = 0;
-        while (m_module.at(i).kind != TokenKind::End) {
-            size_t end = i;
-            while (m_module.at(end).kind != TokenKind::Newline && m_module.at(end).kind != TokenKind::End)
-                ++end;
-            const Span statement{i, end};
-            // Column 1 is module level: bodies of classes, functions and ifs are indented.
-            if (!statement.empty() && m_module.at(i).column == 1) {
-                if (m_module.at(i).isOp(u"@")) {
-                    decorators.push_back(decoratorName(statement));
-                } else {
-                    readStatement(statement, decorators);
-                    decorators.clear();
-                }
-            }
-            i = m_module.at(end).kind == TokenKind::Newline ? end + 1 : end;
-        }
-    }
-
-private:
-    QStringList decoratorName(Span s) const
-    {
-        QStringList parts;
-        for (size_t i = s.begin + 1; i < s.end && m_module.at(i).kind == TokenKind::Name; i += 2) {
-            parts << m_module.at(i).text;
-            if (i + 1 >= s.end || !m_module.at(i + 1).isOp(u"."))
-                break;
-        }
-        return parts;
-    }
-
-    void bind(const QString& name, Binding binding) { m_module.bindings.insert(name, std::move(binding)); }
-
-    void readStatement(Span s, const std::vector<QStringList>& decorators)
-    {
-        const Token& first = m_module.at(s.begin);
-        if (first.kind != TokenKind::Name)
-            return;
-        for (size_t i = s.begin; i < s.end; ++i) {
-            if (m_module.at(i).kind == TokenKind::Error) {
-                // A broken URL list must surface where it is included, with the reason.
-                if (s.end - s.begin > 1 &&
-                    (m_module.at(s.begin + 1).isOp(u"=") || m_module.at(s.begin + 1).isOp(u":"))) {
-                    m_module.lists.push_back(
-                        {first.text,
-                         first.line,
-                         {},
-                         u"%1 cannot be read: %2 at %3:%4"_s
-                             .arg(first.text, m_module.at(i).text, m_module.location(m_module.at(i).line))
-                             .arg(m_module.at(i).column)});
-                    bind(first.text,
-                         {Binding::Kind::UrlList, first.line, m_module.lists.size() - 1, {}, {}, {}});
-                }
-                return;
-            }
-        }
-        const Token* second = s.end - s.begin > 1 ? &m_module.at(s.begin + 1) : nullptr;
-        if (first.text == u"class" && second && second->kind == TokenKind::Name)
-            readClass(s, decorators);
-        else if (first.text == u"def" && second && second->kind == TokenKind::Name)
-            bind(second->text, {Binding::Kind::Function, first.line, 0, {}, {}, {}});
-        else if (first.text == u"async" && second && second->text == u"def" && s.end - s.begin > 2)
-            bind(m_module.at(s.begin + 2).text, {Binding::Kind::Function, first.line, 0, {}, {}, {}});
-        else if (first.text == u"import")
-            readImport(s);
-        else if (first.text == u"from")
-            readFromImport(s);
-        else if (second && (second->isOp(u"=") || second->isOp(u":") || second->isOp(u"+=")))
-            readAssignment(s);
-    }
-
-    void readClass(Span s, const std::vector<QStringList>& decorators)
-    {
-        ClassDef cls;
-        cls.name = m_module.at(s.begin + 1).text;
-        cls.line = m_module.at(s.begin).line;
-        for (const QStringList& decorator : decorators) {
-            if (decorator.isEmpty())
-                continue;
-            // Undo import aliases so the silo table sees Sentry's names.
-            const auto it = m_module.bindings.constFind(decorator.front());
-            const bool imported = decorator.size() == 1 && it != m_module.bindings.cend() &&
-                                  it->kind == Binding::Kind::FromImport;
-            cls.decorators << (imported ? it->attr : decorator.back());
-        }
-        const size_t open = s.begin + 2;
-        if (open < s.end && m_module.at(open).isOp(u"(") && m_module.closing[open] != noMatch) {
-            for (const Span base : m_module.split(inner({open, m_module.closing[open] + 1}), u",")) {
-                if (!m_module.keyword(base) && !m_module.at(base.begin).isOp(u"*") &&
-                    !m_module.at(base.begin).isOp(u"**"))
-                    cls.bases.push_back(base);
-            }
-        }
-        m_module.classes.push_back(std::move(cls));
-        bind(m_module.classes.back().name,
-             {Binding::Kind::Class, m_module.classes.back().line, m_module.classes.size() - 1, {}, {}, {}});
-    }
-
-    // Dotted name starting at i; i ends after it.
-    QString readDotted(size_t& i, size_t end) const
-    {
-        QStringList parts;
-        while (i < end && m_module.at(i).kind == TokenKind::Name && m_module.at(i).text != u"import" &&
-               m_module.at(i).text != u"as") {
-            parts << m_module.at(i).text;
-            ++i;
-            if (i < end && m_module.at(i).isOp(u"."))
-                ++i;
-            else
-                break;
-        }
-        return parts.join(u'.');
-    }
-
-    // `import a.b.c` binds a; `import a.b.c as x` binds x to a.b.c.
-    void readImport(Span s)
-    {
-        for (const Span part : m_module.split({s.begin + 1, s.end}, u",")) {
-            size_t i = part.begin;
-            const QString module = readDotted(i, part.end);
-            if (module.isEmpty())
-                continue;
-            const int line = m_module.at(part.begin).line;
-            if (i + 1 < part.end && m_module.at(i).text == u"as")
-                bind(m_module.at(i + 1).text, {Binding::Kind::ModuleImport, line, 0, module, {}, {}});
-            else
-                bind(module.section(u'.', 0, 0),
-                     {Binding::Kind::ModuleImport, line, 0, module.section(u'.', 0, 0), {}, {}});
-        }
-    }
-
-    void readFromImport(Span s)
-    {
-        size_t i = s.begin + 1;
-        int dots = 0;
-        while (i < s.end && m_module.at(i).isOp(u".")) {
-            ++dots;
-            ++i;
-        }
-        const QString relative = readDotted(i, s.end);
-        if (i >= s.end || m_module.at(i).text != u"import")
-            return;
-        ++i;
-        QString problem;
-        const QString module = absoluteModule(dots, relative, &problem);
-        if (i < s.end && m_module.at(i).isOp(u"*")) {
-            if (problem.isEmpty())
-                m_module.starImports << module;
-            return;
-        }
-        Span names{i, s.end};
-        if (m_module.enclosedBy(names, u"("))
-            names = inner(names);
-        for (const Span part : m_module.split(names, u",")) {
-            const Token& name = m_module.at(part.begin);
-            if (name.kind != TokenKind::Name)
-                continue;
-            const bool aliased = part.end - part.begin == 3 && m_module.at(part.begin + 1).text == u"as";
-            bind(aliased ? m_module.at(part.begin + 2).text : name.text,
-                 {Binding::Kind::FromImport, name.line, 0, module, name.text, problem});
-        }
-    }
-
-    QString absoluteModule(int dots, const QString& relative, QString* problem) const
-    {
-        if (dots == 0)
-            return relative;
-        QStringList package = m_module.name.split(u'.');
-        if (!m_module.isPackage)
-            package.removeLast();
-        for (int up = 1; up < dots && !package.isEmpty(); ++up)
-            package.removeLast();
-        if (package.isEmpty()) {
-            *problem = u"relative import %1%2 goes beyond the top-level package"_s.arg(QString(dots, u'.'),
-                                                                                       relative);
-            return {};
-        }
-        if (!relative.isEmpty())
-            package << relative;
-        return package.join(u'.');
-    }
-
-    // The value is a URL list if it is made only of [...] literals and names joined by +.
-    std::optional<std::vector<Span>> listTerms(Span value) const
-    {
-        if (value.empty())
-            return std::nullopt;
-        std::vector<Span> terms;
-        for (const Span piece : m_module.split(value, u"+")) {
-            const Span term = m_module.stripParens(piece);
-            if (!m_module.enclosedBy(term, u"[") && !m_module.dotted(term))
-                return std::nullopt;
-            terms.push_back(term);
-        }
-        return terms;
-    }
-
-    void readAssignment(Span s)
-    {
-        const Token& target = m_module.at(s.begin);
-        size_t i = s.begin + 1;
-        if (m_module.at(i).isOp(u"+=")) {
-            const auto it = m_module.bindings.constFind(target.text);
-            const auto terms = listTerms({i + 1, s.end});
-            if (it != m_module.bindings.cend() && it->kind == Binding::Kind::UrlList && terms) {
-                std::vector<Span>& existing = m_module.lists[it->index].terms;
-                existing.insert(existing.end(), terms->begin(), terms->end());
-            }
-            return;
-        }
-        if (m_module.at(i).isOp(u":")) { // annotated: skip to the top-level '='
-            while (i < s.end && !m_module.at(i).isOp(u"=")) {
-                if (m_module.closing[i] != noMatch)
-                    i = m_module.closing[i];
-                ++i;
-            }
-            if (i >= s.end)
-                return; // an annotation without a value binds nothing
-        }
-        const auto terms = listTerms({i + 1, s.end});
-        if (!terms) {
-            bind(target.text, {Binding::Kind::Other, target.line, 0, {}, {}, {}});
-            return;
-        }
-        m_module.lists.push_back({target.text, target.line, *terms, {}});
-        bind(target.text, {Binding::Kind::UrlList, target.line, m_module.lists.size() - 1, {}, {}, {}});
-    }
-
-    Module& m_module;
-};
-
 // ---- Following URL modules and imports -----------------------------------------------------------
 
 struct Origin
@@ -591,6 +149,36 @@ struct SiloLookup
     QString silo;
     QString problem;
 };
+
+// The arguments of a re_path(), url() or path() entry, by position or keyword as Django takes them.
+struct UrlArguments
+{
+    std::optional<Span> pattern;
+    std::optional<Span> view;
+    std::optional<Span> name;
+};
+
+UrlArguments urlArguments(const Module& m, Span args)
+{
+    std::vector<Span> positional;
+    QHash<QString, Span> keywords;
+    for (const Span arg : m.split(args, u",")) {
+        if (const auto kw = m.keyword(arg))
+            keywords.insert(kw->first, kw->second);
+        else
+            positional.push_back(arg);
+    }
+    const auto argument = [&](size_t position, std::initializer_list<QString> names) -> std::optional<Span> {
+        if (position < positional.size())
+            return positional[position];
+        for (const QString& name : names) {
+            if (keywords.contains(name))
+                return keywords.value(name);
+        }
+        return std::nullopt;
+    };
+    return {argument(0, {u"route"_s, u"regex"_s}), argument(1, {u"view"_s}), argument(3, {u"name"_s})};
+}
 
 class Scanner
 {
@@ -645,7 +233,7 @@ private:
             module->name = name;
             module->path = path;
             module->isPackage = isPackage;
-            ModuleReader(*module).read();
+            python::readModule(*module);
         }
         m_modules.insert(name, module);
         return module.get();
@@ -656,43 +244,8 @@ private:
         if (depth > maxImportDepth)
             return missing(u"import cycle while resolving '%1' in %2"_s.arg(name, m->name));
         const QString qualified = m->name + u'.' + name;
-        if (const auto it = m->bindings.constFind(name); it != m->bindings.cend()) {
-            const Binding& b = *it;
-            switch (b.kind) {
-            case Binding::Kind::Class:
-                return {Symbol::Kind::Class, m, b.index, qualified, {}, false};
-            case Binding::Kind::UrlList:
-                return {Symbol::Kind::UrlList, m, b.index, qualified, {}, false};
-            case Binding::Kind::Function:
-                return {Symbol::Kind::Function, m, 0, qualified, {}, false};
-            case Binding::Kind::Other:
-                return {Symbol::Kind::Other, m, 0, qualified, {}, false};
-            case Binding::Kind::ModuleImport:
-                if (Module* target = load(b.module))
-                    return {Symbol::Kind::Module, target, 0, target->name, {}, false};
-                return missing(u"module %1 not found (imported at %2)"_s.arg(b.module, m->location(b.line)));
-            case Binding::Kind::FromImport: {
-                if (!b.problem.isEmpty())
-                    return missing(u"%1 (at %2)"_s.arg(b.problem, m->location(b.line)));
-                Module* source = load(b.module);
-                if (!source)
-                    return missing(
-                        u"module %1 not found (imported at %2)"_s.arg(b.module, m->location(b.line)));
-                // `from . import x` inside a package names its submodule x, not the binding being resolved.
-                if (source == m && b.attr == name) {
-                    if (Module* sub = load(b.module + u'.' + b.attr))
-                        return {Symbol::Kind::Module, sub, 0, sub->name, {}, false};
-                    return missing(u"module %1.%2 not found (imported at %3)"_s.arg(b.module, b.attr,
-                                                                                    m->location(b.line)));
-                }
-                Symbol s = resolveName(source, b.attr, depth + 1);
-                if (s.kind == Symbol::Kind::Missing && s.notDefined)
-                    return missing(
-                        u"%1 has no name '%2' (imported at %3)"_s.arg(b.module, b.attr, m->location(b.line)));
-                return s;
-            }
-            }
-        }
+        if (const auto it = m->bindings.constFind(name); it != m->bindings.cend())
+            return resolveBinding(m, *it, name, qualified, depth);
         for (const QString& star : std::as_const(m->starImports)) {
             if (Module* source = load(star)) {
                 Symbol s = resolveName(source, name, depth + 1);
@@ -705,6 +258,47 @@ private:
                 return {Symbol::Kind::Module, sub, 0, sub->name, {}, false};
         }
         return missing(u"name '%1' is not defined in %2 (%3)"_s.arg(name, m->name, m->path), true);
+    }
+
+    // What the binding `b` of `name` in m refers to, following imports.
+    Symbol resolveBinding(Module* m, const Binding& b, const QString& name, const QString& qualified,
+                          int depth)
+    {
+        switch (b.kind) {
+        case Binding::Kind::Class:
+            return {Symbol::Kind::Class, m, b.index, qualified, {}, false};
+        case Binding::Kind::UrlList:
+            return {Symbol::Kind::UrlList, m, b.index, qualified, {}, false};
+        case Binding::Kind::Function:
+            return {Symbol::Kind::Function, m, 0, qualified, {}, false};
+        case Binding::Kind::Other:
+            return {Symbol::Kind::Other, m, 0, qualified, {}, false};
+        case Binding::Kind::ModuleImport:
+            if (Module* target = load(b.module))
+                return {Symbol::Kind::Module, target, 0, target->name, {}, false};
+            return missing(u"module %1 not found (imported at %2)"_s.arg(b.module, m->location(b.line)));
+        case Binding::Kind::FromImport: {
+            if (!b.problem.isEmpty())
+                return missing(u"%1 (at %2)"_s.arg(b.problem, m->location(b.line)));
+            Module* source = load(b.module);
+            if (!source)
+                return missing(u"module %1 not found (imported at %2)"_s.arg(b.module, m->location(b.line)));
+            // `from . import x` inside a package names its submodule x, not the binding being resolved.
+            if (source == m && b.attr == name) {
+                if (Module* sub = load(b.module + u'.' + b.attr))
+                    return {Symbol::Kind::Module, sub, 0, sub->name, {}, false};
+                return missing(
+                    u"module %1.%2 not found (imported at %3)"_s.arg(b.module, b.attr, m->location(b.line)));
+            }
+            Symbol s = resolveName(source, b.attr, depth + 1);
+            if (s.kind == Symbol::Kind::Missing && s.notDefined)
+                return missing(
+                    u"%1 has no name '%2' (imported at %3)"_s.arg(b.module, b.attr, m->location(b.line)));
+            return s;
+        }
+        }
+        Q_UNREACHABLE();
+        return {};
     }
 
     Symbol resolveDotted(Module* m, const QStringList& parts)
@@ -796,97 +390,96 @@ private:
             unresolved({m->text(item), m->path, line}, u"not a re_path(), url() or path() entry"_s);
             return;
         }
-        std::vector<Span> positional;
-        QHash<QString, Span> keywords;
-        for (const Span arg : m->split(call->args, u",")) {
-            if (const auto kw = m->keyword(arg))
-                keywords.insert(kw->first, kw->second);
-            else
-                positional.push_back(arg);
-        }
-        const auto argument = [&](size_t position,
-                                  std::initializer_list<QString> names) -> std::optional<Span> {
-            if (position < positional.size())
-                return positional[position];
-            for (const QString& name : names) {
-                if (keywords.contains(name))
-                    return keywords.value(name);
-            }
-            return std::nullopt;
-        };
-        const auto patternArg = argument(0, {u"route"_s, u"regex"_s});
-        const auto viewArg = argument(1, {u"view"_s});
-        const auto nameArg = argument(3, {u"name"_s});
-        if (!patternArg || !viewArg) {
+        const UrlArguments args = urlArguments(*m, call->args);
+        if (!args.pattern || !args.view) {
             unresolved({m->text(item), m->path, line}, u"a URL entry needs a pattern and a view"_s);
             return;
         }
         QString name;
-        if (nameArg) {
-            const auto literal = m->stringLiteral(*nameArg);
+        if (args.name) {
+            const auto literal = m->stringLiteral(*args.name);
             if (!literal) {
-                unresolved({m->text(*nameArg), m->path, line}, u"the URL name is not a string literal"_s);
+                unresolved({m->text(*args.name), m->path, line}, u"the URL name is not a string literal"_s);
                 return;
             }
             name = *literal;
         }
-        const auto view = m->call(*viewArg);
+        const auto view = m->call(*args.view);
         const bool isInclude = view && view->callee == QStringList{u"include"_s};
         const Origin origin{!name.isEmpty() ? name
-                            : isInclude     ? m->text(*viewArg)
-                                            : m->text(*patternArg),
+                            : isInclude     ? m->text(*args.view)
+                                            : m->text(*args.pattern),
                             m->path, line};
 
-        const auto literal = m->stringLiteral(*patternArg);
-        if (!literal) {
-            unresolved(origin, u"the pattern is not a string literal: %1"_s.arg(m->text(*patternArg)));
+        const auto pattern = entryPattern(m, *args.pattern, function == u"path", isInclude, prefix, origin);
+        if (!pattern)
             return;
-        }
-        QString regex = *literal;
-        if (function == u"path") {
-            QString problem;
-            regex = routeToRegex(*literal, !isInclude, &problem);
-            if (!problem.isEmpty()) {
-                unresolved(origin, problem);
-                return;
-            }
-        }
-        const QString pattern = joinPattern(prefix, regex);
         if (isInclude) {
-            walkInclude(m, view->args, pattern, origin);
+            walkInclude(m, view->args, *pattern, origin);
             return;
         }
         if (name.isEmpty()) {
-            unresolved({pattern, m->path, line},
+            unresolved({*pattern, m->path, line},
                        u"the URL has no name=, so URL_NAME_TO_ACTION cannot refer to it"_s);
             return;
         }
 
-        ScannedEndpoint endpoint{name,    pattern, {}, u"unknown"_s, capturesOrganization(pattern),
+        ScannedEndpoint endpoint{name,    *pattern, {}, u"unknown"_s, capturesOrganization(*pattern),
                                  m->path, line};
-        if (!view || view->callee.size() < 2 || view->callee.back() != u"as_view") {
-            endpoint.endpointClass = m->text(*viewArg);
-            unresolved(origin,
-                       u"the view is not an <Endpoint>.as_view() call: %1"_s.arg(endpoint.endpointClass));
-        } else {
-            const QStringList classPath = view->callee.first(view->callee.size() - 1);
-            endpoint.endpointClass = classPath.join(u'.');
-            const Symbol cls = resolveDotted(m, classPath);
-            if (cls.kind == Symbol::Kind::Missing) {
-                unresolved(origin, cls.problem);
-            } else if (cls.kind != Symbol::Kind::Class) {
-                unresolved(origin, u"%1 is not a class"_s.arg(cls.qualified));
-            } else {
-                endpoint.endpointClass = cls.qualified;
-                QSet<QString> visited;
-                const SiloLookup silo = siloOf(cls.module, cls.index, visited);
-                if (silo.silo.isEmpty())
-                    unresolved(origin, silo.problem);
-                else
-                    endpoint.silo = silo.silo;
+        resolveView(m, view, *args.view, origin, endpoint);
+        m_result.endpoints.push_back(std::move(endpoint));
+    }
+
+    // The entry's regex joined to the prefix of the lists that include it; nullopt once reported.
+    std::optional<QString> entryPattern(Module* m, Span patternArg, bool isPath, bool isInclude,
+                                        const QString& prefix, const Origin& origin)
+    {
+        const auto literal = m->stringLiteral(patternArg);
+        if (!literal) {
+            unresolved(origin, u"the pattern is not a string literal: %1"_s.arg(m->text(patternArg)));
+            return std::nullopt;
+        }
+        QString regex = *literal;
+        if (isPath) {
+            QString problem;
+            regex = routeToRegex(*literal, !isInclude, &problem);
+            if (!problem.isEmpty()) {
+                unresolved(origin, problem);
+                return std::nullopt;
             }
         }
-        m_result.endpoints.push_back(std::move(endpoint));
+        return joinPattern(prefix, regex);
+    }
+
+    // The endpoint's class and silo from its `<Endpoint>.as_view()` view; where that chain breaks, the
+    // endpoint keeps silo "unknown" and the reason is reported.
+    void resolveView(Module* m, const std::optional<Module::Call>& view, Span viewArg, const Origin& origin,
+                     ScannedEndpoint& endpoint)
+    {
+        if (!view || view->callee.size() < 2 || view->callee.back() != u"as_view") {
+            endpoint.endpointClass = m->text(viewArg);
+            unresolved(origin,
+                       u"the view is not an <Endpoint>.as_view() call: %1"_s.arg(endpoint.endpointClass));
+            return;
+        }
+        const QStringList classPath = view->callee.first(view->callee.size() - 1);
+        endpoint.endpointClass = classPath.join(u'.');
+        const Symbol cls = resolveDotted(m, classPath);
+        if (cls.kind == Symbol::Kind::Missing) {
+            unresolved(origin, cls.problem);
+            return;
+        }
+        if (cls.kind != Symbol::Kind::Class) {
+            unresolved(origin, u"%1 is not a class"_s.arg(cls.qualified));
+            return;
+        }
+        endpoint.endpointClass = cls.qualified;
+        QSet<QString> visited;
+        const SiloLookup silo = siloOf(cls.module, cls.index, visited);
+        if (silo.silo.isEmpty())
+            unresolved(origin, silo.problem);
+        else
+            endpoint.silo = silo.silo;
     }
 
     void walkInclude(Module* m, Span args, const QString& prefix, const Origin& origin)

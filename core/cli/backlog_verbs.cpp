@@ -188,6 +188,249 @@ int checked(Context& context, const char* verb, const SnapshotDiff* diff)
     return static_cast<int>(ErrorCode::CheckFailed);
 }
 
+// ---- backlog status ----------------------------------------------------------------------------------
+
+const char* outcomeName(Projection::Outcome outcome)
+{
+    switch (outcome) {
+    case Projection::Outcome::Finished:
+        return "finished";
+    case Projection::Outcome::Projected:
+        return "projected";
+    case Projection::Outcome::NotDraining:
+        return "not_draining";
+    case Projection::Outcome::NotEnoughHistory:
+        return "not_enough_history";
+    }
+    return "";
+}
+
+// Everything the status shows, read from the store in one go; both forms below write the same report.
+StatusReport gatherStatus(Context& context)
+{
+    if (!context.positional().isEmpty())
+        fail(ErrorCode::BadInput, "takes no arguments");
+    Store store = openStore(context);
+    return store.status();
+}
+
+void writeSummaries(JsonWriter& w, const StatusReport& report)
+{
+    w.key("by_action").beginArray();
+    for (const ActionSummary& summary : report.byAction)
+        w.beginObject()
+            .key("action")
+            .value(str(actionName(summary.action)))
+            .key("open")
+            .value(summary.byStatus[0])
+            .key("in_progress")
+            .value(summary.byStatus[1])
+            .key("done")
+            .value(summary.byStatus[2])
+            .key("total")
+            .value(summary.total)
+            .endObject();
+    w.endArray();
+    w.key("by_owner").beginArray();
+    for (const OwnerSummary& summary : report.byOwner) {
+        w.beginObject();
+        writeOptionalText(w, "owner", summary.owner);
+        writeOptionalText(w, "team", summary.team);
+        w.key("open").value(summary.byStatus[0]).key("in_progress").value(summary.byStatus[1]);
+        w.key("done").value(summary.byStatus[2]).key("total").value(summary.total);
+        w.endObject();
+    }
+    w.endArray();
+}
+
+void writeProgress(JsonWriter& w, const Progress& progress)
+{
+    w.key("progress").beginObject();
+    w.key("first_entries").value(progress.firstEntries);
+    w.key("latest_entries").value(progress.latestEntries);
+    w.key("removed_since_first").value(progress.removedSinceFirst);
+    w.key("added_since_first").value(progress.addedSinceFirst);
+    w.key("percent_drained").value(progress.percentDrained());
+    w.endObject();
+}
+
+void writeProjection(JsonWriter& w, const Projection& projection)
+{
+    w.key("projection").beginObject();
+    w.key("outcome").value(outcomeName(projection.outcome));
+    w.key("window_days").value(kProjectionWindowDays);
+    if (projection.fromSnapshotId > 0) {
+        w.key("from_snapshot").value(projection.fromSnapshotId);
+        w.key("to_snapshot").value(projection.toSnapshotId);
+        w.key("drained").value(projection.drained);
+        w.key("days").value(projection.windowSeconds / 86400);
+    }
+    w.key("finish_date");
+    if (projection.finishAt)
+        w.value(date(*projection.finishAt));
+    else
+        w.null();
+    w.endObject();
+}
+
+void writeBurndown(JsonWriter& w, const std::vector<BurndownPoint>& burndown)
+{
+    w.key("burndown").beginArray();
+    for (const BurndownPoint& point : burndown) {
+        w.beginObject();
+        w.key("snapshot").value(point.snapshotId);
+        w.key("taken_at").value(formatIsoTimestamp(point.takenAt));
+        w.key("total").value(point.total);
+        w.key("removed").value(point.removed);
+        w.key("added").value(point.added);
+        w.key("violations").value(point.violations);
+        w.key("by_action").beginObject();
+        for (std::size_t a = 0; a < allActions.size(); ++a)
+            w.key(str(actionName(allActions[a]))).value(point.byAction[a]);
+        w.endObject();
+        w.endObject();
+    }
+    w.endArray();
+}
+
+void writeStatusJson(std::ostream& out, const StatusReport& report)
+{
+    JsonWriter w(out, true);
+    w.beginObject();
+    for (const auto& [key, snapshot] :
+         {std::pair{"first_snapshot", &report.first}, std::pair{"latest_snapshot", &report.latest}}) {
+        w.key(key);
+        if (*snapshot)
+            writeSnapshot(w, **snapshot);
+        else
+            w.null();
+    }
+    writeSummaries(w, report);
+    writeProgress(w, report.progress);
+    writeProjection(w, report.projection);
+    writeBurndown(w, report.burndown);
+    w.key("entries").beginArray();
+    for (const TrackedEntry& entry : report.entries)
+        writeEntry(w, entry);
+    w.endArray();
+    w.endObject();
+    out << '\n';
+}
+
+// The action table ends with a TOTAL row.
+void printActionTable(std::ostream& out, const StatusReport& report)
+{
+    TextTable actions({"ACTION", "OPEN", "IN PROGRESS", "DONE", "TOTAL"}, {false, true, true, true, true});
+    std::array<int, 3> totals{};
+    for (const ActionSummary& summary : report.byAction) {
+        actions.addRow({str(actionName(summary.action)), std::to_string(summary.byStatus[0]),
+                        std::to_string(summary.byStatus[1]), std::to_string(summary.byStatus[2]),
+                        std::to_string(summary.total)});
+        for (std::size_t s = 0; s < totals.size(); ++s)
+            totals[s] += summary.byStatus[s];
+    }
+    actions.addRow({"TOTAL", std::to_string(totals[0]), std::to_string(totals[1]), std::to_string(totals[2]),
+                    std::to_string(report.latest->entryCount)});
+    actions.print(out);
+}
+
+void printOwnerTable(std::ostream& out, const std::vector<OwnerSummary>& byOwner)
+{
+    TextTable owners({"OWNER", "TEAM", "OPEN", "IN PROGRESS", "DONE", "TOTAL"},
+                     {false, false, true, true, true, true});
+    for (const OwnerSummary& summary : byOwner) {
+        const bool unassigned = summary.owner.isEmpty() && summary.team.isEmpty();
+        owners.addRow({unassigned ? "(unassigned)" : str(summary.owner), str(summary.team),
+                       std::to_string(summary.byStatus[0]), std::to_string(summary.byStatus[1]),
+                       std::to_string(summary.byStatus[2]), std::to_string(summary.total)});
+    }
+    owners.print(out);
+}
+
+void printHistory(std::ostream& out, const StatusReport& report)
+{
+    TextTable history({"SNAPSHOT", "TAKEN", "GIT REV", "ENTRIES", "REMOVED", "ADDED", ""},
+                      {true, false, false, true, true, true, false});
+    for (std::size_t i = 0; i < report.snapshots.size(); ++i) {
+        const SnapshotInfo& snapshot = report.snapshots[i];
+        const BurndownPoint& point = report.burndown[i];
+        history.addRow({std::to_string(snapshot.id), date(snapshot.takenAt), shortRev(snapshot.gitRev),
+                        std::to_string(snapshot.entryCount), i == 0 ? "" : std::to_string(point.removed),
+                        i == 0 ? "" : std::to_string(point.added),
+                        point.violations > 0 ? "!! " + plural(static_cast<std::size_t>(point.violations),
+                                                              "rule violation", "rule violations")
+                                             : ""});
+    }
+    history.print(out, "  ");
+}
+
+void printProjection(std::ostream& out, const Projection& projection)
+{
+    std::ostringstream rate;
+    rate << std::fixed << std::setprecision(1) << projection.entriesPerWeek();
+    switch (projection.outcome) {
+    case Projection::Outcome::Finished:
+        out << "Finished: the map is empty.\n";
+        break;
+    case Projection::Outcome::NotEnoughHistory:
+        out << "Projection: needs two snapshots taken at different times.\n";
+        break;
+    case Projection::Outcome::NotDraining:
+    case Projection::Outcome::Projected:
+        out << "Recent rate: net " << projection.drained << " drained in the "
+            << projection.windowSeconds / 86400 << " days from snapshot " << projection.fromSnapshotId
+            << " to " << projection.toSnapshotId << ", " << rate.str() << " a week"
+            << (projection.windowSeconds > kProjectionWindowDays * 86400
+                    ? " (no other snapshot in the last " + std::to_string(kProjectionWindowDays) + " days)"
+                    : std::string())
+            << '\n';
+        if (projection.finishAt)
+            out << "Projected finish: " << date(*projection.finishAt) << '\n';
+        else
+            out << "Projected finish: none, the map is not shrinking.\n";
+        break;
+    }
+}
+
+void printEntries(std::ostream& out, const std::vector<TrackedEntry>& tracked)
+{
+    TextTable entries({"URL NAME", "ACTION", "STATUS", "OWNER", "TEAM", "NOTES"});
+    for (const TrackedEntry& entry : tracked)
+        entries.addRow({str(entry.urlName), str(actionName(entry.action)),
+                        str(trackingStatusName(entry.tracking.status)), str(entry.tracking.owner),
+                        str(entry.tracking.team), str(entry.tracking.notes)});
+    entries.print(out);
+}
+
+void printStatusText(std::ostream& out, const StatusReport& report, bool withEntries)
+{
+    if (!report.latest) {
+        out << "No backlog snapshots yet: import the URL_NAME_TO_ACTION map with `cellctl backlog import "
+               "FILE`.\n";
+        return;
+    }
+    out << "Backlog at " << describe(*report.latest) << ": "
+        << plural(static_cast<std::size_t>(report.latest->entryCount), "entry", "entries") << "\n\n";
+    printActionTable(out, report);
+    out << '\n';
+    printOwnerTable(out, report.byOwner);
+    out << "\nHistory:\n";
+    printHistory(out, report);
+
+    const Progress& progress = report.progress;
+    out << "\nProgress since " << describe(*report.first) << ": " << progress.firstEntries << " -> "
+        << progress.latestEntries << " entries, " << progress.percentDrained() << "% drained ("
+        << progress.removedSinceFirst << " removed, " << progress.addedSinceFirst << " added)\n";
+    printProjection(out, report.projection);
+
+    if (withEntries) {
+        out << '\n';
+        printEntries(out, report.entries);
+    } else {
+        out << "\n(--entries lists every entry with its owner, status and notes)\n";
+    }
+}
+
 // ---- verbs -------------------------------------------------------------------------------------------
 
 int runImport(Context& context)
@@ -236,196 +479,11 @@ int runImport(Context& context)
 
 int runStatus(Context& context)
 {
-    if (!context.positional().isEmpty())
-        fail(ErrorCode::BadInput, "takes no arguments");
-    Store store = openStore(context);
-    const StatusReport report = store.status();
-    const Projection& projection = report.projection;
-    const auto outcomeName = [](Projection::Outcome outcome) -> const char* {
-        switch (outcome) {
-        case Projection::Outcome::Finished:
-            return "finished";
-        case Projection::Outcome::Projected:
-            return "projected";
-        case Projection::Outcome::NotDraining:
-            return "not_draining";
-        case Projection::Outcome::NotEnoughHistory:
-            return "not_enough_history";
-        }
-        return "";
-    };
-
-    if (context.json()) {
-        JsonWriter w(context.out(), true);
-        w.beginObject();
-        for (const auto& [key, snapshot] :
-             {std::pair{"first_snapshot", &report.first}, std::pair{"latest_snapshot", &report.latest}}) {
-            w.key(key);
-            if (*snapshot)
-                writeSnapshot(w, **snapshot);
-            else
-                w.null();
-        }
-        w.key("by_action").beginArray();
-        for (const ActionSummary& summary : report.byAction)
-            w.beginObject()
-                .key("action")
-                .value(str(actionName(summary.action)))
-                .key("open")
-                .value(summary.byStatus[0])
-                .key("in_progress")
-                .value(summary.byStatus[1])
-                .key("done")
-                .value(summary.byStatus[2])
-                .key("total")
-                .value(summary.total)
-                .endObject();
-        w.endArray();
-        w.key("by_owner").beginArray();
-        for (const OwnerSummary& summary : report.byOwner) {
-            w.beginObject();
-            writeOptionalText(w, "owner", summary.owner);
-            writeOptionalText(w, "team", summary.team);
-            w.key("open").value(summary.byStatus[0]).key("in_progress").value(summary.byStatus[1]);
-            w.key("done").value(summary.byStatus[2]).key("total").value(summary.total);
-            w.endObject();
-        }
-        w.endArray();
-        const Progress& progress = report.progress;
-        w.key("progress").beginObject();
-        w.key("first_entries").value(progress.firstEntries);
-        w.key("latest_entries").value(progress.latestEntries);
-        w.key("removed_since_first").value(progress.removedSinceFirst);
-        w.key("added_since_first").value(progress.addedSinceFirst);
-        w.key("percent_drained").value(progress.percentDrained());
-        w.endObject();
-        w.key("projection").beginObject();
-        w.key("outcome").value(outcomeName(projection.outcome));
-        w.key("window_days").value(kProjectionWindowDays);
-        if (projection.fromSnapshotId > 0) {
-            w.key("from_snapshot").value(projection.fromSnapshotId);
-            w.key("to_snapshot").value(projection.toSnapshotId);
-            w.key("drained").value(projection.drained);
-            w.key("days").value(projection.windowSeconds / 86400);
-        }
-        w.key("finish_date");
-        if (projection.finishAt)
-            w.value(date(*projection.finishAt));
-        else
-            w.null();
-        w.endObject();
-        w.key("burndown").beginArray();
-        for (const BurndownPoint& point : report.burndown) {
-            w.beginObject();
-            w.key("snapshot").value(point.snapshotId);
-            w.key("taken_at").value(formatIsoTimestamp(point.takenAt));
-            w.key("total").value(point.total);
-            w.key("removed").value(point.removed);
-            w.key("added").value(point.added);
-            w.key("violations").value(point.violations);
-            w.key("by_action").beginObject();
-            for (std::size_t a = 0; a < allActions.size(); ++a)
-                w.key(str(actionName(allActions[a]))).value(point.byAction[a]);
-            w.endObject();
-            w.endObject();
-        }
-        w.endArray();
-        w.key("entries").beginArray();
-        for (const TrackedEntry& entry : report.entries)
-            writeEntry(w, entry);
-        w.endArray();
-        w.endObject();
-        context.out() << '\n';
-        return 0;
-    }
-
-    auto& out = context.out();
-    if (!report.latest) {
-        out << "No backlog snapshots yet: import the URL_NAME_TO_ACTION map with `cellctl backlog import "
-               "FILE`.\n";
-        return 0;
-    }
-    out << "Backlog at " << describe(*report.latest) << ": "
-        << plural(static_cast<std::size_t>(report.latest->entryCount), "entry", "entries") << "\n\n";
-    TextTable actions({"ACTION", "OPEN", "IN PROGRESS", "DONE", "TOTAL"}, {false, true, true, true, true});
-    std::array<int, 3> totals{};
-    for (const ActionSummary& summary : report.byAction) {
-        actions.addRow({str(actionName(summary.action)), std::to_string(summary.byStatus[0]),
-                        std::to_string(summary.byStatus[1]), std::to_string(summary.byStatus[2]),
-                        std::to_string(summary.total)});
-        for (std::size_t s = 0; s < totals.size(); ++s)
-            totals[s] += summary.byStatus[s];
-    }
-    actions.addRow({"TOTAL", std::to_string(totals[0]), std::to_string(totals[1]), std::to_string(totals[2]),
-                    std::to_string(report.latest->entryCount)});
-    actions.print(out);
-
-    out << '\n';
-    TextTable owners({"OWNER", "TEAM", "OPEN", "IN PROGRESS", "DONE", "TOTAL"},
-                     {false, false, true, true, true, true});
-    for (const OwnerSummary& summary : report.byOwner) {
-        const bool unassigned = summary.owner.isEmpty() && summary.team.isEmpty();
-        owners.addRow({unassigned ? "(unassigned)" : str(summary.owner), str(summary.team),
-                       std::to_string(summary.byStatus[0]), std::to_string(summary.byStatus[1]),
-                       std::to_string(summary.byStatus[2]), std::to_string(summary.total)});
-    }
-    owners.print(out);
-
-    out << "\nHistory:\n";
-    TextTable history({"SNAPSHOT", "TAKEN", "GIT REV", "ENTRIES", "REMOVED", "ADDED", ""},
-                      {true, false, false, true, true, true, false});
-    for (std::size_t i = 0; i < report.snapshots.size(); ++i) {
-        const SnapshotInfo& snapshot = report.snapshots[i];
-        const BurndownPoint& point = report.burndown[i];
-        history.addRow({std::to_string(snapshot.id), date(snapshot.takenAt), shortRev(snapshot.gitRev),
-                        std::to_string(snapshot.entryCount), i == 0 ? "" : std::to_string(point.removed),
-                        i == 0 ? "" : std::to_string(point.added),
-                        point.violations > 0 ? "!! " + plural(static_cast<std::size_t>(point.violations),
-                                                              "rule violation", "rule violations")
-                                             : ""});
-    }
-    history.print(out, "  ");
-
-    const Progress& progress = report.progress;
-    out << "\nProgress since " << describe(*report.first) << ": " << progress.firstEntries << " -> "
-        << progress.latestEntries << " entries, " << progress.percentDrained() << "% drained ("
-        << progress.removedSinceFirst << " removed, " << progress.addedSinceFirst << " added)\n";
-    std::ostringstream rate;
-    rate << std::fixed << std::setprecision(1) << projection.entriesPerWeek();
-    switch (projection.outcome) {
-    case Projection::Outcome::Finished:
-        out << "Finished: the map is empty.\n";
-        break;
-    case Projection::Outcome::NotEnoughHistory:
-        out << "Projection: needs two snapshots taken at different times.\n";
-        break;
-    case Projection::Outcome::NotDraining:
-    case Projection::Outcome::Projected:
-        out << "Recent rate: net " << projection.drained << " drained in the "
-            << projection.windowSeconds / 86400 << " days from snapshot " << projection.fromSnapshotId
-            << " to " << projection.toSnapshotId << ", " << rate.str() << " a week"
-            << (projection.windowSeconds > kProjectionWindowDays * 86400
-                    ? " (no other snapshot in the last " + std::to_string(kProjectionWindowDays) + " days)"
-                    : std::string())
-            << '\n';
-        if (projection.finishAt)
-            out << "Projected finish: " << date(*projection.finishAt) << '\n';
-        else
-            out << "Projected finish: none, the map is not shrinking.\n";
-        break;
-    }
-
-    if (context.args().isSet(u"entries"_s)) {
-        out << '\n';
-        TextTable entries({"URL NAME", "ACTION", "STATUS", "OWNER", "TEAM", "NOTES"});
-        for (const TrackedEntry& entry : report.entries)
-            entries.addRow({str(entry.urlName), str(actionName(entry.action)),
-                            str(trackingStatusName(entry.tracking.status)), str(entry.tracking.owner),
-                            str(entry.tracking.team), str(entry.tracking.notes)});
-        entries.print(out);
-    } else {
-        out << "\n(--entries lists every entry with its owner, status and notes)\n";
-    }
+    const StatusReport report = gatherStatus(context);
+    if (context.json())
+        writeStatusJson(context.out(), report);
+    else
+        printStatusText(context.out(), report, context.args().isSet(u"entries"_s));
     return 0;
 }
 

@@ -1,9 +1,9 @@
 #include "core/net/locator_client.h"
 
 #include "core/net/locator.h"
+#include "core/routing/access_log.h"
 #include "core/routing/auth.h"
 #include "core/routing/dsn.h"
-#include "core/routing/url.h"
 #include "core/util/error.h"
 
 #include <QEventLoop>

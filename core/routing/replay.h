@@ -1,9 +1,9 @@
 #pragma once
 
+#include "core/routing/access_log.h"
 #include "core/routing/catalog.h"
 #include "core/routing/outcome.h"
 #include "core/routing/router.h"
-#include "core/routing/url.h"
 
 #include <QByteArray>
 

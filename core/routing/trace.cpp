@@ -1,5 +1,6 @@
 #include "core/routing/trace.h"
 
+#include "core/routing/access_log.h"
 #include "core/routing/dsn.h"
 #include "core/routing/router.h"
 #include "core/routing/url.h"

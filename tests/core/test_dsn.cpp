@@ -1,3 +1,4 @@
+#include "core/routing/access_log.h"
 #include "core/routing/dsn.h"
 
 #include <gtest/gtest.h>
