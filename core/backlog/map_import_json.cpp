@@ -1,4 +1,5 @@
 #include "core/backlog/map_import_formats.h"
+#include "core/util/ascii.h"
 
 using namespace Qt::StringLiterals;
 
@@ -7,18 +8,6 @@ namespace cellscope::backlog {
 namespace {
 
 using Reason = ImportError::Reason;
-
-int hexValue(QChar c)
-{
-    const char16_t u = c.unicode();
-    if (u >= u'0' && u <= u'9')
-        return u - u'0';
-    if (u >= u'a' && u <= u'f')
-        return u - u'a' + 10;
-    if (u >= u'A' && u <= u'F')
-        return u - u'A' + 10;
-    return -1;
-}
 
 // A strict RFC 8259 reader that keeps positions, which QJsonDocument does not: errors and entries need lines.
 struct JsonValue
@@ -252,7 +241,7 @@ private:
                 advance();
                 char16_t unit = 0;
                 for (int i = 0; i < 4; ++i) {
-                    const int digit = hexValue(peek());
+                    const int digit = hexDigitValue(peek().unicode());
                     if (digit < 0)
                         failAt(Reason::Syntax, escapeLine, escapeColumn, u"truncated \\u escape"_s);
                     unit = char16_t(unit * 16 + digit);

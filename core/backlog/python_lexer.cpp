@@ -1,4 +1,5 @@
 #include "core/backlog/python_lexer.h"
+#include "core/util/ascii.h"
 
 #include <array>
 
@@ -22,18 +23,6 @@ bool isStringPrefix(QStringView ident)
             return true;
     }
     return false;
-}
-
-int hexValue(QChar c)
-{
-    const char16_t u = c.unicode();
-    if (u >= u'0' && u <= u'9')
-        return u - u'0';
-    if (u >= u'a' && u <= u'f')
-        return u - u'a' + 10;
-    if (u >= u'A' && u <= u'F')
-        return u - u'A' + 10;
-    return -1;
 }
 
 class Lexer
@@ -352,7 +341,7 @@ private:
         if (digits > 0) {
             char32_t code = 0;
             for (int i = 0; i < digits; ++i) {
-                const int v = hexValue(peek());
+                const int v = hexDigitValue(peek().unicode());
                 if (v < 0)
                     return u"truncated \\%1 escape"_s.arg(c);
                 code = code * 16 + char32_t(v);

@@ -1,6 +1,6 @@
 #include "core/routing/access_log.h"
 
-#include "core/routing/ascii.h"
+#include "core/util/ascii.h"
 
 #include <algorithm>
 #include <array>

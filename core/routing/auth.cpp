@@ -1,5 +1,7 @@
 #include "core/routing/auth.h"
 
+#include "core/util/ascii.h"
+
 #include "core/routing/url.h"
 
 #include <algorithm>
@@ -248,23 +250,15 @@ std::string formDecode(std::string_view text)
     return isValidUtf8(bytes) ? bytes : toUtf8Lossy(bytes);
 }
 
-bool isHex(char c) noexcept
-{
-    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
-int hexValue(char c) noexcept
-{
-    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-}
-
 // Compares the form-decoded `name` with the ASCII `target` without allocating.
 bool formDecodedEquals(std::string_view name, std::string_view target) noexcept
 {
     std::size_t j = 0;
     for (std::size_t i = 0; i < name.size(); ++i, ++j) {
         char c = name[i];
-        if (c == '%' && i + 2 < name.size() && isHex(name[i + 1]) && isHex(name[i + 2])) {
-            c = static_cast<char>(hexValue(name[i + 1]) * 16 + hexValue(name[i + 2]));
+        if (c == '%' && i + 2 < name.size() && isAsciiHex(name[i + 1]) && isAsciiHex(name[i + 2])) {
+            c = static_cast<char>(hexDigitValue(static_cast<unsigned char>(name[i + 1])) * 16 +
+                                  hexDigitValue(static_cast<unsigned char>(name[i + 2])));
             i += 2;
         } else if (c == '+') {
             c = ' ';

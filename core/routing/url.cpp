@@ -1,6 +1,6 @@
 #include "core/routing/url.h"
 
-#include "core/routing/ascii.h"
+#include "core/util/ascii.h"
 
 #include <array>
 #include <cstddef>
@@ -108,7 +108,7 @@ std::optional<std::uint64_t> parseIpv4Number(std::string_view part) noexcept
     for (char c : part) {
         int digit = 0;
         if (radix == 16 && isAsciiHex(c))
-            digit = hexValue(c);
+            digit = hexDigitValue(static_cast<unsigned char>(c));
         else if (radix == 10 && isAsciiDigit(c))
             digit = c - '0';
         else if (radix == 8 && c >= '0' && c <= '7')
@@ -217,7 +217,7 @@ std::optional<std::array<std::uint16_t, 8>> parseIpv6(std::string_view in) noexc
         std::uint32_t value = 0;
         std::size_t length = 0;
         while (length < 4 && isAsciiHex(at(p))) {
-            value = value * 16 + static_cast<std::uint32_t>(hexValue(in[p]));
+            value = value * 16 + static_cast<std::uint32_t>(hexDigitValue(static_cast<unsigned char>(in[p])));
             ++p;
             ++length;
         }
@@ -1003,7 +1003,8 @@ void appendPercentDecoded(std::string& out, std::string_view in, bool plusAsSpac
     for (std::size_t i = 0; i < in.size(); ++i) {
         const char c = in[i];
         if (c == '%' && i + 2 < in.size() && isAsciiHex(in[i + 1]) && isAsciiHex(in[i + 2])) {
-            out += static_cast<char>(hexValue(in[i + 1]) * 16 + hexValue(in[i + 2]));
+            out += static_cast<char>(hexDigitValue(static_cast<unsigned char>(in[i + 1])) * 16 +
+                                     hexDigitValue(static_cast<unsigned char>(in[i + 2])));
             i += 2;
         } else if (plusAsSpace && c == '+') {
             out += ' ';

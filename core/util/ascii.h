@@ -1,12 +1,12 @@
 #pragma once
 
-// ASCII character tests shared by the access-log splitter (core/routing/access_log.cpp) and the WHATWG URL
-// parser (core/routing/url.cpp). Locale-free on purpose: URL syntax is ASCII whatever the C locale says.
+// ASCII character tests for the parsers (URLs, DSNs and auth headers, Python and JSON backlog maps).
+// Locale-free on purpose: their syntax is ASCII whatever the C locale says.
 
 #include <cstddef>
 #include <string_view>
 
-namespace cellscope::routing {
+namespace cellscope {
 
 constexpr bool isAsciiAlpha(int c) noexcept
 {
@@ -20,11 +20,14 @@ constexpr bool isAsciiHex(int c) noexcept
 {
     return isAsciiDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
-constexpr int hexValue(int c) noexcept
+// The value of a hex digit, -1 for any other character (char16_t and char32_t fit: Qt's QChar).
+constexpr int hexDigitValue(char32_t c) noexcept
 {
-    if (isAsciiDigit(c))
-        return c - '0';
-    return (c | 0x20) - 'a' + 10;
+    if (c >= '0' && c <= '9')
+        return static_cast<int>(c - '0');
+    if ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+        return static_cast<int>((c | 0x20) - 'a' + 10);
+    return -1;
 }
 constexpr char asciiLower(char c) noexcept
 {
@@ -43,4 +46,4 @@ constexpr bool asciiIEqualsLower(std::string_view text, std::string_view lower) 
     return true;
 }
 
-} // namespace cellscope::routing
+} // namespace cellscope
