@@ -180,12 +180,25 @@ private:
 
     Action parseValue()
     {
-        if (current().isOp(u"(")) {
+        // Grouping parentheses around a value: counted, not recursed into, so a hostile file with
+        // a million of them cannot exhaust the stack.
+        int open = 0;
+        while (current().isOp(u"(")) {
+            if (++open > kMaxParentheses)
+                fail(current(), Reason::Syntax,
+                     u"a value nested in more than %1 parentheses"_s.arg(kMaxParentheses));
             ++m_pos;
-            const Action action = parseValue();
-            expectClose();
-            return action;
         }
+        const Action action = parseBareValue();
+        for (; open > 0; --open)
+            expectClose();
+        return action;
+    }
+
+    static constexpr int kMaxParentheses = 100;
+
+    Action parseBareValue()
+    {
         if (current().kind == python::TokenKind::String) {
             const python::Token value = concatenatedString(Reason::InvalidValue, u"an action"_s);
             return lookupAction(value.text, m_file, value.line, value.column);

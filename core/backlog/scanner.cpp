@@ -9,6 +9,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QScopeGuard>
 #include <QSet>
 
 #include <memory>
@@ -367,6 +368,14 @@ private:
 
     void walkTerm(Module* m, Span term, const QString& prefix, const Origin& origin)
     {
+        // Inline lists, unpacking and include() nest by recursion here: a hostile checkout gets an
+        // unresolved entry at a bounded depth instead of exhausting the stack.
+        if (m_depth >= kMaxNesting) {
+            unresolved(origin, u"URL lists nested deeper than %1 levels"_s.arg(kMaxNesting));
+            return;
+        }
+        ++m_depth;
+        const auto leave = qScopeGuard([this] { --m_depth; });
         if (m->enclosedBy(term, u"[")) {
             for (const Span item : m->split(inner(term), u","))
                 walkItem(m, item, prefix);
@@ -551,7 +560,9 @@ private:
 
     QString m_root;
     QHash<QString, std::shared_ptr<Module>> m_modules; // null for modules that do not exist
-    QSet<QString> m_including;                         // URL lists being walked, to stop include cycles
+    static constexpr int kMaxNesting = 64;
+    int m_depth = 0;           // walkTerm calls on the stack
+    QSet<QString> m_including; // URL lists being walked, to stop include cycles
     ScanResult m_result;
 };
 

@@ -221,6 +221,20 @@ TEST(BacklogImportPython, ReadsTheMapOutOfAWholeTestModule)
                   });
 }
 
+// Hostile nesting is refused with a clear error (and no deep recursion): parentheses around a value,
+// brackets the lexer counts.
+TEST(BacklogImportPython, DeepNestingIsRefusedNotRecursed)
+{
+    expectEntries(py("URL_NAME_TO_ACTION = {'a': ((('TO_BE_DELETED')))}\n"),
+                  {{u"a"_s, Action::ToBeDeleted, 1}});
+    const QByteArray deep = "URL_NAME_TO_ACTION = {'a': " + QByteArray(1'000'000, '(') + "'TO_BE_DELETED'" +
+                            QByteArray(1'000'000, ')') + "}\n";
+    const auto error = errorOf(deep, u"map.py"_s);
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(int(error->reason()), int(Reason::Syntax));
+    EXPECT_TRUE(error->message().contains(u"more than 100 parentheses"_s)) << error->message().toStdString();
+}
+
 TEST(BacklogImportPython, UnknownActionFixture)
 {
     const auto error = fileErrorOf(u"err_unknown_action.py"_s);

@@ -238,6 +238,25 @@ TEST(BacklogScan, MissingCheckoutIsReportedNotEmpty)
     expectUnresolved(scan, {{urlsPy, u"file not found under /nonexistent/sentry"_s, urlsPy, 0}});
 }
 
+// A urls.py nesting inline includes and unpacking 40,000 deep is walked to a bounded depth and
+// reported, not recursed into until the stack runs out.
+TEST(BacklogScan, DeepNestingIsReportedNotRecursed)
+{
+    Checkout checkout;
+    QByteArray nested = "re_path(r\"^x/$\", A.as_view(), name=\"deep\")";
+    for (int i = 0; i < 40000; ++i)
+        nested = (i % 2 ? "*[" : "re_path(r\"^n/\", include([") + nested + (i % 2 ? "]" : "]))");
+    checkout.write(urlsPy, "from django.urls import include, re_path\nfrom sentry.api.ep import A\n\n"
+                           "urlpatterns = [" +
+                               nested + "]\n");
+    const ScanResult scan = checkout.scan();
+    EXPECT_TRUE(scan.endpoints.empty());
+    ASSERT_FALSE(scan.unresolved.empty());
+    EXPECT_TRUE(std::any_of(scan.unresolved.begin(), scan.unresolved.end(), [](const auto& u) {
+        return u.reason.contains(u"nested deeper than 64 levels"_s);
+    }));
+}
+
 TEST(BacklogScan, IncludeFormsPathConvertersAndDeadEnds)
 {
     Checkout checkout;
