@@ -137,14 +137,25 @@ void Replayer::feed(std::string_view chunk)
 {
     while (!chunk.empty()) {
         const std::size_t newline = chunk.find('\n');
+        const std::string_view piece = chunk.substr(0, newline);
+        if (!m_overlong && m_carry.size() + piece.size() > kMaxLineBytes) {
+            m_overlong = true;
+            m_carry.clear();
+            m_carry.shrink_to_fit();
+        }
         if (newline == std::string_view::npos) {
-            m_carry.append(chunk);
+            if (!m_overlong)
+                m_carry.append(piece);
             return;
         }
-        if (m_carry.empty()) {
-            add(chunk.substr(0, newline));
+        if (m_overlong) {
+            ++m_lines;
+            ++m_malformed;
+            m_overlong = false;
+        } else if (m_carry.empty()) {
+            add(piece);
         } else {
-            m_carry.append(chunk.substr(0, newline));
+            m_carry.append(piece);
             add(m_carry);
             m_carry.clear();
         }
@@ -154,7 +165,11 @@ void Replayer::feed(std::string_view chunk)
 
 void Replayer::finish()
 {
-    if (!m_carry.empty()) {
+    if (m_overlong) {
+        ++m_lines;
+        ++m_malformed;
+        m_overlong = false;
+    } else if (!m_carry.empty()) {
         add(m_carry);
         m_carry.clear();
     }

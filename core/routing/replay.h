@@ -72,8 +72,11 @@ public:
     bool classify(std::string_view line, Classification& out) noexcept;
     // Classifies and counts one line (blank lines are skipped).
     void add(std::string_view line) noexcept;
-    // Feeds raw bytes split on '\n'; a partial last line waits for the next chunk or finish().
+    // Feeds raw bytes split on '\n'; a partial last line waits for the next chunk or finish(). A
+    // line longer than kMaxLineBytes is counted malformed and its bytes are dropped as they come,
+    // so a file without newlines keeps memory flat.
     void feed(std::string_view chunk);
+    static constexpr std::size_t kMaxLineBytes = 64 * 1024;
     void finish();
     // Reads a device to its end in large chunks, then finish().
     void readAll(QIODevice& device);
@@ -90,6 +93,7 @@ private:
     UrlView m_url; // reused: splitUrl resets it, and zeroing a fresh one per line shows in profiles
     Classification m_current;
     std::string m_carry;
+    bool m_overlong = false; // dropping the rest of a line longer than kMaxLineBytes
     std::uint64_t m_lines = 0;
     std::uint64_t m_malformed = 0;
     std::array<std::uint64_t, kStatusCount> m_byStatus{};

@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <random>
 #include <set>
 
@@ -146,6 +148,34 @@ TEST_F(ReplayTest, ChunkedFeedingMatchesLineByLine)
     EXPECT_EQ(replayReportToJson(byLine.report()), replayReportToJson(chunked.report()));
     EXPECT_EQ(replayReportToJson(byLine.report()), replayReportToJson(device.report()));
     EXPECT_EQ(byLine.report().lines, 200u);
+}
+
+// A line longer than the cap (here 200 MB without a newline, then a normal line) counts as one
+// malformed line, and the replayer never holds it: the process's peak memory barely moves.
+TEST_F(ReplayTest, AnOverlongLineIsMalformedAndMemoryStaysFlat)
+{
+    const auto peakKiB = [] {
+        rusage usage{};
+        getrusage(RUSAGE_SELF, &usage);
+        return usage.ru_maxrss;
+    };
+    Replayer replayer(*s_world, *s_catalog);
+    const std::string chunk(1 << 20, 'x');
+    const long before = peakKiB();
+    for (int i = 0; i < 200; ++i)
+        replayer.feed(chunk);
+    replayer.feed("\nhttps://us.sentry.io/api/0/organizations/\n");
+    replayer.feed(std::string(Replayer::kMaxLineBytes + 1, 'y')); // overlong at the very end
+    replayer.finish();
+    EXPECT_LT(peakKiB() - before, 32 * 1024) << "KiB of peak memory grew";
+    const ReplayReport report = replayer.report();
+    EXPECT_EQ(report.lines, 3u);
+    EXPECT_EQ(report.malformed, 2u);
+    // A line just under the cap is still read.
+    Replayer fits(*s_world, *s_catalog);
+    const std::string url = "https://us.sentry.io/api/0/organizations/";
+    fits.feed(url + "?" + std::string(Replayer::kMaxLineBytes - url.size() - 2, 'q') + "\n");
+    EXPECT_EQ(fits.report().malformed, 0u);
 }
 
 TEST_F(ReplayTest, ReportRendering)
