@@ -23,8 +23,9 @@ struct JsonValue
     Type type = Type::Literal;
     int line = 0;
     int column = 0;
-    QString text; // String: decoded value; Number and Literal: source text
-    std::vector<std::pair<JsonValue, JsonValue>> members;
+    QString text;  // String: decoded value; Number and Literal: source text
+    struct Member; // key and value; a std::pair of this still incomplete type is not portable
+    std::vector<Member> members;
     std::vector<JsonValue> items;
 
     QString typeName() const
@@ -43,6 +44,12 @@ struct JsonValue
         }
         return {};
     }
+};
+
+struct JsonValue::Member
+{
+    JsonValue key;
+    JsonValue value;
 };
 
 class JsonReader
@@ -164,7 +171,7 @@ private:
             skipWhitespace();
             failOnEnd(u"{", object.line, object.column);
             JsonValue value = parseValue(depth + 1);
-            object.members.emplace_back(std::move(key), std::move(value));
+            object.members.push_back({std::move(key), std::move(value)});
             skipWhitespace();
             failOnEnd(u"{", object.line, object.column);
             if (peek() == u'}') {

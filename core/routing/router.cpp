@@ -1095,8 +1095,9 @@ void Router<Sink>::ingest(const RequestView& request, const HostInfo& host, cons
             continue;
         const AuthParseResult auth = parseAuthHeader(value);
         if (!auth.auth) {
+            const auto header = name; // a structured binding cannot be captured before clang 16
             m_sink.hop(Component::Relay, "auth", [&] {
-                return cat(name, " is invalid (", authErrorMessage(auth.error), "): Relay answers 401");
+                return cat(header, " is invalid (", authErrorMessage(auth.error), "): Relay answers 401");
             });
             finish(Status::Rejected, OutcomeSilo::None, 401);
             return;
