@@ -11,7 +11,13 @@
 #include <pqxx/nontransaction>
 #include <pqxx/pqxx>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 namespace cellscope::db {
@@ -24,6 +30,22 @@ struct ConninfoOptions
     ~ConninfoOptions() { PQconninfoFree(options); }
 };
 
+// libpq's parse errors quote the offending part of the string (`missing "=" after "ret"`, or the
+// whole URI), which may be a piece of a password. Keep the sentence, hide what it quotes from the
+// first quoted text longer than one character (`"="`, `"]"` stay) to the last quote.
+std::string withoutQuotedText(const std::string& message)
+{
+    for (std::size_t open = message.find('"'); open != std::string::npos;) {
+        const std::size_t close = message.find('"', open + 1);
+        if (close == std::string::npos)
+            break;
+        if (close - open > 2)
+            return message.substr(0, open + 1) + "..." + message.substr(message.rfind('"'));
+        open = message.find('"', close + 1);
+    }
+    return message;
+}
+
 // Parses with libpq itself so every form it accepts (URI, keyword=value) is handled identically.
 ConninfoOptions parseConninfo(const std::string& conninfo)
 {
@@ -34,9 +56,31 @@ ConninfoOptions parseConninfo(const std::string& conninfo)
         PQfreemem(error);
         while (!message.empty() && message.back() == '\n')
             message.pop_back();
-        fail(ErrorCode::BadInput, "malformed connection string: " + message);
+        fail(ErrorCode::BadInput, "malformed connection string: " + withoutQuotedText(message));
     }
     return parsed;
+}
+
+// keyword=value form of what was set, leaving out the keywords named.
+std::string rebuiltWithout(const ConninfoOptions& parsed, std::initializer_list<std::string_view> left)
+{
+    std::string out;
+    for (PQconninfoOption* o = parsed.options; o->keyword; ++o) {
+        if (!o->val || std::find(left.begin(), left.end(), std::string_view(o->keyword)) != left.end())
+            continue;
+        if (!out.empty())
+            out += ' ';
+        out += std::string(o->keyword) + "=" + quoteValue(o->val);
+    }
+    return out;
+}
+
+std::string passwordOf(const ConninfoOptions& parsed)
+{
+    for (PQconninfoOption* o = parsed.options; o->keyword; ++o)
+        if (std::string_view(o->keyword) == "password" && o->val)
+            return o->val;
+    return {};
 }
 
 } // namespace
@@ -141,6 +185,57 @@ std::string describeConninfo(const std::string& conninfo)
         }
     }
     return out.empty() ? "(libpq defaults)" : out;
+}
+
+std::string passwordOf(const std::string& conninfo)
+{
+    return passwordOf(parseConninfo(conninfo));
+}
+
+std::string withoutPassword(const std::string& conninfo)
+{
+    const ConninfoOptions parsed = parseConninfo(conninfo);
+    if (passwordOf(parsed).empty())
+        return conninfo;
+    return rebuiltWithout(parsed, {"password"});
+}
+
+std::string withPassfile(const std::string& conninfo, const std::string& passfile)
+{
+    const std::string rest = rebuiltWithout(parseConninfo(conninfo), {"password", "passfile"});
+    return (rest.empty() ? "" : rest + " ") + "passfile=" + quoteValue(passfile.c_str());
+}
+
+void writePassfile(const std::string& path, const std::string& password)
+{
+    if (password.find_first_of("\r\n") != std::string::npos)
+        fail(ErrorCode::BadInput,
+             "a password with a line break cannot be handed on in a password file; use PGPASSWORD instead");
+    // hostname:port:database:username:password; a ':' or a backslash in a field is escaped by a backslash.
+    std::string line = "*:*:*:*:";
+    for (const char c : password) {
+        if (c == ':' || c == '\\')
+            line += '\\';
+        line += c;
+    }
+    line += '\n';
+    // Created here with 0600 (O_EXCL: never someone else's file, never through a symlink), so it is
+    // not readable by others even for a moment; libpq ignores a password file others may read.
+    ::unlink(path.c_str());
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    bool written = fd >= 0;
+    for (std::size_t done = 0; written && done < line.size();) {
+        const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
+        written = n > 0 || (n < 0 && errno == EINTR);
+        done += n > 0 ? static_cast<std::size_t>(n) : 0;
+    }
+    const int error = errno;
+    if (fd >= 0)
+        ::close(fd);
+    if (!written) {
+        ::unlink(path.c_str());
+        fail(ErrorCode::Internal, "cannot write the password file " + path + ": " + std::strerror(error));
+    }
 }
 
 std::string quietConninfo(const std::string& conninfo)

@@ -50,6 +50,24 @@ std::string quoteValue(const char* value);
 // Connection string without secrets, for display ("host=/x port=5432 dbname=control").
 std::string describeConninfo(const std::string& conninfo);
 
+// The password a connection string carries (password=…, or user:password@ in a URI), or "" when it
+// carries none and libpq looks in .pgpass, $PGPASSFILE or $PGPASSWORD instead.
+std::string passwordOf(const std::string& conninfo);
+
+// The same connection string without its password, for what is kept or handed on where others can
+// read it (settings, another process's command line, messages). Returned unchanged when it carries
+// none, else in keyword=value form. A malformed string is Error(BadInput), with no part of it quoted.
+std::string withoutPassword(const std::string& conninfo);
+
+// The same connection string taking its password from `passfile` (libpq's passfile keyword) instead
+// of carrying it; the file is written by writePassfile().
+std::string withPassfile(const std::string& conninfo, const std::string& passfile);
+
+// Creates `path` anew with mode 0600, holding one .pgpass line that gives `password` to every host,
+// port, database and user: the reach the password had in its connection string. Error(BadInput) for
+// a password .pgpass cannot hold (a line break), Error(Internal) when the file cannot be written.
+void writePassfile(const std::string& path, const std::string& password);
+
 // The same connection string, asking the server to send no notices or warnings (errors only).
 std::string quietConninfo(const std::string& conninfo);
 

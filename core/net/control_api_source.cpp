@@ -2,6 +2,7 @@
 
 #include "core/snapshot/json_snapshot.h"
 #include "core/util/error.h"
+#include "core/util/text.h"
 #include "core/util/time_format.h"
 
 #include <QDir>
@@ -79,7 +80,8 @@ ControlApiOptions controlApiOptions(const std::string& url, const std::string& s
     if (!options.url.isValid() || options.url.host().isEmpty() ||
         (scheme != QStringLiteral("http") && scheme != QStringLiteral("https")))
         fail(ErrorCode::BadInput,
-             "--control-url expects an http(s) URL such as http://control.internal:8000, got '" + url + "'");
+             "--control-url expects an http(s) URL such as http://control.internal:8000, got '" +
+                 withoutUrlPassword(url) + "'");
     options.secret = hmacSecretFromEnvironment();
     options.settings = readControlSettings(settingsPath);
     return options;

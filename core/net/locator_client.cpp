@@ -5,6 +5,7 @@
 #include "core/routing/auth.h"
 #include "core/routing/dsn.h"
 #include "core/util/error.h"
+#include "core/util/text.h"
 
 #include <QEventLoop>
 #include <QJsonDocument>
@@ -92,8 +93,8 @@ std::optional<routing::Warning> compareWithLocator(const Snapshot& snapshot, std
                     (answer.message.empty() ? std::string() : " (" + answer.message + ")");
     return routing::Warning{"locator_disagrees",
                             "Cellscope routes " + subject + " to " + ourText + ", but the locator at " +
-                                locatorUrl.toString().toStdString() + " answers " + theirText +
-                                ": a stale locator cache or an organization mid-relocation"};
+                                withoutUrlPassword(locatorUrl.toString().toStdString()) + " answers " +
+                                theirText + ": a stale locator cache or an organization mid-relocation"};
 }
 
 std::pair<std::string, std::string> locatorQueryFor(const routing::Catalog& catalog, const Snapshot& snapshot,
@@ -132,8 +133,9 @@ std::optional<routing::Warning> verifyWithLocator(const Snapshot& snapshot, cons
 {
     const LocatorAnswer answer = askLocator(locatorUrl, id, locality, timeout);
     if (answer.httpStatus == 0)
-        fail(ErrorCode::Unreachable,
-             "the locator at " + locatorUrl.toString().toStdString() + " did not answer: " + answer.message);
+        fail(ErrorCode::Unreachable, "the locator at " +
+                                         withoutUrlPassword(locatorUrl.toString().toStdString()) +
+                                         " did not answer: " + answer.message);
     return compareWithLocator(snapshot, id, locality, locatorUrl, answer);
 }
 

@@ -5,6 +5,7 @@
 #include "core/snapshot/json_snapshot.h"
 #include "core/sources/pg_loader.h"
 #include "core/util/error.h"
+#include "core/util/text.h"
 
 #include <pqxx/nontransaction>
 #include <pqxx/pqxx>
@@ -82,8 +83,8 @@ const DatabaseConfig& WorldSource::databases() const
         fail(ErrorCode::BadInput,
              "this needs a database, but the world comes from the snapshot file " + m_snapshotFile);
     if (isControlApi())
-        fail(ErrorCode::BadInput,
-             "this needs a database, but the world comes from the control API at " + m_controlUrl);
+        fail(ErrorCode::BadInput, "this needs a database, but the world comes from the control API at " +
+                                      withoutUrlPassword(m_controlUrl));
     return m_config;
 }
 
@@ -92,7 +93,7 @@ std::string WorldSource::description() const
     if (isFile())
         return "snapshot file " + m_snapshotFile;
     if (isControlApi())
-        return "control API " + m_controlUrl;
+        return "control API " + withoutUrlPassword(m_controlUrl);
     if (isEmbedded())
         return "embedded cluster " + m_cluster->root();
     return "database " + describeConninfo(m_config.control);

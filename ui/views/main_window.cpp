@@ -1,6 +1,9 @@
 #include "ui/views/main_window.h"
 
 #include "core/snapshot/json_snapshot.h"
+#include "core/util/error.h"
+#include "core/util/text.h"
+#include "ui/recent_sources.h"
 #include "ui/views/backlog_view.h"
 #include "ui/views/navigator.h"
 #include "ui/views/org_detail.h"
@@ -39,41 +42,6 @@ namespace cellscope::ui {
 namespace {
 
 constexpr int kMaxRecent = 8;
-
-QString describe(const sources::SourceOptions& options)
-{
-    if (!options.snapshotFile.empty())
-        return QStringLiteral("snapshot:") + QString::fromStdString(options.snapshotFile);
-    if (!options.db.empty())
-        return QStringLiteral("db:") + QString::fromStdString(options.db);
-    if (!options.controlUrl.empty())
-        return QStringLiteral("control:") + QString::fromStdString(options.controlUrl);
-    return QStringLiteral("embedded");
-}
-
-sources::SourceOptions parseRecent(const QString& entry)
-{
-    sources::SourceOptions options;
-    if (entry.startsWith(QStringLiteral("snapshot:")))
-        options.snapshotFile = entry.mid(9).toStdString();
-    else if (entry.startsWith(QStringLiteral("db:")))
-        options.db = entry.mid(3).toStdString();
-    else if (entry.startsWith(QStringLiteral("control:")))
-        options.controlUrl = entry.mid(8).toStdString();
-    return options;
-}
-
-// The options that make cellctl open the same databases (none: the embedded cluster, found through
-// the same $CELLSCOPE_HOME, which the child inherits).
-QStringList cellctlWorldArguments(const sources::SourceOptions& options)
-{
-    QStringList arguments;
-    if (!options.db.empty())
-        arguments << QStringLiteral("--db") << QString::fromStdString(options.db);
-    if (!options.settingsFile.empty())
-        arguments << QStringLiteral("--config") << QString::fromStdString(options.settingsFile);
-    return arguments;
-}
 
 } // namespace
 
@@ -264,34 +232,40 @@ void MainWindow::buildMenus()
             return;
         sources::SourceOptions options;
         options.snapshotFile = path.toStdString();
-        openSource(options, QStringLiteral("snapshot:") + path);
+        openSource(options);
     });
     file->addAction(tr("&Connect to a database…"), this, [this] {
+        // The dialog shows its text in the clear: it starts from the current source without its password.
+        QString current;
+        try {
+            current = QString::fromStdString(db::withoutPassword(m_options.db));
+        } catch (const Error&) {
+        }
         bool ok = false;
         const QString conninfo = QInputDialog::getText(
             this, tr("Connect to a control database"),
             tr("libpq connection string or URI (passwords come from .pgpass / PGPASSWORD):"),
-            QLineEdit::Normal, QString::fromStdString(m_options.db), &ok);
+            QLineEdit::Normal, current, &ok);
         if (!ok || conninfo.trimmed().isEmpty())
             return;
         sources::SourceOptions options;
         options.db = conninfo.trimmed().toStdString();
-        openSource(options, QStringLiteral("db:") + conninfo.trimmed());
+        openSource(options);
     });
     file->addAction(tr("Connect to a control &API…"), this, [this] {
         bool ok = false;
         const QString url = QInputDialog::getText(
             this, tr("Pull mappings from a control silo"),
             tr("Control URL (requests are signed with $SYNAPSE_HMAC_SECRET, like Synapse's):"),
-            QLineEdit::Normal, QString::fromStdString(m_options.controlUrl), &ok);
+            QLineEdit::Normal, QString::fromStdString(withoutUrlPassword(m_options.controlUrl)), &ok);
         if (!ok || url.trimmed().isEmpty())
             return;
         sources::SourceOptions options;
         options.controlUrl = url.trimmed().toStdString();
-        openSource(options, QStringLiteral("control:") + url.trimmed());
+        openSource(options);
     });
     file->addAction(tr("Use the &embedded demo cluster"), this,
-                    [this] { openSource(sources::SourceOptions{}, QStringLiteral("embedded")); });
+                    [this] { openSource(sources::SourceOptions{}); });
     m_recentMenu = file->addMenu(tr("&Recent"));
     updateRecentMenu();
     file->addSeparator();
@@ -354,10 +328,10 @@ void MainWindow::load()
     QMetaObject::invokeMethod(m_loader, [loader = m_loader] { loader->load(); });
 }
 
-void MainWindow::openSource(const sources::SourceOptions& options, const QString& recentEntry)
+void MainWindow::openSource(const sources::SourceOptions& options)
 {
     m_options = options;
-    rememberRecent(recentEntry);
+    rememberRecent(recentEntry(options));
     m_progress->show();
     m_banner->hide();
     QMetaObject::invokeMethod(m_loader, [loader = m_loader, options] { loader->reopen(options); });
@@ -367,18 +341,25 @@ void MainWindow::rememberRecent(const QString& entry)
 {
     QSettings settings;
     QStringList recent = settings.value(QStringLiteral("recent")).toStringList();
-    recent.removeAll(entry);
-    recent.prepend(entry);
-    settings.setValue(QStringLiteral("recent"), recent.mid(0, kMaxRecent));
+    if (!entry.isEmpty()) {
+        recent.removeAll(entry);
+        recent.prepend(entry);
+    }
+    settings.setValue(QStringLiteral("recent"), cleanRecentEntries(recent).mid(0, kMaxRecent));
     updateRecentMenu();
 }
 
 void MainWindow::updateRecentMenu()
 {
     m_recentMenu->clear();
-    const QStringList recent = QSettings().value(QStringLiteral("recent")).toStringList();
+    QSettings settings;
+    const QStringList saved = settings.value(QStringLiteral("recent")).toStringList();
+    // Entries an older version saved may hold passwords: they are cleaned the first time they are read.
+    const QStringList recent = cleanRecentEntries(saved);
+    if (recent != saved)
+        settings.setValue(QStringLiteral("recent"), recent);
     for (const QString& entry : recent)
-        m_recentMenu->addAction(entry, this, [this, entry] { openSource(parseRecent(entry), entry); });
+        m_recentMenu->addAction(entry, this, [this, entry] { openSource(recentSource(entry)); });
     m_recentMenu->setEnabled(!recent.isEmpty());
 }
 
@@ -394,9 +375,9 @@ void MainWindow::applySnapshot(const SnapshotPtr& snapshot, const QString& descr
     m_userLens->setSnapshot(snapshot);
     m_workbench->setSnapshot(snapshot);
     m_relocations->setSnapshot(snapshot);
-    m_relocations->setWorldArguments(cellctlWorldArguments(m_options));
+    m_relocations->setWorld(m_options);
     m_detail->clear();
-    rememberRecent(describe(m_options));
+    rememberRecent(recentEntry(m_options));
     updateAge();
     statusBar()->showMessage(tr("Snapshot loaded"), 5000);
     emit snapshotLoaded();

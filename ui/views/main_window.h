@@ -59,7 +59,7 @@ private:
     void buildMenus();
     void applySnapshot(const SnapshotPtr& snapshot, const QString& description, bool hasDatabase);
     void showError(const QString& message);
-    void openSource(const sources::SourceOptions& options, const QString& recentEntry);
+    void openSource(const sources::SourceOptions& options);
     void rememberRecent(const QString& entry);
     void updateRecentMenu();
     void updateAge();

@@ -3,6 +3,7 @@
 #include "core/relocation/actions.h"
 #include "core/relocation/text.h"
 #include "core/util/time_format.h"
+#include "ui/background_cellctl.h"
 #include "ui/models/relocation_models.h"
 #include "ui/views/relocation_wizard.h"
 
@@ -17,7 +18,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QMessageBox>
-#include <QProcess>
+#include <QProcessEnvironment>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
@@ -672,24 +673,27 @@ bool RelocationView::handOverRunning(QString* problem)
     }
     bool all = true;
     for (const std::int64_t id : stopped) {
-        QProcess process;
-        process.setProgram(cellctl);
-        QStringList arguments = m_worldArguments;
-        arguments << QStringLiteral("relocate") << QStringLiteral("resume") << QString::number(id)
-                  << QStringLiteral("--reason")
-                  << tr("handed over by the console (pid %1) when its window closed")
-                         .arg(QCoreApplication::applicationPid());
-        process.setArguments(arguments);
         const QString logDir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
         QDir().mkpath(logDir);
         const QString log = QDir(logDir).filePath(QStringLiteral("relocation-%1.log").arg(id));
-        process.setStandardOutputFile(log, QIODevice::Append);
-        process.setStandardErrorFile(log, QIODevice::Append);
-        if (!process.startDetached()) {
-            all = false;
-            if (problem)
-                *problem = tr("could not start %1 for relocation %2").arg(cellctl).arg(id);
+        QString why;
+        try {
+            // A password file goes to the per-user runtime directory: private to this user, and
+            // emptied at logout should the file outlive the process that removes it.
+            const BackgroundCellctl command =
+                relocationResumeCommand(cellctl, m_world, id,
+                                        tr("handed over by the console (pid %1) when its window closed")
+                                            .arg(QCoreApplication::applicationPid()),
+                                        QProcessEnvironment::systemEnvironment(),
+                                        QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation));
+            if (startInBackground(command, log, &why))
+                continue;
+        } catch (const std::exception& e) {
+            why = QString::fromUtf8(e.what());
         }
+        all = false;
+        if (problem)
+            *problem = tr("%1 for relocation %2").arg(why).arg(id);
     }
     return all;
 }

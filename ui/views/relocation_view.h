@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/snapshot/snapshot.h"
+#include "core/sources/world_source.h"
 #include "ui/relocation_service.h"
 
 #include <QThread>
@@ -39,8 +40,8 @@ public:
     // file or the control API): the tab then says relocations need the databases.
     void setDatabases(const db::DatabaseConfig& config);
     void setSnapshot(const SnapshotPtr& snapshot) { m_snapshot = snapshot; }
-    // The options that make `cellctl` open the same world, for handing a run over at close.
-    void setWorldArguments(const QStringList& arguments) { m_worldArguments = arguments; }
+    // The source the console opened, for handing a run over to `cellctl` at close.
+    void setWorld(const sources::SourceOptions& world) { m_world = world; }
 
     // Opens the wizard, with the organization (and the target cell) filled in when given.
     void newRelocation(const QString& org = QString(), const QString& target = QString());
@@ -86,7 +87,7 @@ private:
     QThread m_thread;
     RelocationService* m_service;
     SnapshotPtr m_snapshot;
-    QStringList m_worldArguments;
+    sources::SourceOptions m_world;
     std::string m_control;
     bool m_available = false;
     bool m_mayChange = false;
