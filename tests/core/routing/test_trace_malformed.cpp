@@ -3,7 +3,7 @@
 #include "core/routing/trace.h"
 #include "core/snapshot/snapshot.h"
 #include "core/util/error.h"
-#include "tests/core/routing_test_world.h"
+#include "tests/core/routing/routing_test_world.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // de {de1, de2}, single-tenant s4s2 {s4s2}) with orgs, keys and integrations spread over cells.
 // Other routing test files use it through routing_test_world.h, and the constants documented here.
 #include "core/snapshot/snapshot.h"
-#include "tests/core/routing_test_world.h"
+#include "tests/core/routing/routing_test_world.h"
 
 #include <string>
 #include <vector>

@@ -2,7 +2,7 @@
 #include "core/routing/check.h"
 #include "core/snapshot/snapshot.h"
 #include "core/util/error.h"
-#include "tests/core/routing_test_world.h"
+#include "tests/core/routing/routing_test_world.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
