@@ -102,7 +102,6 @@ class OrgTableSql
 public:
     OrgTableSql(const OrgTable& table, CellSession& session);
 
-    const OrgTable& table() const noexcept { return m_table; }
     // "name type, …" in column order, to compare the schemas of two cells.
     const std::string& signature() const noexcept { return m_signature; }
 

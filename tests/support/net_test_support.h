@@ -41,6 +41,20 @@ inline bool waitUntil(const std::function<bool()>& done, int timeoutMs = 10'000)
     return true;
 }
 
+// One organization, org-1 (id 1), in cell de1 of locality de: the world after it moved there.
+inline SnapshotPtr orgOneInDe1()
+{
+    SnapshotBuilder builder;
+    Cell de1;
+    de1.name = "de1";
+    builder.addCell(de1);
+    Locality de;
+    de.name = "de";
+    builder.addLocality(de, std::vector<std::string>{"de1"});
+    builder.addOrganization(1, "org-1", "Org", 0, OrgStatus::Active, 0);
+    return builder.finish();
+}
+
 // Localities us (us1, us2) and de (de1); org i lives in cell i % 3, key i likewise.
 inline SnapshotPtr makeWorld(std::size_t orgs, std::size_t keys)
 {

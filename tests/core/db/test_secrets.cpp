@@ -347,15 +347,7 @@ TEST(SourceDescription, CarriesNoPassword)
 TEST(LocatorUrl, MessagesCarryNoPassword)
 {
     test::ensureApp();
-    SnapshotBuilder builder;
-    Cell de1;
-    de1.name = "de1";
-    builder.addCell(de1);
-    Locality de;
-    de.name = "de";
-    builder.addLocality(de, std::vector<std::string>{"de1"});
-    builder.addOrganization(1, "org-1", "Org", 0, OrgStatus::Active, 0);
-    const SnapshotPtr world = builder.finish();
+    const SnapshotPtr world = test::orgOneInDe1();
     const QUrl locator(QStringLiteral("http://alice:s3cret@127.0.0.1:1/"));
 
     const auto warning = net::compareWithLocator(*world, "org-1", {}, locator, {200, "us1", {}});

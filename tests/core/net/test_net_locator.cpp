@@ -128,15 +128,7 @@ TEST_F(Locator, VerifyComparesWithARunningLocator)
     EXPECT_FALSE(verifyWithLocator(*world, url, "org-1", "us"));
 
     // Cellscope's world moved org-1 to de1 (mid-relocation); the running locator still says us1.
-    SnapshotBuilder builder;
-    Cell de1;
-    de1.name = "de1";
-    builder.addCell(de1);
-    Locality de;
-    de.name = "de";
-    builder.addLocality(de, std::vector<std::string>{"de1"});
-    builder.addOrganization(1, "org-1", "Org", 0, OrgStatus::Active, 0);
-    const SnapshotPtr moved = builder.finish();
+    const SnapshotPtr moved = test::orgOneInDe1();
     const auto warning = verifyWithLocator(*moved, url, "org-1");
     ASSERT_TRUE(warning);
     EXPECT_EQ(warning->code, "locator_disagrees");
