@@ -6,6 +6,7 @@
 //   - time from start to the window being shown (target ≤ 2 s).
 // Usage: bench_console [--home DIR] (the world bench_foundation seeded; run it first)
 #include "core/db/embedded_cluster.h"
+#include "core/snapshot/org_list.h"
 #include "core/sources/pg_loader.h"
 #include "core/sources/world_source.h"
 #include "ui/models/org_table_model.h"
@@ -128,8 +129,7 @@ int main(int argc, char** argv)
         const bool narrowing = i > 0 && keystrokes[i].startsWith(keystrokes[i - 1]);
         QElapsedTimer timer;
         timer.start();
-        previous =
-            ui::OrgTableModel::computeRows(*snapshot, filter, narrowing ? &previous : nullptr, false, &text);
+        previous = listOrganizations(*snapshot, filter, narrowing ? &previous : nullptr, false, &text);
         filterOnly.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
     }
     std::printf("search filter alone, no model or view (median of %zu): %.1f ms\n", filterOnly.size(),
@@ -158,7 +158,7 @@ int main(int argc, char** argv)
     for (int i = 0; i < 3; ++i) {
         QElapsedTimer timer;
         timer.start();
-        const auto order = ui::OrgTableModel::sortedOrder(*snapshot, ui::OrgTableModel::Slug);
+        const auto order = sortOrganizations(*snapshot, OrgColumn::Slug);
         sorts.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
     }
     std::printf("sort by slug, off the GUI thread (median of 3): %.0f ms (target <= 300 ms)\n",

@@ -103,25 +103,6 @@ private slots:
         QCOMPARE(column(model, OrgTableModel::Slug), strings({"globex"}));
     }
 
-    void computeRowsMatchesAPlainScan()
-    {
-        const auto snapshot = fixture();
-        const auto order = OrgTableModel::sortedOrder(*snapshot, OrgTableModel::Slug);
-        const auto rows =
-            OrgTableModel::computeRows(*snapshot, OrgFilter{std::nullopt, std::nullopt, "e"}, &order, true);
-        QStringList slugs;
-        for (OrgIndex i : rows)
-            slugs << QString::fromStdString(std::string(snapshot->slug(i)));
-        QCOMPARE(slugs, strings({"initech", "globex", "acme"}));
-        // The search text's one-pass marking gives the same rows, scoped or not.
-        const OrgSearchText text(*snapshot);
-        for (const OrgFilter& filter :
-             {OrgFilter{std::nullopt, std::nullopt, "E"}, OrgFilter{std::nullopt, std::string("us"), "e"},
-              OrgFilter{std::nullopt, std::nullopt, "1"}})
-            QCOMPARE(OrgTableModel::computeRows(*snapshot, filter, &order, true, &text),
-                     OrgTableModel::computeRows(*snapshot, filter, &order, true));
-    }
-
     void worldModelListsLocalitiesAndCells()
     {
         WorldModel model;
