@@ -1,7 +1,7 @@
 #include "ui/backlog_service.h"
 
 #include "ui/models/backlog_model.h"
-#include "ui/thread_affinity.h"
+#include "ui/background.h"
 
 #include <QSaveFile>
 

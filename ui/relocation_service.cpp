@@ -1,7 +1,7 @@
 #include "ui/relocation_service.h"
 
 #include "core/util/error.h"
-#include "ui/thread_affinity.h"
+#include "ui/background.h"
 
 namespace cellscope::ui {
 
@@ -34,10 +34,10 @@ QString outcomeText(std::int64_t id, Outcome outcome)
 
 } // namespace
 
-// One relocation run by this process: its thread and the flag its observer polls.
+// One relocation run by this process: the worker it runs on and the flag its observer polls.
 struct RelocationService::Runner
 {
-    std::thread thread;
+    std::unique_ptr<Worker> worker;
     std::atomic<bool> stop{false};
     std::atomic<bool> finished{false};
 };
@@ -104,9 +104,7 @@ std::vector<std::int64_t> RelocationService::stopRunners()
             stopped.push_back(id);
         runner->stop = true;
     }
-    for (auto& [id, runner] : runners)
-        if (runner->thread.joinable())
-            runner->thread.join();
+    runners.clear(); // each worker joins once its run returns
     return stopped;
 }
 
@@ -115,7 +113,6 @@ void RelocationService::reapFinished()
     std::lock_guard lock(m_runnersMutex);
     for (auto it = m_runners.begin(); it != m_runners.end();) {
         if (it->second->finished) {
-            it->second->thread.join();
             it = m_runners.erase(it);
         } else {
             ++it;
@@ -267,7 +264,8 @@ void RelocationService::launch(std::int64_t id)
     auto runner = std::make_unique<Runner>();
     Runner* raw = runner.get();
     const Relocations relocations = *m_relocations;
-    raw->thread = std::thread([this, raw, relocations, id] {
+    raw->worker = std::make_unique<Worker>(QStringLiteral("cellscope-relocation-%1").arg(id));
+    raw->worker->post([this, raw, relocations, id]() noexcept {
         ForwardingObserver observer(*this, id, raw->stop);
         try {
             const Outcome outcome = relocations.run(id, observer);

@@ -13,7 +13,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <vector>
 
 Q_DECLARE_METATYPE(cellscope::relocation::Request)
@@ -26,9 +25,9 @@ Q_DECLARE_METATYPE(RelocationList)
 
 namespace cellscope::ui {
 
-// The console's side of relocation::Relocations. Its slots run on the thread the object is moved
-// to (queries and person actions: short database calls); each relocation this console runs gets a
-// runner thread of its own, because Relocations::run() blocks until the relocation ends. Results
+// The console's side of relocation::Relocations. Its slots run on the worker the object is adopted
+// by (queries and person actions: short database calls); each relocation this console runs gets a
+// worker of its own, because Relocations::run() blocks until the relocation ends. Results
 // and refusals come back as signals with the core's plain values and one-sentence errors.
 //
 // Runners outlive nothing: stopRunners() makes each stop at its next batch boundary, leaving the

@@ -1,7 +1,7 @@
 #include "ui/world_loader.h"
 
 #include "core/util/error.h"
-#include "ui/thread_affinity.h"
+#include "ui/background.h"
 
 namespace cellscope::ui {
 

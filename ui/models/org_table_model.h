@@ -1,15 +1,16 @@
 #pragma once
 
+#include "core/snapshot/org_list.h"
 #include "core/snapshot/queries.h"
 #include "core/snapshot/search_text.h"
 #include "core/snapshot/snapshot.h"
+#include "ui/background.h"
 
 #include <QAbstractTableModel>
 #include <QElapsedTimer>
-#include <QFuture>
-#include <QFutureWatcher>
 
 #include <array>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -25,17 +26,18 @@ class OrgTableModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
+    // The columns are the core's OrgColumn, in its order.
     enum Column
     {
-        Id,
-        Slug,
-        Name,
-        Cell,
-        Locality,
-        Status,
-        Members,
-        Created,
-        ColumnCount
+        Id = static_cast<int>(OrgColumn::Id),
+        Slug = static_cast<int>(OrgColumn::Slug),
+        Name = static_cast<int>(OrgColumn::Name),
+        Cell = static_cast<int>(OrgColumn::Cell),
+        Locality = static_cast<int>(OrgColumn::Locality),
+        Status = static_cast<int>(OrgColumn::Status),
+        Members = static_cast<int>(OrgColumn::Members),
+        Created = static_cast<int>(OrgColumn::Created),
+        ColumnCount = kOrgColumnCount
     };
     static constexpr int OrgIndexRole = Qt::UserRole + 1;
 
@@ -57,16 +59,6 @@ public:
     int rowOfOrg(OrgIndex org) const; // -1 when filtered out
     bool isBusy() const { return m_pending > 0; }
 
-    // The computation the worker runs, exposed for tests and the benchmark: the orgs matching
-    // `filter`, in the order of `order` (all orgs in index order when null), walked backwards for
-    // descending order. With the snapshot's search text, a search over every organization marks
-    // the text matches in one pass over that buffer; a narrower `order` is tested org by org.
-    static std::vector<OrgIndex> computeRows(const Snapshot& snapshot, const OrgFilter& filter,
-                                             const std::vector<OrgIndex>* order, bool descending,
-                                             const OrgSearchText* text = nullptr);
-    // All orgs sorted by a column (stable, ties by id); the cache behind sorting.
-    static std::vector<OrgIndex> sortedOrder(const Snapshot& snapshot, Column column);
-
 signals:
     // A new row set is in place; `milliseconds` from request to swap.
     void rowsReady(qint64 milliseconds, int rows);
@@ -86,12 +78,19 @@ private:
 
     void schedule();
     void ensureSearchText();
+    static void buildSearchText(const Snapshot& snapshot, std::shared_ptr<const OrgSearchText>& text);
     void apply(Result result);
 
+    // Filters and sorts, one request at a time; a request already overtaken by a newer one (typing
+    // faster than a million rows filter) is skipped there.
+    Worker m_worker{QStringLiteral("organizations")};
+    std::shared_ptr<std::atomic<quint64>> m_latest = std::make_shared<std::atomic<quint64>>(0);
     SnapshotPtr m_snapshot;
-    // Built once per snapshot on a worker, after the first rows or with the first search; searches
-    // wait for it there, never on the GUI thread.
-    QFuture<std::shared_ptr<const OrgSearchText>> m_searchText;
+    // Built once per snapshot on the worker, after the first rows or by the first search that
+    // needs it; touched only there, never on the GUI thread.
+    std::shared_ptr<std::shared_ptr<const OrgSearchText>> m_searchText =
+        std::make_shared<std::shared_ptr<const OrgSearchText>>();
+    bool m_searchTextPosted = false;
     // Shared with the worker that narrows a forward-typed search, so a keystroke copies nothing.
     std::shared_ptr<const std::vector<OrgIndex>> m_rows;
     OrgFilter m_filter;

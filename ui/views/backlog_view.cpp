@@ -189,11 +189,7 @@ BacklogView::BacklogView(QWidget* parent)
     showMessage(tr("Waiting for the world to load…"));
 }
 
-BacklogView::~BacklogView()
-{
-    m_thread.quit();
-    m_thread.wait();
-}
+BacklogView::~BacklogView() = default;
 
 QWidget* BacklogView::buildFilters()
 {
@@ -376,10 +372,7 @@ void BacklogView::ensureService()
     if (m_service)
         return;
     m_service = new BacklogService;
-    m_service->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_service, &QObject::deleteLater);
-    m_thread.setObjectName(QStringLiteral("cellscope-backlog"));
-    m_thread.start();
+    m_worker.adopt(m_service);
     connect(m_service, &BacklogService::loaded, this, &BacklogView::applyStatus);
     connect(m_service, &BacklogService::failed, this, [this](const QString& message) {
         showMessage(tr("<b>Could not load the backlog.</b><br>%1").arg(message.toHtmlEscaped()));

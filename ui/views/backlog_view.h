@@ -1,9 +1,9 @@
 #pragma once
 
 #include "core/backlog/store.h"
+#include "ui/background.h"
 #include "ui/models/backlog_model.h"
 
-#include <QThread>
 #include <QWidget>
 
 #include <optional>
@@ -94,7 +94,7 @@ private:
     void requestSelectedDiff();
     const backlog::TrackedEntry* currentEntry() const;
 
-    QThread m_thread;
+    Worker m_worker{QStringLiteral("cellscope-backlog")}; // the backlog service's
     BacklogService* m_service = nullptr;
     QString m_conninfo;
     backlog::Permissions m_permissions;

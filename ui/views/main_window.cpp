@@ -50,10 +50,7 @@ MainWindow::MainWindow(sources::SourceOptions options, QWidget* parent)
 {
     setWindowTitle(tr("Cellscope"));
     setWindowIcon(QIcon(QStringLiteral(":/cellscope/icons/cellscope.svg")));
-    m_loader->moveToThread(&m_ioThread);
-    connect(&m_ioThread, &QThread::finished, m_loader, &QObject::deleteLater);
-    m_ioThread.setObjectName(QStringLiteral("cellscope-io"));
-    m_ioThread.start();
+    m_io.adopt(m_loader);
 
     // Navigator dock
     m_navigator = new Navigator(this);
@@ -216,11 +213,7 @@ MainWindow::MainWindow(sources::SourceOptions options, QWidget* parent)
         splitter->setSizes({480, 360});
 }
 
-MainWindow::~MainWindow()
-{
-    m_ioThread.quit();
-    m_ioThread.wait();
-}
+MainWindow::~MainWindow() = default;
 
 void MainWindow::buildMenus()
 {

@@ -2,10 +2,10 @@
 
 #include "core/snapshot/snapshot.h"
 #include "core/sources/world_source.h"
+#include "ui/background.h"
 #include "ui/models/org_table_model.h"
 
 #include <QMainWindow>
-#include <QThread>
 
 class QLabel;
 class QLineEdit;
@@ -69,7 +69,7 @@ private:
 
     sources::SourceOptions m_options;
     SnapshotPtr m_snapshot;
-    QThread m_ioThread;
+    Worker m_io{QStringLiteral("cellscope-io")}; // the world loader's
     WorldLoader* m_loader;
 
     Navigator* m_navigator;

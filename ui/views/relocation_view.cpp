@@ -94,10 +94,7 @@ QString cellctlPath()
 
 RelocationView::RelocationView(QWidget* parent) : QWidget(parent), m_service(new RelocationService)
 {
-    m_service->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_service, &QObject::deleteLater);
-    m_thread.setObjectName(QStringLiteral("cellscope-relocations"));
-    m_thread.start();
+    m_worker.adopt(m_service);
 
     auto* layout = new QVBoxLayout(this);
     m_unavailable = new QLabel(tr("Relocations need the control and cell databases: open a database or the "
@@ -333,8 +330,6 @@ RelocationView::~RelocationView()
     // Runners stop at a batch boundary, leaving their relocations for anyone to resume; the window
     // asked the person what to do with them before this.
     m_service->stopRunners();
-    m_thread.quit();
-    m_thread.wait();
 }
 
 void RelocationView::setDatabases(const db::DatabaseConfig& config)

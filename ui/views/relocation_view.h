@@ -2,9 +2,9 @@
 
 #include "core/snapshot/snapshot.h"
 #include "core/sources/world_source.h"
+#include "ui/background.h"
 #include "ui/relocation_service.h"
 
-#include <QThread>
 #include <QWidget>
 
 #include <optional>
@@ -84,7 +84,7 @@ private:
     void showDiagnosis(qint64 id, const relocation::Diagnosis& diagnosis);
     static QString readOnlyReason();
 
-    QThread m_thread;
+    Worker m_worker{QStringLiteral("cellscope-relocations")}; // the relocation service's
     RelocationService* m_service;
     SnapshotPtr m_snapshot;
     sources::SourceOptions m_world;

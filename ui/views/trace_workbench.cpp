@@ -9,7 +9,6 @@
 #include <QComboBox>
 #include <QFileDialog>
 #include <QFormLayout>
-#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -21,7 +20,6 @@
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace cellscope::ui {
 
@@ -304,30 +302,30 @@ void TraceWorkbench::verifyWithLocator()
     const SnapshotPtr snapshot = m_snapshot;
     const quint64 ticket = m_traceTicket;
     using Answer = std::pair<std::optional<routing::Warning>, QString>;
-    auto* watcher = new QFutureWatcher<Answer>(this);
-    connect(watcher, &QFutureWatcher<Answer>::finished, this, [this, watcher, ticket] {
-        const auto [warning, problem] = watcher->result();
-        watcher->deleteLater();
-        if (ticket != m_traceTicket || !m_last)
-            return;
-        if (!problem.isEmpty()) {
-            m_error->setText(tr("Locator check failed: %1").arg(problem));
-            m_error->show();
-        } else if (warning) {
-            m_last->warnings.push_back(*warning);
-            showTrace(*m_last);
-        }
-        emit verified(warning.has_value(), problem);
-    });
-    watcher->setFuture(QtConcurrent::run([snapshot, locator, id = id, locality = locality]() {
-        Answer answer;
-        try {
-            answer.first = net::verifyWithLocator(*snapshot, locator, id, locality);
-        } catch (const std::exception& e) {
-            answer.second = QString::fromUtf8(e.what());
-        }
-        return answer;
-    }));
+    m_worker.post(
+        this,
+        [snapshot, locator, id = id, locality = locality]() noexcept {
+            Answer answer;
+            try {
+                answer.first = net::verifyWithLocator(*snapshot, locator, id, locality);
+            } catch (const std::exception& e) {
+                answer.second = QString::fromUtf8(e.what());
+            }
+            return answer;
+        },
+        [this, ticket](Answer answer) {
+            const auto& [warning, problem] = answer;
+            if (ticket != m_traceTicket || !m_last)
+                return;
+            if (!problem.isEmpty()) {
+                m_error->setText(tr("Locator check failed: %1").arg(problem));
+                m_error->show();
+            } else if (warning) {
+                m_last->warnings.push_back(*warning);
+                showTrace(*m_last);
+            }
+            emit verified(warning.has_value(), problem);
+        });
 }
 
 QString TraceWorkbench::outcomeText() const
@@ -372,30 +370,30 @@ void TraceWorkbench::runCheckFile(const QString& path)
         return;
     m_checkSummary->setText(tr("Running %1…").arg(path));
     // Reading the file is I/O: it and the run happen on a worker.
-    auto* watcher = new QFutureWatcher<std::pair<std::optional<routing::CheckReport>, QString>>(this);
-    connect(watcher, &QFutureWatcher<std::pair<std::optional<routing::CheckReport>, QString>>::finished, this,
-            [this, watcher, path] {
-                const auto [report, problem] = watcher->result();
-                watcher->deleteLater();
-                if (!report) {
-                    m_checkSummary->setText(problem);
-                    m_checkResults->setRowCount(0);
-                    emit checkFinished(0, 0);
-                    return;
-                }
-                showCheckReport(*report, path);
-            });
+    using Answer = std::pair<std::optional<routing::CheckReport>, QString>;
     const SnapshotPtr snapshot = m_snapshot;
     const auto catalog = m_catalog;
-    watcher->setFuture(QtConcurrent::run([snapshot, catalog, path]() {
-        std::pair<std::optional<routing::CheckReport>, QString> out;
-        try {
-            out.first = routing::runChecks(*snapshot, *catalog, routing::loadCheckFileFromPath(path));
-        } catch (const std::exception& e) {
-            out.second = QString::fromUtf8(e.what());
-        }
-        return out;
-    }));
+    m_worker.post(
+        this,
+        [snapshot, catalog, path]() noexcept {
+            Answer answer;
+            try {
+                answer.first = routing::runChecks(*snapshot, *catalog, routing::loadCheckFileFromPath(path));
+            } catch (const std::exception& e) {
+                answer.second = QString::fromUtf8(e.what());
+            }
+            return answer;
+        },
+        [this, path](Answer answer) {
+            const auto& [report, problem] = answer;
+            if (!report) {
+                m_checkSummary->setText(problem);
+                m_checkResults->setRowCount(0);
+                emit checkFinished(0, 0);
+                return;
+            }
+            showCheckReport(*report, path);
+        });
 }
 
 void TraceWorkbench::showCheckReport(const routing::CheckReport& report, const QString& path)

@@ -4,6 +4,7 @@
 #include "core/routing/check.h"
 #include "core/routing/trace.h"
 #include "core/snapshot/snapshot.h"
+#include "ui/background.h"
 
 #include <QWidget>
 
@@ -53,6 +54,7 @@ private:
     void showCheckReport(const routing::CheckReport& report, const QString& path);
     void verifyWithLocator();
 
+    Worker m_worker{QStringLiteral("trace")}; // locator questions and check files
     SnapshotPtr m_snapshot;
     std::shared_ptr<const routing::Catalog> m_catalog;
     std::optional<routing::Trace> m_last;

@@ -1,0 +1,25 @@
+# The console's one idiom for background work: only ui/background.{h,cpp} (the Worker) touches
+# threads. Anywhere else in ui/, a std::thread, a QThread, QtConcurrent or moveToThread is a second
+# idiom creeping back in.
+# Usage: cmake -DROOT=<project root> -P check_background.cmake
+if(NOT ROOT)
+    message(FATAL_ERROR "usage: cmake -DROOT=<project root> -P check_background.cmake")
+endif()
+file(GLOB_RECURSE sources RELATIVE "${ROOT}" "${ROOT}/ui/*.h" "${ROOT}/ui/*.cpp")
+set(violations 0)
+foreach(source IN LISTS sources)
+    if(source MATCHES "^ui/background\\.(h|cpp)$")
+        continue()
+    endif()
+    file(STRINGS "${ROOT}/${source}" lines REGEX "std::j?thread|QThread|QtConcurrent|moveToThread")
+    foreach(line IN LISTS lines)
+        string(STRIP "${line}" line)
+        message(SEND_ERROR "${source}: '${line}': post to a Worker (ui/background.h) instead")
+        math(EXPR violations "${violations} + 1")
+    endforeach()
+endforeach()
+list(LENGTH sources count)
+if(violations GREATER 0)
+    message(FATAL_ERROR "${violations} line(s) in ui/ manage threads outside ui/background.h")
+endif()
+message(STATUS "${count} ui files leave threads to the Worker")
