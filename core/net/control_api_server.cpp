@@ -2,7 +2,6 @@
 
 #include "core/util/json_writer.h"
 
-#include <QHttpServerRequest>
 #include <QUrlQuery>
 
 #include <sstream>
@@ -66,8 +65,8 @@ HttpHandler controlApiHandler(std::shared_ptr<MappingTable> table, ControlTopolo
                               QByteArray secret)
 {
     return [table = std::move(table), topology = std::move(topology),
-            secret = std::move(secret)](const QHttpServerRequest& request) -> HttpReply {
-        const QString path = request.url().path();
+            secret = std::move(secret)](const HttpRequest& request) -> HttpReply {
+        const QString path = request.url.path();
         MappingKind kind;
         if (path == mappingPath(MappingKind::Organization))
             kind = MappingKind::Organization;
@@ -75,13 +74,13 @@ HttpHandler controlApiHandler(std::shared_ptr<MappingTable> table, ControlTopolo
             kind = MappingKind::ProjectKey;
         else
             return detail(404, "The requested resource does not exist");
-        if (request.method() != QHttpServerRequest::Method::Get)
+        if (request.method != "GET")
             return detail(405, "Method not allowed.");
         // DRF authenticates before anything else looks at the request.
-        const QByteArray authorization = request.value(QByteArrayLiteral("authorization"));
+        const QByteArray authorization = request.header("authorization");
         if (authorization.isEmpty())
             return detail(401, "Authentication credentials were not provided.");
-        if (!verifyAuthorization(authorization, secret, path.toUtf8(), request.body()))
+        if (!verifyAuthorization(authorization, secret, path.toUtf8(), request.body))
             return detail(401, "Invalid signature.");
 
         const QUrlQuery query = request.query();

@@ -185,6 +185,25 @@ std::string logTarget(const QHttpServerRequest& request)
 
 } // namespace
 
+QByteArray HttpRequest::header(QByteArrayView name) const
+{
+    for (const auto& [key, value] : headers)
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    return {};
+}
+
+HttpRequest toHttpRequest(const QHttpServerRequest& request)
+{
+    HttpRequest plain;
+    plain.method = methodName(request.method());
+    plain.url = request.url();
+    for (const auto& [name, value] : request.headers())
+        plain.headers.emplace_back(name, value);
+    plain.body = request.body();
+    return plain;
+}
+
 ListenAddress parseListenAddress(std::string_view text)
 {
     const QString value = QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
@@ -274,7 +293,7 @@ bool HttpService::handleRequest(const QHttpServerRequest& request, QTcpSocket* s
     elapsed.start();
     HttpReply reply;
     try {
-        reply = m_handler(request);
+        reply = m_handler(toHttpRequest(request));
     } catch (const Error& e) {
         if (m_log)
             m_log(formatIsoTimestamp(unixNow()) + " " + peerOf(socket) + " handler failed: " + e.what());

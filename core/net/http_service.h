@@ -4,11 +4,14 @@
 #include <QByteArray>
 #include <QHostAddress>
 #include <QUrl>
+#include <QUrlQuery>
 
 #include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 class QHttpServerRequest;
 
@@ -41,7 +44,21 @@ struct HttpReply
 };
 QByteArray jsonObject(std::string_view key, std::string_view value); // {"key": "value"}
 
-using HttpHandler = std::function<HttpReply(const QHttpServerRequest& request)>;
+// What a handler sees of a request: plain values, so that a handler runs the same behind the
+// server, in a unit test, and under the fuzzer (bytes in, reply out, no socket).
+struct HttpRequest
+{
+    std::string method = "GET"; // upper case, as sent
+    QUrl url;                   // path and query as the client sent them
+    std::vector<std::pair<QByteArray, QByteArray>> headers;
+    QByteArray body;
+
+    QByteArray header(QByteArrayView name) const; // case-insensitive; empty when absent
+    QUrlQuery query() const { return QUrlQuery(url); }
+};
+HttpRequest toHttpRequest(const QHttpServerRequest& request);
+
+using HttpHandler = std::function<HttpReply(const HttpRequest& request)>;
 using LogSink = std::function<void(std::string_view line)>;
 
 // A Qt HttpServer that answers every request with one handler and logs one line per request

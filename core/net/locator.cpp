@@ -1,6 +1,5 @@
 #include "core/net/locator.h"
 
-#include <QHttpServerRequest>
 #include <QUrlQuery>
 
 namespace cellscope::net {
@@ -75,14 +74,13 @@ int locateHttpStatus(LocateStatus status)
 
 HttpHandler locatorHandler(SnapshotProvider snapshot, DefaultCells defaults)
 {
-    return [snapshot = std::move(snapshot),
-            defaults = std::move(defaults)](const QHttpServerRequest& request) {
-        const QString path = request.url().path();
+    return [snapshot = std::move(snapshot), defaults = std::move(defaults)](const HttpRequest& request) {
+        const QString path = request.url.path();
         const bool known = path == QStringLiteral("/") || path == QStringLiteral("/health") ||
                            path == QStringLiteral("/ready");
         if (!known)
             return HttpReply{404, jsonObject("error_message", "not found")};
-        if (request.method() != QHttpServerRequest::Method::Get)
+        if (request.method != "GET")
             return HttpReply{405, jsonObject("error_message", "method not allowed")};
         const SnapshotPtr world = snapshot();
         if (path == QStringLiteral("/health"))

@@ -8,7 +8,6 @@
 #include "tests/support/net_test_support.h"
 
 #include <QElapsedTimer>
-#include <QHttpServerRequest>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QUrlQuery>
@@ -34,12 +33,12 @@ protected:
 
     // Serves `table`; `fault` may answer a request instead (given the request's 0-based number).
     void serve(std::shared_ptr<MappingTable> table, const ControlTopology& topology,
-               std::function<std::optional<HttpReply>(const QHttpServerRequest&, int)> fault = {})
+               std::function<std::optional<HttpReply>(const HttpRequest&, int)> fault = {})
     {
         HttpHandler real = controlApiHandler(std::move(table), topology, kSecret);
-        m_server = std::make_unique<test::TestServer>([this, real, fault](const QHttpServerRequest& request) {
-            queries.push_back(QUrlQuery(request.url().query()));
-            paths.push_back(request.url().path());
+        m_server = std::make_unique<test::TestServer>([this, real, fault](const HttpRequest& request) {
+            queries.push_back(QUrlQuery(request.url.query()));
+            paths.push_back(request.url.path());
             const int number = static_cast<int>(queries.size()) - 1;
             if (fault)
                 if (auto reply = fault(request, number))
@@ -48,7 +47,7 @@ protected:
         });
     }
     void serveWorld(const SnapshotPtr& world,
-                    std::function<std::optional<HttpReply>(const QHttpServerRequest&, int)> fault = {})
+                    std::function<std::optional<HttpReply>(const HttpRequest&, int)> fault = {})
     {
         serve(MemoryMappingTable::fromSnapshot(*world), controlTopology(*world), std::move(fault));
     }
@@ -267,7 +266,7 @@ TEST_F(ControlApi, ServerRefusesBadParameters)
 
 TEST_F(ControlApi, RetriesA503ThenSucceeds)
 {
-    serveWorld(test::makeWorld(9, 3), [](const QHttpServerRequest&, int n) -> std::optional<HttpReply> {
+    serveWorld(test::makeWorld(9, 3), [](const HttpRequest&, int n) -> std::optional<HttpReply> {
         if (n < 2)
             return HttpReply{503, jsonObject("detail", "busy")};
         return std::nullopt;
@@ -283,7 +282,7 @@ TEST_F(ControlApi, RetriesA503ThenSucceeds)
 
 TEST_F(ControlApi, GivesUpAfterThreeRetries)
 {
-    serveWorld(test::makeWorld(3, 0), [](const QHttpServerRequest&, int) -> std::optional<HttpReply> {
+    serveWorld(test::makeWorld(3, 0), [](const HttpRequest&, int) -> std::optional<HttpReply> {
         return HttpReply{502, jsonObject("detail", "bad gateway")};
     });
     ControlApiOptions o = options();
@@ -299,7 +298,7 @@ TEST_F(ControlApi, GivesUpAfterThreeRetries)
 
 TEST_F(ControlApi, DoesNotRetryOther4xx)
 {
-    serveWorld(test::makeWorld(3, 0), [](const QHttpServerRequest&, int) -> std::optional<HttpReply> {
+    serveWorld(test::makeWorld(3, 0), [](const HttpRequest&, int) -> std::optional<HttpReply> {
         return HttpReply{404, jsonObject("detail", "no")};
     });
     ControlApiSource source(options());
@@ -327,7 +326,7 @@ TEST_F(ControlApi, TruncatedJsonIsAProtocolError)
     const SnapshotPtr world = test::makeWorld(50, 0);
     const HttpHandler real =
         controlApiHandler(MemoryMappingTable::fromSnapshot(*world), controlTopology(*world), kSecret);
-    serveWorld(world, [real](const QHttpServerRequest& request, int) -> std::optional<HttpReply> {
+    serveWorld(world, [real](const HttpRequest& request, int) -> std::optional<HttpReply> {
         HttpReply reply = real(request);
         reply.body.truncate(reply.body.size() / 2);
         return reply;
@@ -340,7 +339,7 @@ TEST_F(ControlApi, TruncatedJsonIsAProtocolError)
 
 TEST_F(ControlApi, HasMoreWithoutCursorIsAnError)
 {
-    serveWorld(test::makeWorld(3, 0), [](const QHttpServerRequest&, int) -> std::optional<HttpReply> {
+    serveWorld(test::makeWorld(3, 0), [](const HttpRequest&, int) -> std::optional<HttpReply> {
         return HttpReply{
             200, R"({"data": [], "metadata": {"cursor": null, "has_more": true, "cell_to_locality": {}}})"};
     });
@@ -365,7 +364,7 @@ TEST_F(ControlApi, PageSizeBytesAndCountAreCapped)
     EXPECT_NE(message.find("more than 2 pages in one pull"), std::string::npos) << message;
 
     // The server answers with more rows than asked for: refused.
-    serveWorld(world, [](const QHttpServerRequest&, int) -> std::optional<HttpReply> {
+    serveWorld(world, [](const HttpRequest&, int) -> std::optional<HttpReply> {
         QByteArray rows;
         for (int i = 1; i <= 20; ++i)
             rows += (rows.isEmpty() ? "" : ",") + QByteArray(R"({"id": ")") + QByteArray::number(i) +
@@ -379,7 +378,7 @@ TEST_F(ControlApi, PageSizeBytesAndCountAreCapped)
     EXPECT_EQ(codeOf([&] { ControlApiSource(fewRows).load(); }, message), ErrorCode::Unreachable);
     EXPECT_NE(message.find("a page of 20 rows, more than the 10 asked for"), std::string::npos) << message;
 
-    serveWorld(world, [](const QHttpServerRequest&, int) -> std::optional<HttpReply> {
+    serveWorld(world, [](const HttpRequest&, int) -> std::optional<HttpReply> {
         return HttpReply{200, QByteArray(100'000, ' ') + "{}"};
     });
     ControlApiOptions fewBytes = options();

@@ -7,7 +7,6 @@
 #include "core/util/error.h"
 #include "tests/support/net_test_support.h"
 
-#include <QHttpServerRequest>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTcpServer>
@@ -148,9 +147,9 @@ TEST_F(Locator, VerifyComparesWithARunningLocator)
 TEST(CellProbe, ReportsReachabilityAndLatencyConcurrently)
 {
     test::ensureApp();
-    test::TestServer healthy([](const QHttpServerRequest& request) {
-        return request.url().path() == QStringLiteral("/_health/") ? HttpReply{200, "{}"}
-                                                                   : HttpReply{404, "{}"};
+    test::TestServer healthy([](const HttpRequest& request) {
+        return request.url.path() == QStringLiteral("/_health/") ? HttpReply{200, "{}"}
+                                                                 : HttpReply{404, "{}"};
     });
     QTcpServer silent; // accepts and never answers
     ASSERT_TRUE(silent.listen(QHostAddress::LocalHost, 0));
