@@ -1358,4 +1358,9 @@ bool isServedHost(const Snapshot& snapshot, std::string_view host) noexcept
     return hostIsWithin(host, snapshot.info().appHost);
 }
 
+const Locality* hostLocality(const Snapshot& snapshot, std::string_view host) noexcept
+{
+    return classifyHost(snapshot, host).locality;
+}
+
 } // namespace cellscope::routing
