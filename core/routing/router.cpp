@@ -1363,4 +1363,9 @@ const Locality* hostLocality(const Snapshot& snapshot, std::string_view host) no
     return classifyHost(snapshot, host).locality;
 }
 
+std::string_view organizationInPath(std::string_view rawPath) noexcept
+{
+    return synapseRoute(rawPath).organization;
+}
+
 } // namespace cellscope::routing

@@ -106,7 +106,7 @@ class ProxyRouter
 public:
     ProxyRouter(const SynapseConfig& config, const Snapshot& snapshot, const SynapseRequest& request,
                 SynapseDecision& out)
-        : m_proxy(config.proxy), m_snapshot(snapshot), m_request(request), m_out(out)
+        : m_config(config), m_proxy(config.proxy), m_snapshot(snapshot), m_request(request), m_out(out)
     {}
 
     void run()
@@ -153,7 +153,29 @@ private:
             return;
         }
         m_out.upstream = *upstream;
-        m_out.steps.push_back("proxied to upstream " + upstream->name + " (" + upstream->url + ")");
+        if (action.isStatic())
+            warnStaticElsewhere(*upstream);
+    }
+
+    // A static route sends every organization to one upstream: say so when the path names an
+    // organization that the upstream is known not to serve.
+    void warnStaticElsewhere(const SynapseUpstream& upstream)
+    {
+        const std::string_view org = organizationInPath(m_request.path);
+        const auto index = org.empty() ? std::nullopt : m_snapshot.findOrg(org);
+        if (!index)
+            return;
+        const std::string cell(m_snapshot.cellName(m_snapshot.org(*index).cell));
+        const std::vector<std::string> served = cellsOfUpstream(m_config, m_snapshot, upstream.name);
+        if (served.empty() || std::find(served.begin(), served.end(), cell) != served.end())
+            return;
+        std::string list;
+        for (const std::string& name : served)
+            list += (list.empty() ? "" : ", ") + name;
+        m_out.warnings.push_back({"synapse_static_elsewhere", "the static route sends organization " +
+                                                                  std::string(org) + " to upstream " +
+                                                                  upstream.name + " (" + list +
+                                                                  "), but it lives in " + cell});
     }
 
     // The resolver's cell, then cell_to_upstream, then default: Synapse falls back to the default
@@ -228,6 +250,7 @@ private:
                                                                hostLocality->name});
     }
 
+    const SynapseConfig& m_config;
     const SynapseProxy& m_proxy;
     const Snapshot& m_snapshot;
     const SynapseRequest& m_request;
