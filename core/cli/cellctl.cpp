@@ -20,6 +20,7 @@ std::vector<Verb> allVerbs()
     std::vector<Verb> verbs;
     addBrowseVerbs(verbs);
     addRoutingVerbs(verbs);
+    addSynapseVerbs(verbs);
     addAdminVerbs(verbs);
     addBacklogVerbs(verbs);
     addRelocateVerbs(verbs);

@@ -53,6 +53,7 @@ struct Verb
 void addBrowseVerbs(std::vector<Verb>& verbs);
 void addAdminVerbs(std::vector<Verb>& verbs);
 void addRoutingVerbs(std::vector<Verb>& verbs);
+void addSynapseVerbs(std::vector<Verb>& verbs);
 void addBacklogVerbs(std::vector<Verb>& verbs);
 void addRelocateVerbs(std::vector<Verb>& verbs);
 void addNetworkVerbs(std::vector<Verb>& verbs);

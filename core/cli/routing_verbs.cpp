@@ -5,6 +5,7 @@
 #include "core/routing/check.h"
 #include "core/routing/dsn.h"
 #include "core/routing/replay.h"
+#include "core/routing/synapse_config.h"
 #include "core/routing/trace.h"
 #include "core/util/error.h"
 
@@ -30,6 +31,38 @@ routing::Catalog catalogFor(Context& context)
     return path.isEmpty() ? routing::Catalog::bundled() : routing::Catalog::fromFile(path);
 }
 
+void addSynapseConfigOption(QCommandLineParser& p)
+{
+    p.addOption({QStringLiteral("synapse-config"),
+                 QStringLiteral("Also route through this Synapse configuration (YAML), as Synapse would."),
+                 QStringLiteral("FILE")});
+}
+
+std::optional<routing::SynapseConfig> synapseConfigFor(Context& context)
+{
+    if (!context.args().isSet(QStringLiteral("synapse-config")))
+        return std::nullopt;
+    return routing::loadSynapseConfigFile(context.option(QStringLiteral("synapse-config")));
+}
+
+// --body TEXT, or --body @FILE for a file's contents.
+std::optional<std::string> bodyOption(Context& context)
+{
+    if (!context.args().isSet(QStringLiteral("body")))
+        return std::nullopt;
+    const std::string body = context.option(QStringLiteral("body"));
+    if (!body.starts_with('@'))
+        return body;
+    QFile file(QString::fromStdString(body.substr(1)));
+    if (!file.open(QIODevice::ReadOnly))
+        fail(ErrorCode::BadInput, "cannot read the --body file " + body.substr(1));
+    constexpr qint64 kMaxBody = 8 * 1024 * 1024;
+    const QByteArray bytes = file.read(kMaxBody + 1);
+    if (bytes.size() > kMaxBody)
+        fail(ErrorCode::BadInput, "the --body file " + body.substr(1) + " is larger than 8 MiB");
+    return bytes.toStdString();
+}
+
 int runTrace(Context& context)
 {
     const QStringList positional = context.positional();
@@ -47,8 +80,15 @@ int runTrace(Context& context)
     }
     if (context.args().isSet(QStringLiteral("integration")))
         request.integration = context.option(QStringLiteral("integration"));
+    request.body = bodyOption(context);
+    const std::optional<routing::SynapseConfig> synapse = synapseConfigFor(context);
+    if (request.body && !synapse)
+        fail(ErrorCode::BadInput,
+             "--body is read by a Synapse configuration's ingest-router: add --synapse-config");
     const routing::Catalog catalog = catalogFor(context);
-    routing::Trace trace = routing::trace(*context.snapshot(), catalog, request);
+    routing::Trace trace = synapse
+                               ? routing::traceThroughSynapse(*context.snapshot(), catalog, request, *synapse)
+                               : routing::trace(*context.snapshot(), catalog, request);
     if (context.args().isSet(QStringLiteral("verify"))) {
         // Ask a running locator the same question and warn when it answers differently
         // (a stale Synapse cache, a relocation in flight).
@@ -139,23 +179,28 @@ int runReplay(Context& context)
 
 void addRoutingVerbs(std::vector<Verb>& verbs)
 {
-    verbs.push_back({"trace", "URL|DSN", "Trace how a URL, path or DSN is routed, hop by hop, with warnings",
-                     [](QCommandLineParser& p) {
-                         p.addOption({QStringLiteral("method"), QStringLiteral("HTTP method (default GET)."),
-                                      QStringLiteral("METHOD"), QStringLiteral("GET")});
-                         p.addOption({QStringLiteral("header"),
-                                      QStringLiteral("A request header 'Name: value' (repeatable)."),
-                                      QStringLiteral("HEADER")});
-                         p.addOption({QStringLiteral("integration"),
-                                      QStringLiteral("External id of the integration a webhook is for."),
-                                      QStringLiteral("ID")});
-                         p.addOption(
-                             {QStringLiteral("verify"),
-                              QStringLiteral("Also ask a running Synapse locator and warn if it disagrees."),
-                              QStringLiteral("LOCATOR_URL")});
-                         addCatalogOption(p);
-                     },
-                     runTrace});
+    verbs.push_back(
+        {"trace", "URL|DSN", "Trace how a URL, path or DSN is routed, hop by hop, with warnings",
+         [](QCommandLineParser& p) {
+             p.addOption({QStringLiteral("method"), QStringLiteral("HTTP method (default GET)."),
+                          QStringLiteral("METHOD"), QStringLiteral("GET")});
+             p.addOption({QStringLiteral("header"),
+                          QStringLiteral("A request header 'Name: value' (repeatable)."),
+                          QStringLiteral("HEADER")});
+             p.addOption({QStringLiteral("integration"),
+                          QStringLiteral("External id of the integration a webhook is for."),
+                          QStringLiteral("ID")});
+             p.addOption({QStringLiteral("verify"),
+                          QStringLiteral("Also ask a running Synapse locator and warn if it disagrees."),
+                          QStringLiteral("LOCATOR_URL")});
+             addSynapseConfigOption(p);
+             p.addOption({QStringLiteral("body"),
+                          QStringLiteral("Request body (JSON), or @FILE, e.g. Relay's project-config "
+                                         "request for the ingest-router."),
+                          QStringLiteral("JSON|@FILE")});
+             addCatalogOption(p);
+         },
+         runTrace});
     verbs.push_back(
         {"dsn", "DSN", "Parse a DSN exactly as Relay (sentry-types) does",
          [](QCommandLineParser& p) {

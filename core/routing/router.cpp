@@ -1358,4 +1358,14 @@ bool isServedHost(const Snapshot& snapshot, std::string_view host) noexcept
     return hostIsWithin(host, snapshot.info().appHost);
 }
 
+const Locality* hostLocality(const Snapshot& snapshot, std::string_view host) noexcept
+{
+    return classifyHost(snapshot, host).locality;
+}
+
+std::string_view organizationInPath(std::string_view rawPath) noexcept
+{
+    return synapseRoute(rawPath).organization;
+}
+
 } // namespace cellscope::routing

@@ -138,5 +138,11 @@ void routeDsn(const Snapshot& snapshot, const Catalog& catalog, const Dsn& dsn, 
 
 // True when `host` is the app host or one of its subdomains (anything else is not this world).
 bool isServedHost(const Snapshot& snapshot, std::string_view host) noexcept;
+// The locality a host names ({locality}.sentry.io, ingest.{locality}.sentry.io, …), as the rules
+// read it; null for the app host, customer domains, legacy ingest hosts and foreign hosts.
+const Locality* hostLocality(const Snapshot& snapshot, std::string_view host) noexcept;
+// The organization a path names in one of the shapes Synapse routes by organization
+// (/api/0/organizations/{organization}/…, projects, teams, organization-avatar); empty if none.
+std::string_view organizationInPath(std::string_view rawPath) noexcept;
 
 } // namespace cellscope::routing

@@ -3,6 +3,8 @@
 #include "core/routing/access_log.h"
 #include "core/routing/dsn.h"
 #include "core/routing/router.h"
+#include "core/routing/synapse_lint.h"
+#include "core/routing/synapse_report.h"
 #include "core/routing/url.h"
 #include "core/snapshot/snapshot.h"
 #include "core/util/error.h"
@@ -185,6 +187,40 @@ Trace trace(const Snapshot& snapshot, const Catalog& catalog, const Request& req
     return result;
 }
 
+Trace traceThroughSynapse(const Snapshot& snapshot, const Catalog& catalog, const Request& request,
+                          const SynapseConfig& config)
+{
+    requireStartableSynapseConfig(config);
+    Trace result = trace(snapshot, catalog, request); // refuses what is not a request
+    SynapseDecision decision;
+    if (result.kind == "dsn") {
+        decision.config = config.origin;
+        decision.steps.push_back("an SDK's envelopes go to the cell's Relay: Synapse does not see them");
+    } else {
+        UrlView url;
+        splitUrl(result.input, url);
+        SynapseRequest seen;
+        seen.method = request.method;
+        std::transform(seen.method.begin(), seen.method.end(), seen.method.begin(),
+                       [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; });
+        // Synapse reads the request URI's host, else the Host header as sent (port and all).
+        seen.host = std::string(url.host);
+        if (!url.hasAuthority) {
+            seen.host = snapshot.info().appHost;
+            for (const auto& [name, value] : request.headers)
+                if (hostEquals(name, "host"))
+                    seen.host = std::string(trimSpace(value));
+        }
+        seen.path = url.path.empty() ? std::string("/") : std::string(url.path);
+        seen.body = request.body;
+        decision = routeThroughSynapse(config, snapshot, seen);
+    }
+    for (const SynapseWarning& warning : decision.warnings)
+        result.warnings.push_back({warning.code, warning.message});
+    result.synapse = std::move(decision);
+    return result;
+}
+
 QByteArray traceToJson(const Trace& trace)
 {
     QJsonObject root;
@@ -220,6 +256,8 @@ QByteArray traceToJson(const Trace& trace)
         warnings.append(QJsonObject{{QStringLiteral("code"), QString::fromUtf8(warning.code)},
                                     {QStringLiteral("message"), QString::fromUtf8(warning.message)}});
     root.insert(QStringLiteral("warnings"), warnings);
+    if (trace.synapse)
+        root.insert(QStringLiteral("synapse"), synapseDecisionToJson(*trace.synapse));
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 
@@ -254,6 +292,8 @@ std::string traceToText(const Trace& trace)
     if (trace.outcome.httpStatus)
         out += "  http " + std::to_string(*trace.outcome.httpStatus);
     out += "\n";
+    if (trace.synapse)
+        out += synapseDecisionToText(*trace.synapse);
     for (const Warning& warning : trace.warnings)
         out += "warning  " + warning.code + ": " + warning.message + "\n";
     return out;

@@ -2,6 +2,7 @@
 
 #include "core/routing/catalog.h"
 #include "core/routing/outcome.h"
+#include "core/routing/synapse_match.h"
 
 #include <QByteArray>
 
@@ -25,6 +26,7 @@ struct Request
     std::string method = "GET";
     std::vector<std::pair<std::string, std::string>> headers;
     std::optional<std::string> integration; // external id of the integration a webhook is for
+    std::optional<std::string> body;        // read only by a Synapse configuration's ingest-router
 };
 
 struct EndpointRef
@@ -63,6 +65,7 @@ struct Trace
     std::vector<Hop> hops;
     Outcome outcome;
     std::vector<Warning> warnings;
+    std::optional<SynapseDecision> synapse; // traced through a Synapse configuration (synapse_trace.h)
 };
 
 // The tracer: a pure function of the world, the catalog and the request (no I/O, no globals).
@@ -70,7 +73,14 @@ struct Trace
 // anything it can parse gets a Trace, possibly with status "rejected".
 Trace trace(const Snapshot& snapshot, const Catalog& catalog, const Request& request);
 
-// {"input","kind","endpoint":{...}|null,"hops":[...],"outcome":{...},"warnings":[...]} (README).
+// trace(), then the same request through a Synapse configuration: Trace::synapse says which route,
+// resolver, cell and upstream Synapse picks, and its warnings join the trace's. A DSN's envelopes
+// never pass Synapse. Throws Error(BadInput) when Synapse would refuse to start with the file.
+Trace traceThroughSynapse(const Snapshot& snapshot, const Catalog& catalog, const Request& request,
+                          const SynapseConfig& config);
+
+// {"input","kind","endpoint":{...}|null,"hops":[...],"outcome":{...},"warnings":[...]} (README), and
+// "synapse":{...} when traced through a Synapse configuration.
 QByteArray traceToJson(const Trace& trace);
 // One line per hop, then the outcome and the warnings.
 std::string traceToText(const Trace& trace);
