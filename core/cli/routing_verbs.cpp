@@ -6,6 +6,7 @@
 #include "core/routing/dsn.h"
 #include "core/routing/replay.h"
 #include "core/routing/synapse_config.h"
+#include "core/routing/synapse_lint.h"
 #include "core/routing/trace.h"
 #include "core/util/error.h"
 
@@ -163,6 +164,10 @@ int runReplay(Context& context)
                                   : (input.setFileName(positional.first()), input.open(QIODevice::ReadOnly));
     if (!opened)
         fail(ErrorCode::BadInput, "cannot read " + positional.first().toStdString());
+    const std::optional<routing::SynapseConfig> synapse = synapseConfigFor(context);
+    if (synapse)
+        routing::requireStartableSynapseConfig(*synapse);
+    options.synapse = synapse ? &*synapse : nullptr;
     const SnapshotPtr snapshot = context.snapshot();
     const routing::Catalog catalog = catalogFor(context);
     routing::Replayer replayer(*snapshot, catalog, options);
@@ -230,6 +235,7 @@ void addRoutingVerbs(std::vector<Verb>& verbs)
                           QStringLiteral("HOST")});
              p.addOption({QStringLiteral("top"), QStringLiteral("How many endpoints to rank (default 20)."),
                           QStringLiteral("N")});
+             addSynapseConfigOption(p);
              addCatalogOption(p);
          },
          runReplay});
