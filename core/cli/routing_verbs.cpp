@@ -136,8 +136,12 @@ int runCheck(Context& context)
             fail(ErrorCode::BadInput, "--fail-under expects a percentage between 0 and 100");
     }
     const routing::CheckFile file = routing::loadCheckFileFromPath(positional.first());
+    const std::optional<routing::SynapseConfig> synapse = synapseConfigFor(context);
+    if (synapse)
+        routing::requireStartableSynapseConfig(*synapse);
     const routing::Catalog catalog = catalogFor(context);
-    const routing::CheckReport report = routing::runChecks(*context.snapshot(), catalog, file);
+    const routing::CheckReport report =
+        routing::runChecks(*context.snapshot(), catalog, file, synapse ? &*synapse : nullptr);
     if (context.json())
         context.out() << routing::checkReportToJson(report).toStdString() << '\n';
     else
@@ -221,6 +225,7 @@ void addRoutingVerbs(std::vector<Verb>& verbs)
                           QStringLiteral("Fail when fewer than PCT% of catalog endpoints were exercised."),
                           QStringLiteral("PCT")});
              p.addOption({QStringLiteral("only-failures"), QStringLiteral("List only the failing tests.")});
+             addSynapseConfigOption(p);
              addCatalogOption(p);
          },
          runCheck});

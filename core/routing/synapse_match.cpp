@@ -400,6 +400,16 @@ private:
 
 } // namespace
 
+bool isSynapseWarningCode(std::string_view code) noexcept
+{
+    // locality_mismatch is a trace warning code already.
+    for (std::string_view known : {"synapse_default_upstream", "synapse_static_elsewhere",
+                                   "synapse_default_cell", "synapse_cell_not_configured"})
+        if (code == known)
+            return true;
+    return false;
+}
+
 SynapsePath compileSynapsePath(std::string_view path)
 {
     SynapsePath out;

@@ -90,6 +90,9 @@ struct SynapseRouteRef
     std::optional<std::string> path;
 };
 
+// The warnings a Synapse decision adds to a trace (check files may expect them).
+bool isSynapseWarningCode(std::string_view code) noexcept;
+
 struct SynapseWarning
 {
     std::string code;
