@@ -6,6 +6,7 @@
 #include "core/routing/dsn.h"
 #include "core/routing/replay.h"
 #include "core/routing/synapse_config.h"
+#include "core/routing/synapse_lint.h"
 #include "core/routing/trace.h"
 #include "core/util/error.h"
 
@@ -135,8 +136,12 @@ int runCheck(Context& context)
             fail(ErrorCode::BadInput, "--fail-under expects a percentage between 0 and 100");
     }
     const routing::CheckFile file = routing::loadCheckFileFromPath(positional.first());
+    const std::optional<routing::SynapseConfig> synapse = synapseConfigFor(context);
+    if (synapse)
+        routing::requireStartableSynapseConfig(*synapse);
     const routing::Catalog catalog = catalogFor(context);
-    const routing::CheckReport report = routing::runChecks(*context.snapshot(), catalog, file);
+    const routing::CheckReport report =
+        routing::runChecks(*context.snapshot(), catalog, file, synapse ? &*synapse : nullptr);
     if (context.json())
         context.out() << routing::checkReportToJson(report).toStdString() << '\n';
     else
@@ -163,6 +168,10 @@ int runReplay(Context& context)
                                   : (input.setFileName(positional.first()), input.open(QIODevice::ReadOnly));
     if (!opened)
         fail(ErrorCode::BadInput, "cannot read " + positional.first().toStdString());
+    const std::optional<routing::SynapseConfig> synapse = synapseConfigFor(context);
+    if (synapse)
+        routing::requireStartableSynapseConfig(*synapse);
+    options.synapse = synapse ? &*synapse : nullptr;
     const SnapshotPtr snapshot = context.snapshot();
     const routing::Catalog catalog = catalogFor(context);
     routing::Replayer replayer(*snapshot, catalog, options);
@@ -216,6 +225,7 @@ void addRoutingVerbs(std::vector<Verb>& verbs)
                           QStringLiteral("Fail when fewer than PCT% of catalog endpoints were exercised."),
                           QStringLiteral("PCT")});
              p.addOption({QStringLiteral("only-failures"), QStringLiteral("List only the failing tests.")});
+             addSynapseConfigOption(p);
              addCatalogOption(p);
          },
          runCheck});
@@ -230,6 +240,7 @@ void addRoutingVerbs(std::vector<Verb>& verbs)
                           QStringLiteral("HOST")});
              p.addOption({QStringLiteral("top"), QStringLiteral("How many endpoints to rank (default 20)."),
                           QStringLiteral("N")});
+             addSynapseConfigOption(p);
              addCatalogOption(p);
          },
          runReplay});

@@ -67,7 +67,7 @@ Request parseInput(const JsonContext& context, const QJsonValue& value, const st
     if (!value.isObject())
         context.fail(path, "expected an object, got " + jsonTypeName(value));
     const QJsonObject input = value.toObject();
-    checkKeys(context, input, path, {"url", "method", "headers", "integration"});
+    checkKeys(context, input, path, {"url", "method", "headers", "integration", "body"});
     Request request;
     if (!input.contains(QStringLiteral("url")))
         context.fail(path + ".url", "missing");
@@ -77,6 +77,12 @@ Request parseInput(const JsonContext& context, const QJsonValue& value, const st
     if (input.contains(QStringLiteral("integration")))
         request.integration =
             stringAt(context, input.value(QStringLiteral("integration")), path + ".integration");
+    // A body is JSON: an object is taken as is, a string is the body's text.
+    const QJsonValue body = input.value(QStringLiteral("body"));
+    if (body.isObject())
+        request.body = QJsonDocument(body.toObject()).toJson(QJsonDocument::Compact).toStdString();
+    else if (!body.isUndefined())
+        request.body = stringAt(context, body, path + ".body");
     const QJsonValue headers = input.value(QStringLiteral("headers"));
     if (headers.isObject()) {
         const QJsonObject object = headers.toObject();
@@ -109,7 +115,9 @@ CheckExpect parseExpect(const JsonContext& context, const QJsonValue& value, con
     if (!value.isObject())
         context.fail(path, "expected an object, got " + jsonTypeName(value));
     const QJsonObject object = value.toObject();
-    checkKeys(context, object, path, {"status", "cells", "silo", "warnings", "http_status", "endpoint"});
+    checkKeys(context, object, path,
+              {"status", "cells", "silo", "warnings", "http_status", "endpoint", "synapse_upstream",
+               "synapse_route", "synapse_cell"});
     if (object.isEmpty())
         context.fail(
             path,
@@ -145,7 +153,7 @@ CheckExpect parseExpect(const JsonContext& context, const QJsonValue& value, con
         for (qsizetype i = 0; i < list.size(); ++i) {
             const std::string at = path + ".warnings[" + std::to_string(i) + "]";
             const std::string code = stringAt(context, list[i], at);
-            if (!parseWarningCode(code))
+            if (!parseWarningCode(code) && !isSynapseWarningCode(code))
                 context.fail(at, "\"" + code + "\" is not a warning code");
             expect.warnings.push_back(code);
         }
@@ -163,6 +171,22 @@ CheckExpect parseExpect(const JsonContext& context, const QJsonValue& value, con
     if (object.contains(QStringLiteral("endpoint")))
         expect.endpoint =
             nullableString(context, object.value(QStringLiteral("endpoint")), path + ".endpoint");
+    if (object.contains(QStringLiteral("synapse_upstream")))
+        expect.synapseUpstream = nullableString(context, object.value(QStringLiteral("synapse_upstream")),
+                                                path + ".synapse_upstream");
+    if (object.contains(QStringLiteral("synapse_cell")))
+        expect.synapseCell =
+            nullableString(context, object.value(QStringLiteral("synapse_cell")), path + ".synapse_cell");
+    if (object.contains(QStringLiteral("synapse_route"))) {
+        const QJsonValue route = object.value(QStringLiteral("synapse_route"));
+        const double number = route.toDouble(-1);
+        if (route.isNull())
+            expect.synapseRoute = std::optional<int>();
+        else if (!route.isDouble() || number < 0 || number > 1e6 || std::floor(number) != number)
+            context.fail(path + ".synapse_route", "expected a route index or null");
+        else
+            expect.synapseRoute = static_cast<int>(number);
+    }
     return expect;
 }
 
@@ -265,7 +289,8 @@ int CheckReport::exitStatus(std::optional<double> failUnder) const noexcept
     return failed > 0 || coverageLow ? static_cast<int>(ErrorCode::CheckFailed) : 0;
 }
 
-CheckReport runChecks(const Snapshot& snapshot, const Catalog& catalog, const CheckFile& file)
+CheckReport runChecks(const Snapshot& snapshot, const Catalog& catalog, const CheckFile& file,
+                      const SynapseConfig* synapse)
 {
     CheckReport report;
     std::vector<bool> covered(catalog.endpoints().size(), false);
@@ -273,7 +298,8 @@ CheckReport runChecks(const Snapshot& snapshot, const Catalog& catalog, const Ch
         CheckResult result;
         result.name = check.name;
         try {
-            result.trace = trace(snapshot, catalog, check.request);
+            result.trace = synapse ? traceThroughSynapse(snapshot, catalog, check.request, *synapse)
+                                   : trace(snapshot, catalog, check.request);
         } catch (const Error& error) {
             result.failures.push_back({"input", "a traceable URL, path or DSN", error.what()});
         }
@@ -310,6 +336,25 @@ CheckReport runChecks(const Snapshot& snapshot, const Catalog& catalog, const Ch
                     t.endpoint ? std::optional(t.endpoint->name) : std::optional<std::string>();
                 if (*expect.endpoint != actual)
                     result.failures.push_back({"endpoint", orNone(*expect.endpoint), orNone(actual)});
+            }
+            const std::optional<SynapseDecision>& s = t.synapse;
+            const std::string noConfig = "(no --synapse-config)";
+            if (expect.synapseUpstream) {
+                const std::optional<std::string> actual =
+                    s && s->upstream ? std::optional(s->upstream->name) : std::optional<std::string>();
+                if (!s || *expect.synapseUpstream != actual)
+                    result.failures.push_back(
+                        {"synapse_upstream", orNone(*expect.synapseUpstream), s ? orNone(actual) : noConfig});
+            }
+            if (expect.synapseCell && (!s || *expect.synapseCell != s->cell))
+                result.failures.push_back(
+                    {"synapse_cell", orNone(*expect.synapseCell), s ? orNone(s->cell) : noConfig});
+            if (expect.synapseRoute) {
+                const std::optional<int> actual =
+                    s && s->route ? std::optional(static_cast<int>(s->route->index)) : std::optional<int>();
+                if (!s || *expect.synapseRoute != actual)
+                    result.failures.push_back(
+                        {"synapse_route", orNone(*expect.synapseRoute), s ? orNone(actual) : noConfig});
             }
         }
         (result.failures.empty() ? report.passed : report.failed)++;

@@ -30,6 +30,10 @@ struct CheckExpect
     std::vector<std::string> warnings; // codes that must be present
     std::optional<std::optional<int>> httpStatus;
     std::optional<std::optional<std::string>> endpoint;
+    // Checked only with a Synapse configuration (runChecks' last argument).
+    std::optional<std::optional<std::string>> synapseUpstream; // upstream name, null: none (404)
+    std::optional<std::optional<int>> synapseRoute;            // proxy or ingest-router route index
+    std::optional<std::optional<std::string>> synapseCell;
 };
 
 struct CheckCase
@@ -44,8 +48,8 @@ struct CheckFile
     std::vector<CheckCase> tests;
 };
 
-// {"tests": [{"name", "input": {"url", "method"?, "headers"?, "integration"?}, "expect": {...}}]} or the bare
-// array. "headers" is an object {"Name": "value"} or an array of "Name: value" strings. Throws
+// {"tests": [{"name", "input": {"url", "method"?, "headers"?, "integration"?, "body"?}, "expect": {...}}]} or
+// the bare array. "headers" is an object {"Name": "value"} or an array of "Name: value" strings. Throws
 // Error(BadInput) naming the JSON path of the first problem, prefixed by `origin`.
 CheckFile loadCheckFile(const QByteArray& json, const QString& origin = QStringLiteral("check file"));
 CheckFile loadCheckFileFromPath(const QString& path);
@@ -79,7 +83,10 @@ struct CheckReport
     int exitStatus(std::optional<double> failUnder = std::nullopt) const noexcept;
 };
 
-CheckReport runChecks(const Snapshot& snapshot, const Catalog& catalog, const CheckFile& file);
+// With a Synapse configuration every input is also routed through it (traceThroughSynapse), and the
+// synapse_* expectations are checked; without one, a test expecting them fails.
+CheckReport runChecks(const Snapshot& snapshot, const Catalog& catalog, const CheckFile& file,
+                      const SynapseConfig* synapse = nullptr);
 
 // One PASS/FAIL line per test (failures indented below), then the totals and coverage.
 std::string checkReportToText(const CheckReport& report, bool onlyFailures = false);

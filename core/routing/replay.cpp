@@ -81,6 +81,11 @@ Replayer::Replayer(const Snapshot& snapshot, const Catalog& catalog, ReplayOptio
     m_byCell.assign(snapshot.cells().size(), 0);
     m_unroutableByEndpoint.assign(catalog.endpoints().size(), 0);
     m_pinnedByEndpoint.assign(catalog.endpoints().size(), 0);
+    if (m_options.synapse) {
+        m_synapse.emplace(*m_options.synapse);
+        m_proxyHits.assign(m_options.synapse->proxy.routes.size(), 0);
+        m_ingestHits.assign(m_options.synapse->ingestRouter.routes.size(), 0);
+    }
 }
 
 bool Replayer::classifyTarget(std::string_view method, std::string_view target, Classification& out) noexcept
@@ -92,6 +97,8 @@ bool Replayer::classifyTarget(std::string_view method, std::string_view target, 
     request.host = m_url.hasAuthority ? m_url.host : std::string_view(m_options.defaultHost);
     request.path = m_url.path;
     request.query = m_url.query;
+    m_method = method;
+    m_host = request.host;
     ClassifySink sink(out);
     route(m_snapshot, m_catalog, request, m_scratch, sink);
     return true;
@@ -117,6 +124,8 @@ void Replayer::add(std::string_view line) noexcept
         ++m_malformed;
         return;
     }
+    if (m_synapse)
+        countSynapseRoute();
     const Classification& c = m_current;
     ++m_byStatus[static_cast<std::size_t>(c.status)];
     for (std::size_t i = 0; i < std::min<std::size_t>(c.cellCount, kMaxClassifiedCells); ++i)
@@ -131,6 +140,16 @@ void Replayer::add(std::string_view line) noexcept
         else
             ++(c.status == Status::Unroutable ? m_unroutableByEndpoint : m_pinnedByEndpoint)[c.endpoint];
     }
+}
+
+void Replayer::countSynapseRoute() noexcept
+{
+    const auto found =
+        m_synapse->match(m_method, m_host, m_url.path.empty() ? std::string_view("/") : m_url.path);
+    if (!found)
+        ++m_synapseUnmatched;
+    else
+        ++(found->ingestRouter ? m_ingestHits : m_proxyHits)[found->index];
 }
 
 void Replayer::feed(std::string_view chunk)
@@ -213,6 +232,21 @@ ReplayReport Replayer::report() const
         [](const auto& a, const auto& b) { return a.unroutable + a.pinned > b.unroutable + b.pinned; });
     if (report.topEndpoints.size() > m_options.topEndpoints)
         report.topEndpoints.resize(m_options.topEndpoints);
+    if (const SynapseConfig* config = m_options.synapse) {
+        SynapseReplay& synapse = report.synapse.emplace();
+        synapse.config = config->origin;
+        synapse.unmatched = m_synapseUnmatched;
+        for (std::size_t i = 0; i < m_proxyHits.size(); ++i) {
+            const SynapseProxyRoute& route = config->proxy.routes[i];
+            synapse.routes.push_back(
+                {false, i, route.line, route.match.host, route.match.path, m_proxyHits[i]});
+        }
+        for (std::size_t i = 0; i < m_ingestHits.size(); ++i) {
+            const SynapseIngestRoute& route = config->ingestRouter.routes[i];
+            synapse.routes.push_back(
+                {true, i, route.line, route.match.host, route.match.path, m_ingestHits[i]});
+        }
+    }
     return report;
 }
 
@@ -244,6 +278,21 @@ std::string replayReportToText(const ReplayReport& report)
                "  [" + e.silo + (e.backlogAction.empty() ? "" : ", " + e.backlogAction) + "]\n";
     if (report.unroutableWithoutEndpoint)
         out += "  (no catalog endpoint)  unroutable " + number(report.unroutableWithoutEndpoint) + "\n";
+    if (report.synapse) {
+        out += "\nsynapse routes (" + report.synapse->config + ")\n";
+        std::string unused;
+        for (const SynapseRouteHits& route : report.synapse->routes) {
+            const std::string name =
+                std::string(route.ingestRouter ? "ingest-router #" : "proxy #") + std::to_string(route.index);
+            out += "  " + name + std::string(name.size() < 18 ? 18 - name.size() : 1, ' ') + "line " +
+                   std::to_string(route.line) + "  " + route.host.value_or("(any host)") + " " +
+                   route.path.value_or("(any path)") + "  " + number(route.hits) + "\n";
+            if (!route.hits)
+                unused += (unused.empty() ? "" : ", ") + name + " (line " + std::to_string(route.line) + ")";
+        }
+        out += "  no route (404)    " + number(report.synapse->unmatched) + "\n";
+        out += "  never matched: " + (unused.empty() ? std::string("none") : unused) + "\n";
+    }
     return out;
 }
 
@@ -267,14 +316,39 @@ QByteArray replayReportToJson(const ReplayReport& report)
                                                         : QJsonValue(QString::fromUtf8(e.backlogAction))},
                                {QStringLiteral("unroutable"), static_cast<qint64>(e.unroutable)},
                                {QStringLiteral("pinned"), static_cast<qint64>(e.pinned)}});
-    const QJsonObject root{{QStringLiteral("lines"), static_cast<qint64>(report.lines)},
-                           {QStringLiteral("malformed"), static_cast<qint64>(report.malformed)},
-                           {QStringLiteral("by_status"), byStatus},
-                           {QStringLiteral("by_cell"), byCell},
-                           {QStringLiteral("by_warning"), byWarning},
-                           {QStringLiteral("top_endpoints"), top},
-                           {QStringLiteral("unroutable_without_endpoint"),
-                            static_cast<qint64>(report.unroutableWithoutEndpoint)}};
+    QJsonObject root{{QStringLiteral("lines"), static_cast<qint64>(report.lines)},
+                     {QStringLiteral("malformed"), static_cast<qint64>(report.malformed)},
+                     {QStringLiteral("by_status"), byStatus},
+                     {QStringLiteral("by_cell"), byCell},
+                     {QStringLiteral("by_warning"), byWarning},
+                     {QStringLiteral("top_endpoints"), top},
+                     {QStringLiteral("unroutable_without_endpoint"),
+                      static_cast<qint64>(report.unroutableWithoutEndpoint)}};
+    if (report.synapse) {
+        QJsonArray routes, unused;
+        for (const SynapseRouteHits& route : report.synapse->routes) {
+            const QString section =
+                route.ingestRouter ? QStringLiteral("ingest_router") : QStringLiteral("proxy");
+            const auto optional = [](const std::optional<std::string>& text) {
+                return text ? QJsonValue(QString::fromStdString(*text)) : QJsonValue(QJsonValue::Null);
+            };
+            routes.append(QJsonObject{{QStringLiteral("section"), section},
+                                      {QStringLiteral("index"), static_cast<qint64>(route.index)},
+                                      {QStringLiteral("line"), route.line},
+                                      {QStringLiteral("host"), optional(route.host)},
+                                      {QStringLiteral("path"), optional(route.path)},
+                                      {QStringLiteral("hits"), static_cast<qint64>(route.hits)}});
+            if (!route.hits)
+                unused.append(QJsonObject{{QStringLiteral("section"), section},
+                                          {QStringLiteral("index"), static_cast<qint64>(route.index)},
+                                          {QStringLiteral("line"), route.line}});
+        }
+        root.insert(QStringLiteral("synapse"),
+                    QJsonObject{{QStringLiteral("config"), QString::fromStdString(report.synapse->config)},
+                                {QStringLiteral("routes"), routes},
+                                {QStringLiteral("unmatched"), static_cast<qint64>(report.synapse->unmatched)},
+                                {QStringLiteral("unused"), unused}});
+    }
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 

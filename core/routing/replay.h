@@ -4,6 +4,7 @@
 #include "core/routing/catalog.h"
 #include "core/routing/outcome.h"
 #include "core/routing/router.h"
+#include "core/routing/synapse_match.h"
 
 #include <QByteArray>
 
@@ -41,6 +42,26 @@ struct ReplayOptions
     LogFormat format = LogFormat::Auto;
     std::string defaultHost; // empty: the snapshot's app host
     std::size_t topEndpoints = 20;
+    // Also count which route of this Synapse configuration takes each request (kept alive by the
+    // caller for the Replayer's lifetime).
+    const SynapseConfig* synapse = nullptr;
+};
+
+struct SynapseRouteHits
+{
+    bool ingestRouter = false;
+    std::size_t index = 0;
+    int line = 0;
+    std::optional<std::string> host;
+    std::optional<std::string> path;
+    std::uint64_t hits = 0;
+};
+
+struct SynapseReplay
+{
+    std::string config;
+    std::vector<SynapseRouteHits> routes; // every route, proxy's then ingest-router's, in file order
+    std::uint64_t unmatched = 0;          // requests no route takes (Synapse answers 404)
 };
 
 struct EndpointTraffic
@@ -61,6 +82,7 @@ struct ReplayReport
     std::array<std::uint64_t, kWarningCodeCount> byWarning{};
     std::vector<EndpointTraffic> topEndpoints;   // unroutable + pinned traffic, most first
     std::uint64_t unroutableWithoutEndpoint = 0; // unroutable lines no catalog endpoint matched
+    std::optional<SynapseReplay> synapse;
 };
 
 class Replayer
@@ -85,6 +107,7 @@ public:
 
 private:
     bool classifyTarget(std::string_view method, std::string_view target, Classification& out) noexcept;
+    void countSynapseRoute() noexcept;
 
     const Snapshot& m_snapshot;
     const Catalog& m_catalog;
@@ -102,12 +125,21 @@ private:
     std::vector<std::uint64_t> m_unroutableByEndpoint;
     std::vector<std::uint64_t> m_pinnedByEndpoint;
     std::uint64_t m_unroutableWithoutEndpoint = 0;
+    // The last classified request, for the Synapse route count (views into the current line).
+    std::string_view m_method;
+    std::string_view m_host;
+    std::optional<SynapseRouteMatcher> m_synapse;
+    std::vector<std::uint64_t> m_proxyHits;
+    std::vector<std::uint64_t> m_ingestHits;
+    std::uint64_t m_synapseUnmatched = 0;
 };
 
 std::string replayReportToText(const ReplayReport& report);
 // {"lines", "malformed", "by_status": {status: n}, "by_cell": {cell: n}, "by_warning": {code: n},
 //  "top_endpoints": [{"name", "silo", "backlog_action", "unroutable", "pinned"}],
-//  "unroutable_without_endpoint"}
+//  "unroutable_without_endpoint"}, and with a Synapse configuration "synapse": {"config", "routes":
+//  [{"section", "index", "line", "host", "path", "hits"}], "unmatched", "unused": [{"section", "index",
+//  "line"}]}
 QByteArray replayReportToJson(const ReplayReport& report);
 
 } // namespace cellscope::routing

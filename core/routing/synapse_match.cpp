@@ -63,12 +63,11 @@ const std::string* param(const SynapseParams& params, std::string_view name) noe
     return found;
 }
 
-std::string stripPort(std::string_view host)
+std::string_view hostWithoutPort(std::string_view host) noexcept
 {
     if (host.starts_with('['))
-        return std::string(
-            host.substr(0, host.find(']') == std::string_view::npos ? host.size() : host.find(']') + 1));
-    return std::string(host.substr(0, host.rfind(':')));
+        return host.substr(0, host.find(']') == std::string_view::npos ? host.size() : host.find(']') + 1);
+    return host.substr(0, host.rfind(':'));
 }
 
 bool sameUrl(std::string_view a, std::string_view b) noexcept
@@ -292,7 +291,7 @@ public:
     void run()
     {
         m_out.ingestRouter = true;
-        const std::string host = stripPort(m_request.host); // the ingest-router drops the port
+        const std::string host(hostWithoutPort(m_request.host)); // the ingest-router drops the port
         for (std::size_t i = 0; i < m_router.routes.size(); ++i) {
             const SynapseIngestRoute& route = m_router.routes[i];
             if (route.match.host && *route.match.host != host)
@@ -401,6 +400,16 @@ private:
 
 } // namespace
 
+bool isSynapseWarningCode(std::string_view code) noexcept
+{
+    // locality_mismatch is a trace warning code already.
+    for (std::string_view known : {"synapse_default_upstream", "synapse_static_elsewhere",
+                                   "synapse_default_cell", "synapse_cell_not_configured"})
+        if (code == known)
+            return true;
+    return false;
+}
+
 SynapsePath compileSynapsePath(std::string_view path)
 {
     SynapsePath out;
@@ -457,6 +466,60 @@ bool matchSynapsePath(const SynapsePath& pattern, std::string_view requestPath, 
             return false;
     }
     return true;
+}
+
+namespace {
+
+// matchSynapsePath() without the captures, walking the request's segments in place.
+bool pathMatches(const SynapsePath& pattern, std::string_view requestPath) noexcept
+{
+    std::string_view rest = normalise(requestPath);
+    bool more = !rest.empty();
+    for (const SynapsePathSegment& expected : pattern.segments) {
+        if (!more)
+            return false;
+        const std::size_t slash = rest.find('/');
+        const std::string_view segment = rest.substr(0, slash);
+        if (!expected.param && segment != expected.text)
+            return false;
+        more = slash != std::string_view::npos;
+        rest = more ? rest.substr(slash + 1) : std::string_view();
+    }
+    return pattern.splat || !more;
+}
+
+} // namespace
+
+SynapseRouteMatcher::SynapseRouteMatcher(const SynapseConfig& config) : m_config(config)
+{
+    for (const SynapseProxyRoute& route : config.proxy.routes)
+        m_proxy.push_back(route.match.path ? std::optional(compileSynapsePath(*route.match.path))
+                                           : std::nullopt);
+    for (const SynapseIngestRoute& route : config.ingestRouter.routes)
+        m_ingest.push_back(route.match.path ? std::optional(compileSynapsePath(*route.match.path))
+                                            : std::nullopt);
+}
+
+std::optional<SynapseRouteMatcher::Match> SynapseRouteMatcher::match(std::string_view method,
+                                                                     std::string_view host,
+                                                                     std::string_view path) const noexcept
+{
+    if (normalise(path).starts_with("api/0/relays/") && m_config.ingestRouter.present) {
+        const std::string_view bare = hostWithoutPort(host);
+        for (std::size_t i = 0; i < m_ingest.size(); ++i) {
+            const SynapseMatch& m = m_config.ingestRouter.routes[i].match;
+            if ((!m.host || *m.host == bare) && (!m.method || *m.method == method) &&
+                (!m_ingest[i] || pathMatches(*m_ingest[i], path)))
+                return Match{true, i};
+        }
+        return std::nullopt;
+    }
+    for (std::size_t i = 0; i < m_proxy.size(); ++i) {
+        const SynapseMatch& m = m_config.proxy.routes[i].match;
+        if ((!m.host || *m.host == host) && (!m_proxy[i] || pathMatches(*m_proxy[i], path)))
+            return Match{false, i};
+    }
+    return std::nullopt;
 }
 
 SynapseDecision routeThroughSynapse(const SynapseConfig& config, const Snapshot& snapshot,

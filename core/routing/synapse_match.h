@@ -60,6 +60,28 @@ using SynapseParams = std::vector<std::pair<std::string, std::string>>; // in pa
 // takes exactly one segment; without the splat the segment counts must be equal.
 bool matchSynapsePath(const SynapsePath& pattern, std::string_view requestPath, SynapseParams& params);
 
+// Which route of a file takes a request, without resolving it: for counting hits over a whole
+// access log (replay), so paths are compiled once and a match allocates nothing.
+class SynapseRouteMatcher
+{
+public:
+    explicit SynapseRouteMatcher(const SynapseConfig& config);
+
+    struct Match
+    {
+        bool ingestRouter = false;
+        std::size_t index = 0;
+    };
+    // The same section choice and first-match rule as routeThroughSynapse(); nullopt: no route.
+    std::optional<Match> match(std::string_view method, std::string_view host,
+                               std::string_view path) const noexcept;
+
+private:
+    const SynapseConfig& m_config;
+    std::vector<std::optional<SynapsePath>> m_proxy;
+    std::vector<std::optional<SynapsePath>> m_ingest;
+};
+
 struct SynapseRouteRef
 {
     std::size_t index = 0; // 0-based, in the section's route list
@@ -67,6 +89,9 @@ struct SynapseRouteRef
     std::optional<std::string> host;
     std::optional<std::string> path;
 };
+
+// The warnings a Synapse decision adds to a trace (check files may expect them).
+bool isSynapseWarningCode(std::string_view code) noexcept;
 
 struct SynapseWarning
 {
