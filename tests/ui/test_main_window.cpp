@@ -4,6 +4,7 @@
 #include "tests/support/ui_test_support.h"
 #include "ui/models/org_table_model.h"
 #include "ui/views/main_window.h"
+#include "ui/views/synapse_panel.h"
 #include "ui/views/trace_workbench.h"
 
 #include <QFile>
@@ -11,7 +12,9 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QSignalSpy>
+#include <QTabWidget>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -135,6 +138,87 @@ private slots:
         QCOMPARE(checked.first().at(0).toInt(), 1);
         QCOMPARE(checked.first().at(1).toInt(), 1);
         QCOMPARE(workbench->checkFailures(), 1); // only the cells differ: it is routed, to de1
+    }
+
+    void traceWorkbenchRoutesThroughASynapseConfig()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        // For the small world: a resolver route, a route it shadows, and a static route to an
+        // upstream the file never declares.
+        const QString config = dir.filePath(QStringLiteral("synapse.yaml"));
+        QFile yaml(config);
+        QVERIFY(yaml.open(QIODevice::WriteOnly));
+        yaml.write("proxy:\n"
+                   "  upstreams:\n"
+                   "    - {name: us1-api, url: \"http://us1.internal\"}\n"
+                   "    - {name: us2-api, url: \"http://us2.internal\"}\n"
+                   "  routes:\n"
+                   "    - match: {host: us.sentry.io, path: \"/api/0/organizations/{organization}/*\"}\n"
+                   "      action:\n"
+                   "        resolver: cell_from_organization\n"
+                   "        cell_to_upstream: {us1: us1-api, us2: us2-api}\n"
+                   "        default: us2-api\n"
+                   "    - match: {host: us.sentry.io, path: \"/api/0/organizations/acme/issues\"}\n"
+                   "      action: {to: us1-api}\n"
+                   "    - match: {host: de.sentry.io}\n"
+                   "      action: {to: de-api}\n");
+        yaml.close();
+        const QString log = dir.filePath(QStringLiteral("access.log"));
+        QFile logFile(log);
+        QVERIFY(logFile.open(QIODevice::WriteOnly));
+        logFile.write("https://us.sentry.io/api/0/organizations/acme/issues/\n"
+                      "https://us.sentry.io/api/0/organizations/globex/\n"
+                      "https://us.sentry.io/api/0/users/me/\n");
+        logFile.close();
+
+        MainWindow window(fixtureSource());
+        QVERIFY(test::showAndLoad(window, QSize(1400, 900), 10000));
+        TraceWorkbench* workbench = window.workbench();
+        SynapsePanel* panel = workbench->synapsePanel();
+        QSignalSpy changed(panel, &SynapsePanel::configChanged);
+        panel->openConfig(config);
+        QVERIFY(changed.wait(10000));
+        QVERIFY(panel->config());
+        QVERIFY(panel->lint().errors.empty());
+        QStringList codes;
+        for (const auto& warning : panel->lint().warnings)
+            codes << QString::fromStdString(warning.code);
+        QVERIFY2(codes.contains(QStringLiteral("shadowed_route")), qPrintable(codes.join(u',')));
+        QVERIFY2(codes.contains(QStringLiteral("unknown_upstream")), qPrintable(codes.join(u',')));
+
+        // Traces now go through the file: acme lives in us1, so its resolver sends it to us1-api.
+        QVERIFY(workbench->trace(QStringLiteral("https://us.sentry.io/api/0/organizations/acme/issues/")));
+        QVERIFY(workbench->lastTrace()->synapse.has_value());
+        const auto& decision = *workbench->lastTrace()->synapse;
+        QVERIFY(decision.route.has_value());
+        QCOMPARE(decision.route->index, std::size_t{0});
+        QCOMPARE(QString::fromStdString(decision.upstream->name), QStringLiteral("us1-api"));
+        QVERIFY(workbench->commandLine().endsWith(QStringLiteral(" --synapse-config '%1'").arg(config)));
+        test::verifyRendered(window.grab().toImage());
+
+        // Hits per route from a log: the shadowed route and the de route see nothing.
+        QSignalSpy counted(panel, &SynapsePanel::hitsCounted);
+        panel->replayLog(log);
+        QVERIFY(counted.wait(10000));
+        QCOMPARE(counted.first().at(0).toLongLong(), 3);
+        QCOMPARE(counted.first().at(1).toLongLong(), 1); // /api/0/users/me/ matches no route
+        auto* routes = panel->findChild<QTableWidget*>(QStringLiteral("synapseRoutes"));
+        QVERIFY(routes);
+        QCOMPARE(routes->rowCount(), 3);
+        QCOMPARE(routes->item(0, 5)->text(), QStringLiteral("2"));
+        QCOMPARE(routes->item(1, 5)->text(), QStringLiteral("0"));
+        QVERIFY(routes->item(1, 6)->text().contains(QStringLiteral("shadowed_route")));
+        QVERIFY(
+            window.showView(QStringLiteral("trace:https://us.sentry.io/api/0/organizations/acme/issues/")));
+        const QByteArray shots = qgetenv("CELLSCOPE_SCREENSHOT_DIR");
+        if (!shots.isEmpty())
+            window.grab().save(QString::fromLocal8Bit(shots) + QStringLiteral("/synapse-trace.png"));
+        workbench->findChild<QTabWidget*>()->setCurrentWidget(panel);
+        const QImage image = window.grab().toImage();
+        test::verifyRendered(image);
+        if (!shots.isEmpty())
+            image.save(QString::fromLocal8Bit(shots) + QStringLiteral("/synapse.png"));
     }
 
     void traceWorkbenchVerifiesAgainstALocator()

@@ -1,13 +1,16 @@
 #include "ui/views/trace_workbench.h"
 
 #include "core/net/locator_client.h"
+#include "core/routing/synapse_report.h"
 #include "core/util/error.h"
+#include "ui/views/synapse_panel.h"
 #include "ui/widgets/flow_diagram.h"
 
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
 #include <QFileDialog>
+#include <QFontDatabase>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -101,6 +104,12 @@ TraceWorkbench::TraceWorkbench(QWidget* parent) : QWidget(parent)
     m_integration->setPlaceholderText(tr("External id of the integration a webhook is for"));
     extras->addRow(tr("Headers:"), m_headers);
     extras->addRow(tr("Integration:"), m_integration);
+    m_body = new QPlainTextEdit(tracePage);
+    m_body->setPlaceholderText(
+        tr("Request body, read by a Synapse configuration's ingest-router, e.g. Relay's "
+           "{\"publicKeys\": [\"…\"]}"));
+    m_body->setMaximumHeight(m_body->fontMetrics().height() * 2 + 12);
+    extras->addRow(tr("Body:"), m_body);
     m_locator = new QLineEdit(tracePage);
     m_locator->setPlaceholderText(
         tr("Optional: a running Synapse locator to compare with, e.g. http://127.0.0.1:3000"));
@@ -122,6 +131,11 @@ TraceWorkbench::TraceWorkbench(QWidget* parent) : QWidget(parent)
     m_error->setStyleSheet(QStringLiteral("QLabel { color: #b3261e; font-weight: bold; }"));
     m_error->hide();
     layout->addWidget(m_error);
+    m_synapseDecision = new QLabel(tracePage);
+    m_synapseDecision->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_synapseDecision->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_synapseDecision->hide();
+    layout->addWidget(m_synapseDecision);
 
     m_diagram = new FlowDiagram(tracePage);
     layout->addWidget(m_diagram);
@@ -173,6 +187,16 @@ TraceWorkbench::TraceWorkbench(QWidget* parent) : QWidget(parent)
     checkLayout->addWidget(m_checkResults, 1);
     tabs->addTab(checkPage, tr("Check file"));
 
+    // ---- Synapse tab
+    m_synapsePanel = new SynapsePanel(m_catalog, tabs);
+    tabs->addTab(m_synapsePanel, tr("Synapse"));
+    connect(m_synapsePanel, &SynapsePanel::configChanged, this,
+            [this](std::shared_ptr<const routing::SynapseConfig> config, const QString&) {
+                m_synapse = m_synapsePanel->lint().errors.empty() ? std::move(config) : nullptr;
+                if (m_lastRequest)
+                    trace(QString::fromStdString(m_lastRequest->input));
+            });
+
     connect(go, &QPushButton::clicked, this, [this] { trace(m_input->text()); });
     connect(m_input, &QLineEdit::returnPressed, this, [this] { trace(m_input->text()); });
     connect(m_history, &QListWidget::itemActivated, this,
@@ -196,6 +220,7 @@ TraceWorkbench::TraceWorkbench(QWidget* parent) : QWidget(parent)
 void TraceWorkbench::setSnapshot(const SnapshotPtr& snapshot)
 {
     m_snapshot = snapshot;
+    m_synapsePanel->setSnapshot(snapshot);
 }
 
 void TraceWorkbench::focusInput()
@@ -217,6 +242,8 @@ routing::Request TraceWorkbench::currentRequest(const QString& input) const
     }
     if (!m_integration->text().trimmed().isEmpty())
         request.integration = m_integration->text().trimmed().toStdString();
+    if (!m_body->toPlainText().trimmed().isEmpty())
+        request.body = m_body->toPlainText().toStdString();
     return request;
 }
 
@@ -231,7 +258,9 @@ bool TraceWorkbench::trace(const QString& input)
     }
     const routing::Request request = currentRequest(input);
     try {
-        const routing::Trace result = routing::trace(*m_snapshot, *m_catalog, request);
+        const routing::Trace result =
+            m_synapse ? routing::traceThroughSynapse(*m_snapshot, *m_catalog, request, *m_synapse)
+                      : routing::trace(*m_snapshot, *m_catalog, request);
         m_lastRequest = request;
         ++m_traceTicket;
         showTrace(result);
@@ -256,6 +285,10 @@ void TraceWorkbench::showTrace(const routing::Trace& t)
         QStringLiteral("QLabel { background: %1; color: white; border-radius: 4px; font-weight: bold; }")
             .arg(colour.name()));
     m_badge->setText(outcomeText());
+    m_synapseDecision->setVisible(t.synapse.has_value());
+    if (t.synapse)
+        m_synapseDecision->setText(
+            QString::fromStdString(routing::synapseDecisionToText(*t.synapse)).trimmed());
     auto fill = [](QTableWidget* table, const std::vector<QStringList>& rows) {
         table->setRowCount(static_cast<int>(rows.size()));
         for (int r = 0; r < static_cast<int>(rows.size()); ++r)
@@ -359,6 +392,10 @@ QString TraceWorkbench::commandLine() const
         command += QStringLiteral(" --header ") + shellQuote(text(name) + QStringLiteral(": ") + text(value));
     if (m_lastRequest->integration)
         command += QStringLiteral(" --integration ") + shellQuote(text(*m_lastRequest->integration));
+    if (m_lastRequest->body)
+        command += QStringLiteral(" --body ") + shellQuote(text(*m_lastRequest->body));
+    if (m_synapse)
+        command += QStringLiteral(" --synapse-config ") + shellQuote(m_synapsePanel->configPath());
     if (!m_locator->text().trimmed().isEmpty())
         command += QStringLiteral(" --verify ") + shellQuote(m_locator->text().trimmed());
     return command;

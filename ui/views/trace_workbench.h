@@ -20,6 +20,7 @@ class QTableWidget;
 namespace cellscope::ui {
 
 class FlowDiagram;
+class SynapsePanel;
 
 // The trace workbench: paste what a customer sent (URL, DSN, webhook path) and see every hop,
 // the rule that decided it, the outcome and the warnings; keep a history; copy the trace as JSON
@@ -43,6 +44,8 @@ public:
 
     // The locator to check each trace against (empty: none), as `cellctl trace --verify` does.
     void setLocatorUrl(const QString& url);
+    // The Synapse tab: the configuration traces go through (`cellctl trace --synapse-config`).
+    SynapsePanel* synapsePanel() const { return m_synapsePanel; }
 
 signals:
     void checkFinished(int passed, int failed);
@@ -59,15 +62,20 @@ private:
     std::shared_ptr<const routing::Catalog> m_catalog;
     std::optional<routing::Trace> m_last;
     std::optional<routing::Request> m_lastRequest;
+    // The Synapse file traces go through: only one Synapse would start with.
+    std::shared_ptr<const routing::SynapseConfig> m_synapse;
 
     QLineEdit* m_input;
     QComboBox* m_method;
     QPlainTextEdit* m_headers;
     QLineEdit* m_integration;
+    QPlainTextEdit* m_body;
     QLineEdit* m_locator;
     quint64 m_traceTicket = 0;
     QLabel* m_badge;
     QLabel* m_error;
+    QLabel* m_synapseDecision;
+    SynapsePanel* m_synapsePanel;
     FlowDiagram* m_diagram;
     QTableWidget* m_hops;
     QTableWidget* m_warnings;
