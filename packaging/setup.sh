@@ -4,7 +4,7 @@
 CELLSCOPE_PACKAGES=(
     cmake ninja-build g++ pkg-config git
     qt6-base-dev qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev libqt6svg6 qt6-httpserver-dev qt6-websockets-dev
-    libpqxx-dev libpq-dev libgtest-dev libyaml-cpp-dev clang-14 libclang-rt-14-dev
+    libpqxx-dev libpq-dev libgtest-dev libyaml-cpp-dev zlib1g-dev libzstd-dev gzip zstd clang-14 libclang-rt-14-dev
     postgresql postgresql-client curl
     fonts-dejavu-core xvfb xauth imagemagick
 )

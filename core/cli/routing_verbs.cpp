@@ -5,6 +5,7 @@
 #include "core/routing/check.h"
 #include "core/routing/dsn.h"
 #include "core/routing/replay.h"
+#include "core/routing/replay_input.h"
 #include "core/routing/synapse_config.h"
 #include "core/routing/synapse_lint.h"
 #include "core/routing/trace.h"
@@ -174,9 +175,12 @@ int runReplay(Context& context)
     options.synapse = synapse ? &*synapse : nullptr;
     const SnapshotPtr snapshot = context.snapshot();
     const routing::Catalog catalog = catalogFor(context);
-    routing::Replayer replayer(*snapshot, catalog, options);
-    replayer.readAll(input);
-    const routing::ReplayReport report = replayer.report();
+    const std::size_t threads = context.sizeOption(QStringLiteral("threads"), 0);
+    if (threads > routing::kMaxReplayThreads)
+        fail(ErrorCode::BadInput, "--threads expects at most " + std::to_string(routing::kMaxReplayThreads));
+    const routing::ReplayReport report = routing::replayInput(
+        *snapshot, catalog, options, input, fromStdin ? "standard input" : positional.first().toStdString(),
+        static_cast<unsigned>(threads));
     if (context.json())
         context.out() << routing::replayReportToJson(report).toStdString() << '\n';
     else
@@ -231,7 +235,8 @@ void addRoutingVerbs(std::vector<Verb>& verbs)
          runCheck});
     verbs.push_back(
         {"replay", "FILE|-",
-         "Replay an access log: outcomes by status, cell and warning; top unroutable endpoints",
+         "Replay an access log (plain, .gz or .zst): outcomes by status, cell and warning; top unroutable "
+         "endpoints",
          [](QCommandLineParser& p) {
              p.addOption({QStringLiteral("format"), QStringLiteral("url, combined or auto (default)."),
                           QStringLiteral("FORMAT"), QStringLiteral("auto")});
@@ -240,6 +245,10 @@ void addRoutingVerbs(std::vector<Verb>& verbs)
                           QStringLiteral("HOST")});
              p.addOption({QStringLiteral("top"), QStringLiteral("How many endpoints to rank (default 20)."),
                           QStringLiteral("N")});
+             p.addOption(
+                 {QStringLiteral("threads"),
+                  QStringLiteral("Classify on N threads (default: every core); the report is the same."),
+                  QStringLiteral("N")});
              addSynapseConfigOption(p);
              addCatalogOption(p);
          },

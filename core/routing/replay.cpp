@@ -206,6 +206,25 @@ void Replayer::readAll(QIODevice& device)
     finish();
 }
 
+void Replayer::merge(const Replayer& other)
+{
+    const auto add = [](auto& into, const auto& from) {
+        for (std::size_t i = 0; i < into.size() && i < from.size(); ++i)
+            into[i] += from[i];
+    };
+    m_lines += other.m_lines;
+    m_malformed += other.m_malformed;
+    add(m_byStatus, other.m_byStatus);
+    add(m_byCell, other.m_byCell);
+    add(m_byWarning, other.m_byWarning);
+    add(m_unroutableByEndpoint, other.m_unroutableByEndpoint);
+    add(m_pinnedByEndpoint, other.m_pinnedByEndpoint);
+    m_unroutableWithoutEndpoint += other.m_unroutableWithoutEndpoint;
+    add(m_proxyHits, other.m_proxyHits);
+    add(m_ingestHits, other.m_ingestHits);
+    m_synapseUnmatched += other.m_synapseUnmatched;
+}
+
 ReplayReport Replayer::report() const
 {
     ReplayReport report;

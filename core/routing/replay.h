@@ -103,6 +103,11 @@ public:
     // Reads a device to its end in large chunks, then finish().
     void readAll(QIODevice& device);
 
+    // Adds another replayer's counts to this one's, as if its lines had been fed here: how the
+    // slices of a log classified on several threads become one report. Both must replay the same
+    // snapshot, catalog and options; neither may hold a partial line.
+    void merge(const Replayer& other);
+
     ReplayReport report() const;
 
 private:

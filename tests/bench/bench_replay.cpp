@@ -1,4 +1,4 @@
-// Replay throughput against its reference (routing issue, "Bulk replay"): generates a log of URL lines
+// Replay throughput against its references: generates a log of URL lines
 // from a synthetic world of ~100k organizations, then times (median of N runs) the replay classifier and
 // plain QUrl parsing of the same lines, and counts heap allocations per line in the replay loop.
 //
@@ -9,8 +9,10 @@
 // the cache-hostile worst case.
 #include "core/routing/catalog.h"
 #include "core/routing/replay.h"
+#include "core/routing/replay_input.h"
 #include "core/snapshot/snapshot.h"
 
+#include <QFile>
 #include <QString>
 #include <QUrl>
 
@@ -21,9 +23,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <new>
 #include <random>
 #include <string>
+#include <thread>
 #include <time.h>
 #include <vector>
 
@@ -261,6 +265,65 @@ std::size_t argument(int argc, char** argv, const char* name, std::size_t fallba
     return fallback;
 }
 
+// Whole files through replayInput, as `cellctl replay FILE --threads N` reads them: one thread
+// against every core on the plain file, then the file gzip- and zstd-compressed, each next to the
+// system's own decompressor writing to /dev/null (runs alternate, medians of wall clock).
+bool wholeInputs(const World& world, const Catalog& catalog, const std::string& log, std::size_t lines,
+                 std::size_t runs)
+{
+    const std::string dir = (std::filesystem::temp_directory_path() / "cellscope-bench-replay").string();
+    std::filesystem::create_directories(dir);
+    const std::string plain = dir + "/access.log";
+    {
+        std::FILE* out = std::fopen(plain.c_str(), "wb");
+        std::fwrite(log.data(), 1, log.size(), out);
+        std::fclose(out);
+    }
+    if (std::system(("gzip -6 -k -f '" + plain + "' && zstd -3 -q -k -f '" + plain + "'").c_str()) != 0) {
+        std::printf("MISS: gzip and zstd are needed to compress the log\n");
+        return false;
+    }
+    const auto wall = [](auto&& work) {
+        const auto start = Clock::now();
+        work();
+        return std::chrono::duration<double>(Clock::now() - start).count();
+    };
+    const auto replayFile = [&](const std::string& file, unsigned threads) {
+        return wall([&] {
+            QFile input(QString::fromStdString(file));
+            input.open(QIODevice::ReadOnly);
+            (void)replayInput(*world.snapshot, catalog, {LogFormat::Url, "", 10}, input, file, threads);
+        });
+    };
+    const auto command = [&](const std::string& line) {
+        return wall([&] { (void)std::system(line.c_str()); });
+    };
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    std::vector<double> one, all, gz, zcat, zst, zstdcat;
+    for (std::size_t run = 0; run < runs; ++run) {
+        one.push_back(replayFile(plain, 1));
+        all.push_back(replayFile(plain, cores));
+        gz.push_back(replayFile(plain + ".gz", cores));
+        zcat.push_back(command("zcat '" + plain + ".gz' > /dev/null"));
+        zst.push_back(replayFile(plain + ".zst", cores));
+        zstdcat.push_back(command("zstd -dc -q '" + plain + ".zst' > /dev/null"));
+    }
+    const auto rate = [&](const std::vector<double>& seconds) {
+        return static_cast<double>(lines) / median(seconds) / 1e6;
+    };
+    const double scaling = median(one) / median(all);
+    std::printf(
+        "whole file, 1 thread: %.2f M lines/s; %u threads: %.2f M lines/s; %.2fx (target >= 1.8x on 2 "
+        "cores)\n",
+        rate(one), cores, rate(all), scaling);
+    std::printf("%s.gz, %u threads: %.2f M lines/s, %.2f s   zcat > /dev/null: %.2f s   ratio %.2f\n",
+                plain.c_str(), cores, rate(gz), median(gz), median(zcat), median(gz) / median(zcat));
+    std::printf("%s.zst, %u threads: %.2f M lines/s, %.2f s   zstd -dc > /dev/null: %.2f s   ratio %.2f\n",
+                plain.c_str(), cores, rate(zst), median(zst), median(zstdcat), median(zst) / median(zstdcat));
+    std::filesystem::remove_all(dir);
+    return cores < 2 || scaling >= 1.8;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -344,8 +407,8 @@ int main(int argc, char** argv)
     std::printf("heap allocations per line in the replay loop: %.6f (%llu in %zu lines)\n",
                 static_cast<double>(allocationsPerRun) / static_cast<double>(lines),
                 static_cast<unsigned long long>(allocationsPerRun), lines);
-    const bool ok = replayRate >= 2e6 && replayRate > qurlRate && allocationsPerRun == 0;
-    std::printf("%s: target >= 2.00 M lines/s, faster than QUrl, 0 allocations per line\n",
+    const bool ok = replayRate >= 2e6 && replayRate >= 2 * qurlRate && allocationsPerRun == 0;
+    std::printf("%s: target >= 2.00 M lines/s and >= 2x QUrl per core, 0 allocations per line\n",
                 ok ? "PASS" : "MISS");
-    return ok ? 0 : 1;
+    return wholeInputs(world, catalog, log, lines, runs) && ok ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 #include "ui/views/synapse_panel.h"
 
-#include "core/routing/replay.h"
+#include "core/routing/replay_input.h"
 
 #include <QFile>
 #include <QFileDialog>
@@ -179,9 +179,8 @@ void SynapsePanel::replayLog(const QString& path)
             try {
                 routing::ReplayOptions options;
                 options.synapse = config.get();
-                routing::Replayer replayer(*world, *catalog, options);
-                replayer.readAll(file);
-                routing::ReplayReport report = replayer.report();
+                routing::ReplayReport report =
+                    routing::replayInput(*world, *catalog, options, file, path.toStdString(), 0);
                 out.requests = static_cast<qint64>(report.lines - report.malformed);
                 out.hits = std::move(report.synapse);
             } catch (const std::exception& e) {
