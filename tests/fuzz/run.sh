@@ -9,7 +9,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-10}
 shift || true
 build=$root/build/fuzz
-all=(fuzz_url fuzz_dsn fuzz_auth fuzz_catalog fuzz_check_file fuzz_backlog_map fuzz_snapshot_json fuzz_replay_line)
+all=(fuzz_url fuzz_dsn fuzz_auth fuzz_catalog fuzz_check_file fuzz_backlog_map fuzz_snapshot_json fuzz_replay_line
+     fuzz_synapse_config fuzz_cell_settings)
 cmake --preset fuzz -S "$root" >/dev/null || exit 1
 cmake --build --preset fuzz -j "$(nproc)" --target "${all[@]}" >/dev/null ||
     { cmake --build --preset fuzz -j 1 --target "${all[@]}"; exit 1; }
@@ -24,6 +25,8 @@ declare -A seeds=(
     [fuzz_backlog_map]="$fixtures/backlog"
     [fuzz_snapshot_json]="$fixtures/snapshots"
     [fuzz_replay_line]="$fixtures/routing/sample_access.log $fixtures/backlog/history/access.log"
+    [fuzz_synapse_config]="$fixtures/synapse"
+    [fuzz_cell_settings]="$fixtures/cells"
 )
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
