@@ -5,6 +5,7 @@
 #include "core/net/control_api_source.h"
 #include "core/net/locator.h"
 #include "core/net/stop_signals.h"
+#include "core/snapshot/cell_settings.h"
 #include "core/util/error.h"
 #include "core/util/json_writer.h"
 
@@ -233,6 +234,20 @@ int runCells(Context& context)
     return allHealthy ? 0 : static_cast<int>(ErrorCode::CheckFailed);
 }
 
+int runCellsValidate(Context& context)
+{
+    const QStringList positional = context.positional();
+    if (positional.size() != 1)
+        fail(ErrorCode::BadInput, "expects exactly one argument: the cell settings file (JSON or YAML)");
+    const std::string path = positional.first().toStdString();
+    const CellSettingsReport report = validateCellSettingsFile(path);
+    if (context.json())
+        context.out() << cellSettingsReportToJson(report).toStdString() << '\n';
+    else
+        context.out() << cellSettingsReportToText(report, path);
+    return report.exitStatus();
+}
+
 } // namespace
 
 void addNetworkVerbs(std::vector<Verb>& verbs)
@@ -263,6 +278,13 @@ void addNetworkVerbs(std::vector<Verb>& verbs)
                           QStringLiteral("MS")});
          },
          runCells});
+    verbs.push_back(
+        {"cells validate",
+         "FILE",
+         "Check SENTRY_CELLS / SENTRY_LOCALITIES (JSON or YAML) with Sentry's rules; exit 1 on errors",
+         {},
+         runCellsValidate,
+         false});
 }
 
 } // namespace cellscope::cli

@@ -1,25 +1,14 @@
 #include "core/routing/synapse_config.h"
 
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/yaml.h>
-
-#include <QFile>
-#include <QFileInfo>
-
-#include <set>
+#include "core/util/yaml_load.h"
 
 namespace cellscope::routing {
 
 namespace {
 
-// yaml-cpp throws on most questions asked of a missing key's node, so every helper asks IsDefined()
-// first.
 int lineOf(const YAML::Node& node)
 {
-    if (!node.IsDefined())
-        return 0;
-    const YAML::Mark mark = node.Mark();
-    return mark.is_null() ? 0 : mark.line + 1;
+    return yamlLine(node);
 }
 
 std::string describe(const YAML::Node& node)
@@ -55,30 +44,6 @@ public:
     [[noreturn]] void fail(const YAML::Node& at, const std::string& sentence) const
     {
         fail(lineOf(at), sentence);
-    }
-
-    // Counts every node reached, an alias each time it is used, and refuses the document past the
-    // budgets, before any value is read; serde refuses duplicate keys, so this does too.
-    void checkBudget(const YAML::Node& node, int depth, std::size_t& visited) const
-    {
-        if (++visited > kMaxSynapseConfigNodes)
-            fail(node, "the document expands to more than " + std::to_string(kMaxSynapseConfigNodes) +
-                           " nodes (an alias bomb?); a Synapse configuration is far smaller");
-        if (depth > kMaxSynapseConfigDepth)
-            fail(node,
-                 "the document nests deeper than " + std::to_string(kMaxSynapseConfigDepth) + " levels");
-        if (node.IsSequence()) {
-            for (const YAML::Node& child : node)
-                checkBudget(child, depth + 1, visited);
-        } else if (node.IsMap()) {
-            std::set<std::string> keys;
-            for (auto it = node.begin(); it != node.end(); ++it) {
-                checkBudget(it->first, depth + 1, visited);
-                checkBudget(it->second, depth + 1, visited);
-                if (it->first.IsScalar() && !keys.insert(it->first.Scalar()).second)
-                    fail(it->first, "duplicate key '" + it->first.Scalar() + "'");
-            }
-        }
     }
 
     YAML::Node mapAt(const YAML::Node& node, const std::string& where) const
@@ -374,24 +339,11 @@ const SynapseIngestLocality* SynapseIngestRouter::findLocality(std::string_view 
 SynapseConfig loadSynapseConfig(std::string_view yaml, const std::string& origin)
 {
     const Reader reader(origin);
-    if (yaml.size() > kMaxSynapseConfigBytes)
-        reader.fail(0, "the file is " + std::to_string(yaml.size()) +
-                           " bytes; a Synapse configuration is at most " +
-                           std::to_string(kMaxSynapseConfigBytes) + " bytes");
-    YAML::Node root;
-    try {
-        root = YAML::Load(std::string(yaml));
-    } catch (const YAML::DeepRecursion& e) {
-        reader.fail(e.mark.is_null() ? 0 : e.mark.line + 1,
-                    "the document nests deeper than " + std::to_string(kMaxSynapseConfigDepth) + " levels");
-    } catch (const YAML::Exception& e) {
-        reader.fail(e.mark.is_null() ? 0 : e.mark.line + 1, "invalid YAML: " + e.msg);
-    }
+    const YAML::Node root =
+        loadYaml(yaml, origin, {kMaxSynapseConfigBytes, kMaxSynapseConfigNodes, kMaxSynapseConfigDepth});
     SynapseConfig config;
     config.origin = origin;
     try {
-        std::size_t visited = 0;
-        reader.checkBudget(root, 0, visited);
         if (root.IsNull())
             reader.fail(0, "the file is empty; expected proxy, ingest_router or locator sections");
         reader.mapAt(root, "the document");
@@ -409,22 +361,8 @@ SynapseConfig loadSynapseConfig(std::string_view yaml, const std::string& origin
 
 SynapseConfig loadSynapseConfigFile(const std::string& path)
 {
-    const QString name = QString::fromStdString(path);
-    const QFileInfo info(name);
-    if (!info.exists())
-        fail(ErrorCode::BadInput, path + " does not exist");
-    if (info.size() > static_cast<qint64>(kMaxSynapseConfigBytes))
-        throw SynapseConfigError(path + ": the file is " + std::to_string(info.size()) +
-                                     " bytes; a Synapse configuration is at most " +
-                                     std::to_string(kMaxSynapseConfigBytes) + " bytes",
-                                 0);
-    QFile file(name);
-    if (!file.open(QIODevice::ReadOnly))
-        fail(ErrorCode::BadInput, "cannot read " + path + ": " + file.errorString().toStdString());
-    // Read at most one byte past the cap, in case the file grew since it was measured.
-    const QByteArray bytes = file.read(static_cast<qint64>(kMaxSynapseConfigBytes) + 1);
-    return loadSynapseConfig(std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())),
-                             path);
+    return loadSynapseConfig(
+        readYamlFile(path, {kMaxSynapseConfigBytes, kMaxSynapseConfigNodes, kMaxSynapseConfigDepth}), path);
 }
 
 } // namespace cellscope::routing

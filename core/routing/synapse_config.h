@@ -2,6 +2,7 @@
 
 #include "core/routing/locate.h"
 #include "core/util/error.h"
+#include "core/util/yaml_error.h"
 
 #include <cstddef>
 #include <optional>
@@ -23,18 +24,8 @@ inline constexpr std::size_t kMaxSynapseConfigBytes = 8 * 1024 * 1024;
 inline constexpr std::size_t kMaxSynapseConfigNodes = 1'000'000;
 inline constexpr int kMaxSynapseConfigDepth = 64;
 
-// A problem with the file itself; line is 1-based, 0 when the problem has no place in the file.
-class SynapseConfigError : public Error
-{
-public:
-    SynapseConfigError(const std::string& message, int line)
-        : Error(ErrorCode::BadInput, message), m_line(line)
-    {}
-    int line() const noexcept { return m_line; }
-
-private:
-    int m_line;
-};
+// A problem with the file itself (core/util/yaml_error.h): "file:line: sentence" and the line.
+using SynapseConfigError = YamlError;
 
 struct SynapseUpstream
 {

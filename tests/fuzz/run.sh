@@ -18,7 +18,8 @@ else
     shift || true
 fi
 build=$root/build/fuzz
-all=(fuzz_url fuzz_dsn fuzz_auth fuzz_catalog fuzz_check_file fuzz_backlog_map fuzz_snapshot_json fuzz_replay_line fuzz_http fuzz_replay_input)
+all=(fuzz_url fuzz_dsn fuzz_auth fuzz_catalog fuzz_check_file fuzz_backlog_map fuzz_snapshot_json fuzz_replay_line
+     fuzz_http fuzz_replay_input fuzz_synapse_config fuzz_cell_settings)
 cmake --preset fuzz -S "$root" >/dev/null || exit 1
 cmake --build --preset fuzz -j "$(nproc)" --target "${all[@]}" >/dev/null ||
     { cmake --build --preset fuzz -j 1 --target "${all[@]}"; exit 1; }
@@ -35,13 +36,15 @@ declare -A seeds=(
     [fuzz_replay_line]="$fixtures/routing/sample_access.log $fixtures/backlog/history/access.log"
     [fuzz_http]="$fixtures/http"
     [fuzz_replay_input]="$fixtures/replay_input $fixtures/routing/sample_access.log"
+    [fuzz_synapse_config]="$fixtures/synapse"
+    [fuzz_cell_settings]="$fixtures/cells"
 )
 # The longest input each target tries: a little over the largest real input of its kind (a header,
 # a log line, a request, a catalog), so executions go to shapes of input, not to sheer length.
 declare -A max_len=(
     [fuzz_url]=4096 [fuzz_dsn]=1024 [fuzz_auth]=1024 [fuzz_catalog]=4096 [fuzz_check_file]=8192
     [fuzz_backlog_map]=8192 [fuzz_snapshot_json]=8192 [fuzz_replay_line]=4096 [fuzz_http]=4096
-    [fuzz_replay_input]=16384
+    [fuzz_replay_input]=16384 [fuzz_synapse_config]=8192 [fuzz_cell_settings]=8192
 )
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
