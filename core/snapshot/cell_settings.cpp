@@ -1,7 +1,11 @@
 #include "core/snapshot/cell_settings.h"
 
+#include "core/util/error.h"
 #include "core/util/yaml_load.h"
 
+#include <QDateTime>
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -220,6 +224,33 @@ CellSettingsReport validateCellSettings(std::string_view text, const std::string
 CellSettingsReport validateCellSettingsFile(const std::string& path)
 {
     return validateCellSettings(readYamlFile(path), path);
+}
+
+bool isCellSettingsFile(const std::string& path)
+{
+    QFile file(QString::fromStdString(path));
+    if (!file.open(QIODevice::ReadOnly))
+        return false;
+    return file.read(64 * 1024).contains("SENTRY_CELLS");
+}
+
+SnapshotPtr snapshotFromCellSettings(const CellSettingsReport& report, const std::string& origin)
+{
+    if (!report.errors.empty())
+        fail(ErrorCode::BadInput, origin + ": " + report.errors.front().message + " (" +
+                                      report.errors.front().code + "; see cellctl cells validate)");
+    const CellSettings& settings = report.settings;
+    SnapshotBuilder builder;
+    builder.info().source = "cell settings " + origin;
+    builder.info().monolithCell = settings.fallbackCell.value_or(std::string());
+    // The world is as old as the settings file: what the status bar and `cellctl` age show.
+    if (const QFileInfo file(QString::fromStdString(origin)); file.exists())
+        builder.info().takenAt = file.lastModified().toSecsSinceEpoch();
+    for (const Cell& cell : settings.cells)
+        builder.addCell(cell);
+    for (const CellSettingsLocality& entry : settings.localities)
+        builder.addLocality(entry.locality, entry.cells);
+    return builder.finish();
 }
 
 QByteArray cellSettingsReportToJson(const CellSettingsReport& report)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/model/topology.h"
+#include "core/snapshot/snapshot.h"
 
 #include <QByteArray>
 
@@ -52,6 +53,16 @@ struct CellSettingsReport
 // fallback cell is defined (unknown_fallback_cell). With no localities each cell is its own.
 CellSettingsReport validateCellSettings(std::string_view text, const std::string& origin);
 CellSettingsReport validateCellSettingsFile(const std::string& path);
+
+// Whether FILE looks like cell settings rather than a snapshot: a SENTRY_CELLS key near its start
+// (a snapshot file never has one). Reads at most 64 KiB.
+bool isCellSettingsFile(const std::string& path);
+
+// A world of the settings' topology alone (localities, cells, the fallback cell as the monolith
+// cell; no organizations): what `--snapshot FILE` opens for a cell settings file, so a host rule
+// can be traced or a Synapse configuration linted against cells about to be deployed. Settings
+// that break one of Sentry's rules are refused: Error(BadInput) naming the first problem.
+SnapshotPtr snapshotFromCellSettings(const CellSettingsReport& report, const std::string& origin);
 
 // {"valid", "fallback_cell", "cells": [...], "localities": [{"name", "cells", "new_org_cell"}],
 //  "errors": [{"code", "message"}]}

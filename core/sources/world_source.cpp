@@ -2,6 +2,7 @@
 
 #include "core/demo/seed.h"
 #include "core/net/control_api_source.h"
+#include "core/snapshot/cell_settings.h"
 #include "core/snapshot/json_snapshot.h"
 #include "core/sources/pg_loader.h"
 #include "core/util/error.h"
@@ -101,6 +102,8 @@ std::string WorldSource::description() const
 
 SnapshotPtr WorldSource::loadSnapshot() const
 {
+    if (isFile() && isCellSettingsFile(m_snapshotFile))
+        return snapshotFromCellSettings(validateCellSettingsFile(m_snapshotFile), m_snapshotFile);
     if (isFile())
         return loadSnapshotJsonFile(m_snapshotFile);
     if (isControlApi())

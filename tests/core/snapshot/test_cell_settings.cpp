@@ -154,3 +154,41 @@ TEST(CellSettingsTest, HostileYamlIsRefusedByTheBudgets)
 
 } // namespace
 } // namespace cellscope
+
+namespace cellscope {
+namespace {
+
+TEST(CellSettingsTest, ValidSettingsAreAWorldOfTheirTopology)
+{
+    ASSERT_TRUE(isCellSettingsFile(kFixtures + "demo.yaml"));
+    ASSERT_TRUE(isCellSettingsFile(kFixtures + "demo.json"));
+    EXPECT_FALSE(isCellSettingsFile(std::string(CELLSCOPE_FIXTURES_DIR) + "/snapshots/small.json"));
+    const std::string path = kFixtures + "demo.yaml";
+    const SnapshotPtr world = snapshotFromCellSettings(validateCellSettingsFile(path), path);
+    EXPECT_EQ(world->cells().size(), 6u);
+    EXPECT_EQ(world->localities().size(), 3u);
+    EXPECT_TRUE(world->organizations().empty());
+    ASSERT_TRUE(world->monolithCell().has_value());
+    EXPECT_EQ(world->cellName(*world->monolithCell()), "us1");
+    const auto us = world->findLocality("us");
+    ASSERT_TRUE(us.has_value());
+    EXPECT_EQ(world->localities()[*us].newOrgCell, "us2");
+    EXPECT_EQ(world->localities()[*us].cells.size(), 3u);
+    EXPECT_EQ(world->info().source, "cell settings " + path);
+    EXPECT_GT(world->info().takenAt, 0);
+}
+
+TEST(CellSettingsTest, SettingsThatBreakARuleAreNoWorld)
+{
+    const std::string path = kFixtures + "broken_rules.yaml";
+    try {
+        (void)snapshotFromCellSettings(validateCellSettingsFile(path), path);
+        FAIL() << "accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::BadInput);
+        EXPECT_NE(std::string(e.what()).find("see cellctl cells validate"), std::string::npos) << e.what();
+    }
+}
+
+} // namespace
+} // namespace cellscope
