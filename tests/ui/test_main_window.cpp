@@ -197,6 +197,24 @@ private slots:
         QVERIFY(workbench->commandLine().endsWith(QStringLiteral(" --synapse-config '%1'").arg(config)));
         test::verifyRendered(window.grab().toImage());
 
+        // Check files are checked against the file too: one synapse_upstream right, one wrong.
+        const QString checks = dir.filePath(QStringLiteral("synapse.check.json"));
+        QFile checkFile(checks);
+        QVERIFY(checkFile.open(QIODevice::WriteOnly));
+        checkFile.write(
+            "{\"tests\": ["
+            "{\"name\": \"acme\", \"input\": {\"url\": \"https://us.sentry.io/api/0/organizations/acme/\"},"
+            " \"expect\": {\"synapse_upstream\": \"us1-api\"}},"
+            "{\"name\": \"globex\", \"input\": {\"url\": "
+            "\"https://us.sentry.io/api/0/organizations/globex/\"},"
+            " \"expect\": {\"synapse_upstream\": \"us1-api\"}}]}");
+        checkFile.close();
+        QSignalSpy checked(workbench, &TraceWorkbench::checkFinished);
+        workbench->runCheckFile(checks);
+        QVERIFY(checked.wait(10000));
+        QCOMPARE(checked.first().at(0).toInt(), 1);
+        QCOMPARE(checked.first().at(1).toInt(), 1); // globex lives in us2: us2-api
+
         // Hits per route from a log: the shadowed route and the de route see nothing.
         QSignalSpy counted(panel, &SynapsePanel::hitsCounted);
         panel->replayLog(log);

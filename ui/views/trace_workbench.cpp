@@ -410,12 +410,14 @@ void TraceWorkbench::runCheckFile(const QString& path)
     using Answer = std::pair<std::optional<routing::CheckReport>, QString>;
     const SnapshotPtr snapshot = m_snapshot;
     const auto catalog = m_catalog;
+    // With a Synapse file open, the checks' synapse_* expectations are checked against it too.
     m_worker.post(
         this,
-        [snapshot, catalog, path]() noexcept {
+        [snapshot, catalog, path, synapse = m_synapse]() noexcept {
             Answer answer;
             try {
-                answer.first = routing::runChecks(*snapshot, *catalog, routing::loadCheckFileFromPath(path));
+                answer.first = routing::runChecks(*snapshot, *catalog, routing::loadCheckFileFromPath(path),
+                                                  synapse.get());
             } catch (const std::exception& e) {
                 answer.second = QString::fromUtf8(e.what());
             }
