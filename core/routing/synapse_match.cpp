@@ -15,6 +15,18 @@ namespace cellscope::routing {
 
 namespace {
 
+// One route's match as Synapse tests it: the host compared exactly (when the route names one), the
+// method (the ingest-router's routes only), then the path, capturing its parameters.
+bool routeTakes(const SynapseMatch& match, std::string_view method, std::string_view host,
+                std::string_view path, SynapseParams& params)
+{
+    if (match.host && *match.host != host)
+        return false;
+    if (match.method && *match.method != method)
+        return false;
+    return !match.path || matchSynapsePath(compileSynapsePath(*match.path), path, params);
+}
+
 // Rust's str::trim() then trim_matches('/'), as Synapse normalises both sides.
 std::string_view normalise(std::string_view path) noexcept
 {
@@ -112,11 +124,8 @@ public:
     {
         for (std::size_t i = 0; i < m_proxy.routes.size(); ++i) {
             const SynapseProxyRoute& route = m_proxy.routes[i];
-            if (route.match.host && *route.match.host != m_request.host)
-                continue;
             SynapseParams params;
-            if (route.match.path &&
-                !matchSynapsePath(compileSynapsePath(*route.match.path), m_request.path, params))
+            if (!routeTakes(route.match, m_request.method, m_request.host, m_request.path, params))
                 continue;
             m_out.route = SynapseRouteRef{i, route.line, route.match.host, route.match.path};
             m_out.params = std::move(params);
@@ -294,13 +303,8 @@ public:
         const std::string host(hostWithoutPort(m_request.host)); // the ingest-router drops the port
         for (std::size_t i = 0; i < m_router.routes.size(); ++i) {
             const SynapseIngestRoute& route = m_router.routes[i];
-            if (route.match.host && *route.match.host != host)
-                continue;
-            if (route.match.method && *route.match.method != m_request.method)
-                continue;
             SynapseParams params;
-            if (route.match.path &&
-                !matchSynapsePath(compileSynapsePath(*route.match.path), m_request.path, params))
+            if (!routeTakes(route.match, m_request.method, host, m_request.path, params))
                 continue;
             m_out.route = SynapseRouteRef{i, route.line, route.match.host, route.match.path};
             m_out.params = std::move(params);
