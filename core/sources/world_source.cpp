@@ -2,7 +2,7 @@
 
 #include "core/demo/seed.h"
 #include "core/net/control_api_source.h"
-#include "core/snapshot/json_snapshot.h"
+#include "core/snapshot/binary_snapshot.h"
 #include "core/sources/pg_loader.h"
 #include "core/util/error.h"
 #include "core/util/text.h"
@@ -102,7 +102,7 @@ std::string WorldSource::description() const
 SnapshotPtr WorldSource::loadSnapshot() const
 {
     if (isFile())
-        return loadSnapshotJsonFile(m_snapshotFile);
+        return loadSnapshotFile(m_snapshotFile); // JSON or binary, by its magic bytes
     if (isControlApi())
         return net::ControlApiSource(net::controlApiOptions(m_controlUrl, m_settingsPath)).load(m_progress);
     return sources::loadSnapshotFromPostgres(m_config.control);
