@@ -7,6 +7,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
+#include <QRegularExpression>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonParseError>
@@ -231,7 +232,11 @@ bool isCellSettingsFile(const std::string& path)
     QFile file(QString::fromStdString(path));
     if (!file.open(QIODevice::ReadOnly))
         return false;
-    return file.read(64 * 1024).contains("SENTRY_CELLS");
+    // SENTRY_CELLS as a key (followed by ':'), so a snapshot with an organization of that name in
+    // its text is not mistaken for settings; a binary snapshot starts with its own magic.
+    const QByteArray head = file.read(64 * 1024);
+    static const QRegularExpression key(QStringLiteral(R"((^|[{,\s])"?SENTRY_CELLS"?\s*:)"));
+    return !head.startsWith("CSSNAP") && key.match(QString::fromUtf8(head)).hasMatch();
 }
 
 SnapshotPtr snapshotFromCellSettings(const CellSettingsReport& report, const std::string& origin)

@@ -55,7 +55,7 @@ CellSettingsReport validateCellSettings(std::string_view text, const std::string
 CellSettingsReport validateCellSettingsFile(const std::string& path);
 
 // Whether FILE looks like cell settings rather than a snapshot: a SENTRY_CELLS key near its start
-// (a snapshot file never has one). Reads at most 64 KiB.
+// (a snapshot file never has one as a key). Reads at most 64 KiB.
 bool isCellSettingsFile(const std::string& path);
 
 // A world of the settings' topology alone (localities, cells, the fallback cell as the monolith

@@ -77,6 +77,8 @@ public:
     }
 
 private:
+    friend class BinarySnapshotCodec; // saves the slots and loads them back after reset()
+
     // The slot number comes from the hash's low bits; the tag from its top bits, independent of it.
     std::uint32_t tagOf(std::uint64_t hash) const noexcept
     {

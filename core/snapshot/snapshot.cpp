@@ -258,6 +258,18 @@ const Integration* Snapshot::findIntegrationById(std::int64_t id) const noexcept
     return nullptr;
 }
 
+void Snapshot::indexIntegrations()
+{
+    m_integrationByExternal.clear();
+    for (std::uint32_t i = 0; i < m_integrations.size(); ++i) {
+        const auto& integration = m_integrations[i];
+        if (!m_integrationByExternal.emplace(integrationKey(integration.provider, integration.externalId), i)
+                 .second)
+            fail(ErrorCode::BadInput,
+                 "integration " + integration.provider + "/" + integration.externalId + " appears twice");
+    }
+}
+
 // ---- Builder ----------------------------------------------------------------------------------
 
 SnapshotBuilder::SnapshotBuilder() : m_snapshot(new Snapshot) {}
@@ -563,14 +575,7 @@ SnapshotPtr SnapshotBuilder::finish()
             fail(ErrorCode::BadInput, "slug reservation '" + std::string(slug) + "' appears twice");
     }
 
-    for (std::uint32_t i = 0; i < s.m_integrations.size(); ++i) {
-        const auto& integration = s.m_integrations[i];
-        if (!s.m_integrationByExternal
-                 .emplace(integrationKey(integration.provider, integration.externalId), i)
-                 .second)
-            fail(ErrorCode::BadInput,
-                 "integration " + integration.provider + "/" + integration.externalId + " appears twice");
-    }
+    s.indexIntegrations();
 
     m_cellByName.clear();
     m_localityCellNames.clear();

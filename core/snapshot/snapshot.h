@@ -142,7 +142,9 @@ public:
 
 private:
     friend class SnapshotBuilder;
+    friend class BinarySnapshotCodec; // reads and writes the arrays below as they are (binary_snapshot.cpp)
     Snapshot() = default;
+    void indexIntegrations(); // throws Error(BadInput) on a duplicate provider/external id
 
     // One pool per bulk table so that loader threads never share one (see SnapshotBuilder).
     enum Pool : std::uint32_t

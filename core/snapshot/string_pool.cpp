@@ -15,6 +15,8 @@ StrRef StringPool::add(std::string_view text)
     if (m_used + text.size() > kChunkSize) {
         if (m_chunks.size() >= kMaxChunks)
             fail(ErrorCode::BadInput, "one table's text in the snapshot exceeds 1 GiB");
+        if (!m_chunks.empty())
+            std::memset(m_chunks.back().get() + m_used, 0, kChunkSize - m_used);
         m_chunks.push_back(std::make_unique_for_overwrite<char[]>(kChunkSize));
         m_used = 0;
     }

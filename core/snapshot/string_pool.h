@@ -18,7 +18,9 @@ struct StrRef
 // Append-only byte storage in fixed-size chunks. Chunks never move, so a load never pays the copy
 // and the transient 2x memory of a growing vector. A string never straddles two chunks.
 // A snapshot has several pools (one per bulk table, so loader threads never share one); the top
-// two bits of every offset name the pool, the rest address up to 1 GiB inside it.
+// two bits of every offset name the pool, the rest address up to 1 GiB inside it. A chunk's unused
+// tail is zeroed when the next chunk starts, so the used bytes are fully defined (a binary snapshot
+// writes them as they are, and the same data always gives the same file).
 class StringPool
 {
 public:
@@ -42,6 +44,8 @@ public:
     std::size_t bytesReserved() const noexcept { return m_chunks.size() * std::size_t{kChunkSize}; }
 
 private:
+    friend class BinarySnapshotCodec; // saves the used bytes and restores the same chunks
+
     std::vector<std::unique_ptr<char[]>> m_chunks;
     std::uint32_t m_used = kChunkSize; // forces a chunk on first add
     std::uint32_t m_poolTag;

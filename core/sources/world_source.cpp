@@ -2,8 +2,8 @@
 
 #include "core/demo/seed.h"
 #include "core/net/control_api_source.h"
+#include "core/snapshot/binary_snapshot.h"
 #include "core/snapshot/cell_settings.h"
-#include "core/snapshot/json_snapshot.h"
 #include "core/sources/pg_loader.h"
 #include "core/util/error.h"
 #include "core/util/text.h"
@@ -105,7 +105,7 @@ SnapshotPtr WorldSource::loadSnapshot() const
     if (isFile() && isCellSettingsFile(m_snapshotFile))
         return snapshotFromCellSettings(validateCellSettingsFile(m_snapshotFile), m_snapshotFile);
     if (isFile())
-        return loadSnapshotJsonFile(m_snapshotFile);
+        return loadSnapshotFile(m_snapshotFile); // JSON or binary, by its magic bytes
     if (isControlApi())
         return net::ControlApiSource(net::controlApiOptions(m_controlUrl, m_settingsPath)).load(m_progress);
     return sources::loadSnapshotFromPostgres(m_config.control);
