@@ -235,7 +235,7 @@ bool isCellSettingsFile(const std::string& path)
     // SENTRY_CELLS as a key (followed by ':'), so a snapshot with an organization of that name in
     // its text is not mistaken for settings; a binary snapshot starts with its own magic.
     const QByteArray head = file.read(64 * 1024);
-    static const QRegularExpression key(QStringLiteral(R"((^|[{,\s])"?SENTRY_CELLS"?\s*:)"));
+    static const QRegularExpression key(QStringLiteral("(^|[{,\\s])\"?SENTRY_CELLS\"?\\s*:"));
     return !head.startsWith("CSSNAP") && key.match(QString::fromUtf8(head)).hasMatch();
 }
 

@@ -356,7 +356,7 @@ void SnapshotBuilder::addMember(std::int64_t organizationId, std::int64_t userId
     member.organizationId = organizationId;
     member.userId = userId;
     member.role = roleIndex(role);
-    member.inviteStatus = static_cast<std::int64_t>(inviteStatus);
+    member.inviteStatus = static_cast<std::uint64_t>(inviteStatus);
     // A user's email repeats in every membership; with dense user ids (Sentry's are sequential) keep
     // one copy per user. The table grows with the largest id seen, bounded relative to the rows.
     auto& pool = s.m_pools[Snapshot::kMemberPool];

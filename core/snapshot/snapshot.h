@@ -37,7 +37,7 @@ struct MemberMapping
     std::int64_t organizationId = 0;
     std::int64_t userId : 53 = 0;      // 0: an invite by email with no user yet
     std::int64_t role : 9 = 0;         // index into Snapshot::roles()
-    std::int64_t inviteStatus : 2 = 0; // InviteStatus
+    std::uint64_t inviteStatus : 2 = 0; // InviteStatus (unsigned: RequestedToJoin is 2)
     StrRef email;
 };
 static_assert(sizeof(MemberMapping) == 24);

@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTemporaryDir>
 
 #include <string>
 
@@ -163,6 +165,13 @@ TEST(CellSettingsTest, ValidSettingsAreAWorldOfTheirTopology)
     ASSERT_TRUE(isCellSettingsFile(kFixtures + "demo.yaml"));
     ASSERT_TRUE(isCellSettingsFile(kFixtures + "demo.json"));
     EXPECT_FALSE(isCellSettingsFile(std::string(CELLSCOPE_FIXTURES_DIR) + "/snapshots/small.json"));
+    // The name as a value (an organization's slug) is not the key.
+    QTemporaryDir dir;
+    QFile named(dir.filePath(QStringLiteral("named.json")));
+    ASSERT_TRUE(named.open(QIODevice::WriteOnly));
+    named.write(R"({"version": 1, "organizations": [{"id": 1, "slug": "SENTRY_CELLS", "cell": "us1"}]})");
+    named.close();
+    EXPECT_FALSE(isCellSettingsFile(named.fileName().toStdString()));
     const std::string path = kFixtures + "demo.yaml";
     const SnapshotPtr world = snapshotFromCellSettings(validateCellSettingsFile(path), path);
     EXPECT_EQ(world->cells().size(), 6u);

@@ -207,6 +207,25 @@ TEST(SnapshotJson, RoundTripIsExact)
     EXPECT_EQ(reloaded->cellName(*reloaded->monolithCell()), "us1");
 }
 
+// Every invite status survives the record's 2-bit field and a JSON round trip (2 once came back
+// as -2, which the loader then refused).
+TEST(SnapshotJson, EveryInviteStatusRoundTrips)
+{
+    SnapshotBuilder b;
+    Cell cell;
+    cell.name = "us1";
+    b.addCell(cell);
+    b.addOrganization(1, "acme", "Acme", 0, OrgStatus::Active, 0);
+    for (const InviteStatus status :
+         {InviteStatus::Approved, InviteStatus::RequestedToBeInvited, InviteStatus::RequestedToJoin})
+        b.addMember(1, 10 + static_cast<int>(status), "a@example.com", "member", status);
+    const auto s = b.finish();
+    const auto reloaded = loadSnapshotJson(exportJson(*s), "invites.json");
+    ASSERT_EQ(reloaded->members().size(), 3u);
+    for (const MemberMapping& member : reloaded->members())
+        EXPECT_EQ(static_cast<std::int64_t>(member.inviteStatus), member.userId - 10);
+}
+
 TEST(SnapshotJson, AcceptsMinimalFilesAndIgnoresExtraFields)
 {
     const auto s = loadSnapshotJson(R"({"version": 1, "extra": {"x": 1},
