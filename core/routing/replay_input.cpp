@@ -16,6 +16,7 @@ namespace {
 
 // Big enough that handing a block over costs nothing next to classifying it (~50k lines).
 constexpr std::size_t kBlockBytes = 4 << 20;
+constexpr std::size_t kReadBytes = 64 << 10;
 
 // Blocks from the reader to the classifiers; bounded, so a fast reader waits instead of
 // filling memory.
@@ -71,21 +72,28 @@ public:
 
     std::optional<std::string> next()
     {
-        while (!m_atEnd) {
+        while (true) {
             std::string block = std::move(m_carry);
             m_carry.clear();
-            const std::size_t kept = block.size();
-            block.resize(kept + kBlockBytes);
-            const std::size_t got = m_input.read(block.data() + kept, kBlockBytes);
-            block.resize(kept + got);
-            m_atEnd = got == 0;
-            if (m_dropping && !dropLongLine(block))
+            // Filled piece by piece up to a whole block: a pipe hands over a little at a time, and a
+            // small input should not pay for a block it does not fill.
+            while (!m_atEnd && block.size() < kBlockBytes) {
+                const std::size_t kept = block.size();
+                block.resize(kept + kReadBytes);
+                const std::size_t got = m_input.read(block.data() + kept, kReadBytes);
+                block.resize(kept + got);
+                m_atEnd = got == 0;
+            }
+            if (m_dropping && !dropLongLine(block)) {
+                if (m_atEnd)
+                    break;
                 continue;
+            }
             const std::size_t lastNewline = block.rfind('\n');
             if (m_atEnd || lastNewline == block.size() - 1) {
                 if (!block.empty())
                     return block;
-                continue;
+                break;
             }
             const std::size_t tail = lastNewline == std::string::npos ? 0 : lastNewline + 1;
             if (block.size() - tail > Replayer::kMaxLineBytes) {

@@ -12,12 +12,36 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <random>
 
 using namespace cellscope;
 using namespace cellscope::routing;
 
 namespace {
+
+// A pipe's way of handing data over: a few hundred bytes per read.
+class Trickle : public QIODevice
+{
+public:
+    explicit Trickle(QByteArray data) : m_data(std::move(data)) { open(QIODevice::ReadOnly); }
+    bool isSequential() const override { return true; }
+
+protected:
+    qint64 readData(char* out, qint64 max) override
+    {
+        const qint64 n = std::min({max, qint64{777}, m_data.size() - m_pos});
+        std::memcpy(out, m_data.constData() + m_pos, static_cast<std::size_t>(n));
+        m_pos += n;
+        return n;
+    }
+    qint64 writeData(const char*, qint64) override { return -1; }
+
+private:
+    QByteArray m_data;
+    qint64 m_pos = 0;
+};
 
 class ReplayInputTest : public testworld::RoutingWorldTest
 {
@@ -104,6 +128,15 @@ TEST_F(ReplayInputTest, EveryThreadCountGivesOneReplayersReport)
     // The overlong lines are malformed ones, the file's last line (no newline) is read.
     const QByteArray report = replay(log(), 2);
     EXPECT_NE(report.indexOf("\"malformed\""), -1);
+}
+
+TEST_F(ReplayInputTest, APipeThatHandsOverALittleAtATimeGivesTheSameReport)
+{
+    const QByteArray expected = oneReplayer(log());
+    for (const std::string& bytes : {log(), zstd(log())}) {
+        Trickle pipe(QByteArray(bytes.data(), static_cast<qsizetype>(bytes.size())));
+        EXPECT_EQ(replayReportToJson(replayInput(*s_world, *s_catalog, {}, pipe, "pipe", 2)), expected);
+    }
 }
 
 TEST_F(ReplayInputTest, GzipAndZstdReadAsThePlainText)
