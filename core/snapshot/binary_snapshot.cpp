@@ -865,4 +865,32 @@ SnapshotPtr loadSnapshotFile(const std::string& path)
     return loadSnapshotBinaryFile(path);
 }
 
+std::string resealBinarySnapshot(std::string bytes)
+{
+    if (bytes.size() < sizeof(FileHeader))
+        return bytes;
+    FileHeader header;
+    std::memcpy(&header, bytes.data(), sizeof header);
+    header.fileSize = bytes.size();
+    Checksum headerSum(0);
+    headerSum.add(&header, offsetof(FileHeader, checksum));
+    header.checksum = headerSum.finish();
+    std::memcpy(bytes.data(), &header, sizeof header);
+    for (std::size_t offset = sizeof header; bytes.size() - offset >= sizeof(SectionHeader);) {
+        SectionHeader section;
+        std::memcpy(&section, bytes.data() + offset, sizeof section);
+        const std::size_t data = offset + sizeof section;
+        if (section.length > bytes.size() - data)
+            break;
+        Checksum sum(sectionSeed(section.id, section.elementSize, section.length));
+        sum.add(bytes.data() + data, static_cast<std::size_t>(section.length));
+        section.checksum = sum.finish();
+        std::memcpy(bytes.data() + offset, &section, sizeof section);
+        if (padding(section.length) > bytes.size() - data - section.length)
+            break;
+        offset = data + static_cast<std::size_t>(section.length + padding(section.length));
+    }
+    return bytes;
+}
+
 } // namespace cellscope

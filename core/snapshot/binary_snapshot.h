@@ -28,6 +28,11 @@ void writeSnapshotBinaryFile(const Snapshot& snapshot, const std::string& path);
 // problem.
 SnapshotPtr loadSnapshotBinaryFile(const std::string& path);
 
+// For tests and the fuzzer, which craft files: the same bytes with the file size and every
+// checksum recomputed (as far as the section lengths can be followed), so what the loader checks
+// after the checksums — section shapes, indexes, text references — is reached.
+std::string resealBinarySnapshot(std::string bytes);
+
 // Reads a snapshot file of either format, told apart by the binary magic bytes; what `--snapshot
 // FILE` opens.
 SnapshotPtr loadSnapshotFile(const std::string& path);

@@ -19,7 +19,7 @@ else
 fi
 build=$root/build/fuzz
 all=(fuzz_url fuzz_dsn fuzz_auth fuzz_catalog fuzz_check_file fuzz_backlog_map fuzz_snapshot_json fuzz_replay_line
-     fuzz_http fuzz_replay_input fuzz_synapse_config fuzz_cell_settings)
+     fuzz_http fuzz_replay_input fuzz_synapse_config fuzz_cell_settings fuzz_binary_snapshot)
 cmake --preset fuzz -S "$root" >/dev/null || exit 1
 cmake --build --preset fuzz -j "$(nproc)" --target "${all[@]}" >/dev/null ||
     { cmake --build --preset fuzz -j 1 --target "${all[@]}"; exit 1; }
@@ -29,7 +29,7 @@ declare -A seeds=(
     [fuzz_url]="$fixtures/routing/sample_access.log"
     [fuzz_dsn]="$fixtures/routing"
     [fuzz_auth]="$fixtures/routing"
-    [fuzz_catalog]="$root/resources/catalog"
+    [fuzz_catalog]="$root/resources/catalog $fixtures/catalog"
     [fuzz_check_file]="$fixtures/routing"
     [fuzz_backlog_map]="$fixtures/backlog"
     [fuzz_snapshot_json]="$fixtures/snapshots"
@@ -38,6 +38,7 @@ declare -A seeds=(
     [fuzz_replay_input]="$fixtures/replay_input $fixtures/routing/sample_access.log"
     [fuzz_synapse_config]="$fixtures/synapse"
     [fuzz_cell_settings]="$fixtures/cells"
+    [fuzz_binary_snapshot]="$fixtures/binary_snapshot"
 )
 # The longest input each target tries: a little over the largest real input of its kind (a header,
 # a log line, a request, a catalog), so executions go to shapes of input, not to sheer length.
@@ -45,6 +46,7 @@ declare -A max_len=(
     [fuzz_url]=4096 [fuzz_dsn]=1024 [fuzz_auth]=1024 [fuzz_catalog]=4096 [fuzz_check_file]=8192
     [fuzz_backlog_map]=8192 [fuzz_snapshot_json]=8192 [fuzz_replay_line]=4096 [fuzz_http]=4096
     [fuzz_replay_input]=16384 [fuzz_synapse_config]=8192 [fuzz_cell_settings]=8192
+    [fuzz_binary_snapshot]=16384
 )
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
