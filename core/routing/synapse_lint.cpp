@@ -310,7 +310,8 @@ SynapseLintReport lintSynapseConfig(const SynapseConfig& config, const Snapshot*
     return report;
 }
 
-SynapseLintReport lintSynapseConfigFile(const std::string& path, const Snapshot* world)
+SynapseLintReport lintSynapseConfigFile(const std::string& path, const Snapshot* world,
+                                        std::optional<SynapseConfig>* loaded)
 {
     SynapseConfig config;
     try {
@@ -320,7 +321,10 @@ SynapseLintReport lintSynapseConfigFile(const std::string& path, const Snapshot*
         report.errors.push_back({"yaml_error", std::nullopt, e.line(), e.what()});
         return report;
     }
-    return lintSynapseConfig(config, world);
+    SynapseLintReport report = lintSynapseConfig(config, world);
+    if (loaded)
+        *loaded = std::move(config);
+    return report;
 }
 
 void requireStartableSynapseConfig(const SynapseConfig& config)

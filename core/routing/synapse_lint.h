@@ -40,8 +40,10 @@ struct SynapseLintReport
 // default_cell_mismatch, unknown_locality, ingest_locality_unconfigured, ingest_cell_missing,
 // ingest_cell_other_locality.
 SynapseLintReport lintSynapseConfig(const SynapseConfig& config, const Snapshot* world);
-// Loads FILE first: a file that does not load is one yaml_error with its line.
-SynapseLintReport lintSynapseConfigFile(const std::string& path, const Snapshot* world);
+// Loads FILE first: a file that does not load is one yaml_error with its line. With `loaded`, the
+// file as loaded is handed back (empty when it did not load), so a caller need not read it twice.
+SynapseLintReport lintSynapseConfigFile(const std::string& path, const Snapshot* world,
+                                        std::optional<SynapseConfig>* loaded = nullptr);
 
 // Throws Error(BadInput) naming the first error, for faces that route through a file Synapse
 // would refuse to start with.

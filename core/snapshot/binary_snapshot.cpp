@@ -1,5 +1,6 @@
 #include "core/snapshot/binary_snapshot.h"
 
+#include "core/snapshot/cell_settings.h"
 #include "core/snapshot/json_snapshot.h"
 #include "core/util/error.h"
 
@@ -859,10 +860,12 @@ SnapshotPtr loadSnapshotFile(const std::string& path)
         if (!in)
             fail(ErrorCode::BadInput, "cannot open snapshot file " + path);
         in.read(head, sizeof head);
-        if (!hasBinarySnapshotMagic({head, static_cast<std::size_t>(in.gcount())}))
-            return loadSnapshotJsonFile(path);
+        if (hasBinarySnapshotMagic({head, static_cast<std::size_t>(in.gcount())}))
+            return loadSnapshotBinaryFile(path);
     }
-    return loadSnapshotBinaryFile(path);
+    if (isCellSettingsFile(path))
+        return snapshotFromCellSettings(validateCellSettingsFile(path), path);
+    return loadSnapshotJsonFile(path);
 }
 
 std::string resealBinarySnapshot(std::string bytes)

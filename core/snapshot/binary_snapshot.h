@@ -33,8 +33,8 @@ SnapshotPtr loadSnapshotBinaryFile(const std::string& path);
 // after the checksums — section shapes, indexes, text references — is reached.
 std::string resealBinarySnapshot(std::string bytes);
 
-// Reads a snapshot file of either format, told apart by the binary magic bytes; what `--snapshot
-// FILE` opens.
+// Reads a snapshot file of any format — binary (told by its magic bytes), Sentry's cell settings (a
+// world of their topology; see cell_settings.h) or JSON; what `--snapshot FILE` opens.
 SnapshotPtr loadSnapshotFile(const std::string& path);
 
 } // namespace cellscope

@@ -3,7 +3,6 @@
 #include "core/demo/seed.h"
 #include "core/net/control_api_source.h"
 #include "core/snapshot/binary_snapshot.h"
-#include "core/snapshot/cell_settings.h"
 #include "core/sources/pg_loader.h"
 #include "core/util/error.h"
 #include "core/util/text.h"
@@ -102,10 +101,8 @@ std::string WorldSource::description() const
 
 SnapshotPtr WorldSource::loadSnapshot() const
 {
-    if (isFile() && isCellSettingsFile(m_snapshotFile))
-        return snapshotFromCellSettings(validateCellSettingsFile(m_snapshotFile), m_snapshotFile);
     if (isFile())
-        return loadSnapshotFile(m_snapshotFile); // JSON or binary, by its magic bytes
+        return loadSnapshotFile(m_snapshotFile); // binary, cell settings or JSON
     if (isControlApi())
         return net::ControlApiSource(net::controlApiOptions(m_controlUrl, m_settingsPath)).load(m_progress);
     return sources::loadSnapshotFromPostgres(m_config.control);

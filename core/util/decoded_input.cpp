@@ -71,7 +71,6 @@ bool DecodedInput::refill()
     if (got < 0)
         fail(ErrorCode::BadInput, "cannot read " + m_name + ": " + m_device.errorString().toStdString());
     m_in.resize(static_cast<std::size_t>(got));
-    m_deviceAtEnd = got == 0;
     return got > 0;
 }
 

@@ -44,7 +44,6 @@ private:
     std::string m_in;                  // compressed bytes read and not yet consumed
     std::size_t m_inOffset = 0;        // how far the decoder has consumed m_in
     unsigned long long m_consumed = 0; // compressed bytes consumed before m_in, for errors
-    bool m_deviceAtEnd = false;
 };
 
 } // namespace cellscope

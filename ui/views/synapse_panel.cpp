@@ -13,8 +13,6 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
-#include <algorithm>
-
 namespace cellscope::ui {
 
 namespace {
@@ -134,14 +132,11 @@ void SynapsePanel::reload()
         [path = m_path.toStdString(), world = m_snapshot]() noexcept {
             Loaded loaded;
             try {
-                loaded.lint = routing::lintSynapseConfigFile(path, world.get());
-                // A file that does not load is one yaml_error in the report; the rest routes.
-                const bool loads = std::none_of(loaded.lint.errors.begin(), loaded.lint.errors.end(),
-                                                [](const auto& e) { return e.code == "yaml_error"; });
-                if (loads)
-                    loaded.config =
-                        std::make_shared<const routing::SynapseConfig>(routing::loadSynapseConfigFile(path));
-                else
+                std::optional<routing::SynapseConfig> config;
+                loaded.lint = routing::lintSynapseConfigFile(path, world.get(), &config);
+                if (config)
+                    loaded.config = std::make_shared<const routing::SynapseConfig>(std::move(*config));
+                else // a file that does not load is one yaml_error in the report
                     loaded.problem = QString::fromStdString(loaded.lint.errors.front().message);
             } catch (const std::exception& e) {
                 loaded.problem = QString::fromUtf8(e.what());

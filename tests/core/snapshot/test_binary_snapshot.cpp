@@ -48,7 +48,7 @@ SnapshotPtr smallWorld()
     b.addOrganization(44, "4-digits-slug", "Digits", b.cellIndex("mystery"), OrgStatus::Active, 1451606403);
     b.addMember(1, 100, "ada@example.com", "owner", InviteStatus::Approved);
     b.addMember(3, 100, "ada@example.com", "member", InviteStatus::Approved);
-    b.addMember(2, 200, "bob@example.com", "owner", InviteStatus::RequestedToBeInvited);
+    b.addMember(2, 200, "bob@example.com", "owner", InviteStatus::RequestedToJoin);
     b.addMember(2, 0, "invitee@example.com", "member", InviteStatus::Approved);
     b.addMember(999, 100, "ada@example.com", "member", InviteStatus::Approved); // org without mapping
     b.addProjectKey("0123456789abcdef0123456789abcdef", b.cellIndex("us1"), 10, 100, 1, DsnFormat::Locality);
@@ -285,6 +285,10 @@ TEST_F(BinarySnapshotTest, LoadSnapshotFileTellsTheFormatsApartByTheirMagic)
     EXPECT_EQ(refusal(path("world.json")),
               path("world.json") + ": not a binary snapshot (it does not start with the CSSNAP magic bytes)");
     EXPECT_THROW(loadSnapshotFile(path("missing.cssnap")), Error);
+    // Sentry's cell settings open as a world of their topology.
+    const SnapshotPtr cells = loadSnapshotFile(CELLSCOPE_FIXTURES_DIR "/cells/demo.yaml");
+    EXPECT_EQ(cells->cells().size(), 6u);
+    EXPECT_TRUE(cells->organizations().empty());
 }
 
 TEST_F(BinarySnapshotTest, AFlippedByteInAnySectionIsRefusedNamingTheSection)
