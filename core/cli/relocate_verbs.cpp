@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <iomanip>
 #include <thread>
 
 namespace cellscope::cli {
@@ -88,6 +89,9 @@ void addRunOptions(QCommandLineParser& p)
          QStringLiteral("Wait after the switch for routing caches (default 65: Synapse's 60 s refresh "
                         "plus its 5 s miss cache)."),
          QStringLiteral("S")});
+    p.addOption({QStringLiteral("offline"),
+                 QStringLiteral("Freeze the organization before the copy instead of copying it while it "
+                                "stays writable (the default when both cells allow it).")});
 }
 
 Request requestOf(Context& context, const std::string& org, std::string reason)
@@ -105,6 +109,7 @@ Request requestOf(Context& context, const std::string& org, std::string reason)
         static_cast<std::int64_t>(context.sizeOption(QStringLiteral("batch-rows"), kDefaultBatchRows));
     request.drainSeconds =
         static_cast<int>(context.sizeOption(QStringLiteral("drain-seconds"), kDefaultDrainSeconds));
+    request.offline = context.args().isSet(QStringLiteral("offline"));
     return request;
 }
 
@@ -139,6 +144,30 @@ void writeStatusJson(JsonWriter& w, const Status& s)
                    r.throttle ? std::optional<double>(static_cast<double>(*r.throttle)) : std::nullopt);
     w.key("batch_rows").value(r.batchRows);
     w.key("drain_seconds").value(r.drainSeconds);
+    w.key("mode").value(r.online ? "online" : "offline");
+    w.key("change_capture");
+    if (r.online) {
+        w.beginObject();
+        w.key("applied_changes").value(r.appliedChanges).key("rounds").value(r.appliedRound);
+        optionalNumber(w, "lag_rows",
+                       r.lagRows ? std::optional<double>(static_cast<double>(*r.lagRows)) : std::nullopt);
+        optionalNumber(w, "lag_seconds", r.lagSeconds);
+        optionalTime(w, "measured_at", r.lagAt);
+        w.endObject();
+    } else {
+        w.null();
+    }
+    optionalNumber(w, "cutover_in_seconds", s.cutoverInSeconds);
+    w.key("write_freeze");
+    if (s.freezeStartedAt) {
+        w.beginObject();
+        optionalTime(w, "started_at", s.freezeStartedAt);
+        optionalTime(w, "ended_at", s.freezeEndedAt);
+        optionalNumber(w, "seconds", s.freezeSeconds);
+        w.endObject();
+    } else {
+        w.null();
+    }
     w.key("rows").beginObject();
     w.key("planned").value(s.plannedRows).key("copied").value(s.copiedRows);
     w.key("verified").value(s.verifiedRows).key("cleaned").value(s.cleanedRows);
@@ -223,6 +252,20 @@ void printStatusText(std::ostream& out, const Status& s)
         out << (s.copyRowsPerSecond ? "   " : "") << "Time left: about " << humanDuration(*s.etaSeconds);
     if (s.copyRowsPerSecond || s.etaSeconds)
         out << '\n';
+    out << "Mode: " << (r.online ? "online" : "offline");
+    if (r.online)
+        out << "   Changes applied: " << groupedNumber(r.appliedChanges) << " in " << r.appliedRound
+            << " rounds"
+            << (r.lagRows
+                    ? "   Waiting: " + groupedNumber(*r.lagRows) +
+                          (*r.lagRows > 0 ? " (oldest " + humanDuration(r.lagSeconds.value_or(0)) + ")" : "")
+                    : std::string());
+    if (s.cutoverInSeconds)
+        out << "   Cut-over in about " << humanDuration(*s.cutoverInSeconds);
+    out << '\n';
+    if (s.freezeSeconds)
+        out << "Write freeze: " << std::fixed << std::setprecision(2) << *s.freezeSeconds << std::defaultfloat
+            << " s" << (s.freezeEndedAt ? " (from the freeze to the switch's commit)" : " so far") << '\n';
     out << "Throttle: " << (r.throttle ? groupedNumber(*r.throttle) + " rows/s" : std::string("none"))
         << "   Batch: " << groupedNumber(r.batchRows) << " rows   Drain: " << r.drainSeconds << " s"
         << (r.crossLocality ? "   Cross-locality (allowed)" : "") << '\n';
@@ -327,6 +370,7 @@ int runPlan(Context& context)
         w.key("source_cell").value(plan.org.cell).key("target_cell").value(plan.targetCell);
         w.key("source_locality").value(plan.sourceLocality).key("target_locality").value(plan.targetLocality);
         w.key("cross_locality").value(plan.crossLocality);
+        w.key("mode").value(plan.online ? "online" : "offline");
         w.key("ok").value(plan.ok());
         w.key("checks").beginArray();
         for (const Check& check : plan.checks)

@@ -137,7 +137,7 @@ bool CellSession::mayLoadUnchecked()
             query("SELECT coalesce((SELECT has_function_privilege(p.oid, 'EXECUTE') AND (" + ownerMaySet +
                   ") FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner "
                   "WHERE p.oid = to_regprocedure('cellscope.load_org_rows(regclass, bigint, "
-                  "regclass)')), false)")
+                  "regclass, boolean)')), false)")
                 .at(0)
                 .at(0) == "t";
     }
@@ -270,11 +270,14 @@ OrgTableSql::OrgTableSql(const OrgTable& table, CellSession& session) : m_table(
     const auto rows = session.query(
         "SELECT coalesce(string_agg(quote_ident(attname), ', ' ORDER BY quote_ident(attname) <> $2, attnum), "
         "''), "
-        "coalesce(string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum), '') "
+        "coalesce(string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum), ''), "
+        "coalesce(string_agg('staged.' || quote_ident(attname), ', ' ORDER BY quote_ident(attname) <> $2, "
+        "attnum), '') "
         "FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
         {table.sqlName, table.batched ? table.keyColumns : std::string()});
     m_columns = rows.at(0).at(0);
     m_signature = rows.at(0).at(1);
+    m_stagedColumns = rows.at(0).at(2);
 }
 
 std::string OrgTableSql::filter() const
@@ -292,15 +295,45 @@ std::string OrgTableSql::count() const
     return "SELECT count(*) FROM " + m_table.sqlName + " WHERE " + filter();
 }
 
-std::string OrgTableSql::copyOut(std::int64_t org, std::optional<std::int64_t> after) const
+std::string OrgTableSql::copyOut(std::int64_t org, std::optional<std::int64_t> after,
+                                 const std::string& also) const
 {
     std::string where = filter();
     for (std::size_t at = where.find("$1"); at != std::string::npos; at = where.find("$1", at))
         where.replace(at, 2, std::to_string(org));
     if (after && m_table.batched)
         where += " AND " + m_table.keyColumns + " > " + std::to_string(*after);
+    if (!also.empty())
+        where += " AND " + also;
     return "COPY (SELECT " + m_columns + " FROM " + m_table.sqlName + " WHERE " + where + orderBy() +
            ") TO STDOUT (FORMAT binary)";
+}
+
+std::string OrgTableSql::keyCondition(const std::vector<std::int64_t>& keys, bool negated) const
+{
+    std::string list;
+    for (const std::int64_t key : keys)
+        list += (list.empty() ? "" : ",") + std::to_string(key);
+    return std::string(negated ? "NOT " : "") + "(" + m_table.keyColumns + " = ANY ('{" + list +
+           "}'::bigint[]))";
+}
+
+std::string OrgTableSql::updateFromStaging(const std::string& staging) const
+{
+    // Subqueries rather than UPDATE … FROM, so the org filter's unqualified columns name the table's.
+    const std::string& key = m_table.keyColumns;
+    return "WITH updated AS (UPDATE " + m_table.sqlName + " AS t SET (" + m_columns + ") = (SELECT " +
+           m_stagedColumns + " FROM " + staging + " AS staged WHERE staged." + key + " = t." + key +
+           ") WHERE " + key + " IN (SELECT " + key + " FROM " + staging + ") AND " + filter() +
+           " RETURNING t." + key + ") DELETE FROM " + staging + " WHERE " + key + " IN (SELECT " + key +
+           " FROM updated)";
+}
+
+std::string OrgTableSql::deleteItem(const std::string& name, const std::vector<std::int64_t>& keys,
+                                    bool whole) const
+{
+    return name + " AS (DELETE FROM " + m_table.sqlName + " WHERE " + filter() +
+           (whole ? std::string() : " AND " + keyCondition(keys)) + " RETURNING 1)";
 }
 
 std::string OrgTableSql::copyIn(const std::string& into) const
@@ -374,11 +407,16 @@ std::optional<std::int64_t> frozenBy(CellSession& cell, std::int64_t organizatio
     return std::stoll(rows[0][0]);
 }
 
-int freezeOrganization(CellSession& cell, const std::vector<OrgTable>& guarded, std::int64_t organizationId,
-                       std::int64_t relocationId, const std::string& lockTimeout)
+namespace {
+
+// Opens a transaction that holds every guarded table in SHARE ROW EXCLUSIVE mode, which conflicts
+// with every writer's ROW EXCLUSIVE: it waits for writes in flight, so none can commit after the
+// freeze (or the start of capture) unseen, and blocks new ones until the transaction ends. It also
+// conflicts with itself, so two freezes in one cell take turns instead of deadlocking. One order for
+// every freeze (by name), so freezes never wait on each other in a circle.
+void lockGuardedTables(CellSession& cell, const std::vector<OrgTable>& guarded,
+                       const std::string& lockTimeout)
 {
-    const std::string org = std::to_string(organizationId);
-    // One order for every freeze (by name), so freezes never wait on each other in a circle.
     std::vector<std::string> names;
     for (const OrgTable& table : guarded)
         names.push_back(table.sqlName);
@@ -388,37 +426,108 @@ int freezeOrganization(CellSession& cell, const std::vector<OrgTable>& guarded, 
         tables += (tables.empty() ? "" : ", ") + name;
     cell.exec("BEGIN");
     cell.query("SELECT set_config('lock_timeout', $1, true)", {lockTimeout});
-    // SHARE ROW EXCLUSIVE conflicts with every writer's ROW EXCLUSIVE: this waits for writes in
-    // flight, so none can commit after the freeze unseen by the copy, and blocks new ones until the
-    // freeze is in. It also conflicts with itself, so two freezes in one cell take turns instead of
-    // deadlocking (SHARE let both lock, then each waited on the other's UPDATE below).
     cell.exec("LOCK TABLE " + tables + " IN SHARE ROW EXCLUSIVE MODE");
     faultPoint("freeze.locked");
-    // Writers whose snapshot is older than this freeze hold this row FOR SHARE (the guard of
-    // migration cell/0005): the update waits for them, and refuses them later writes.
+    // Writers whose snapshot is older than this hold this row FOR SHARE (the guard of migration
+    // cell/0005): the update waits for them, and refuses them later writes.
     cell.exec("UPDATE cellscope.freeze_epoch SET freezes = freezes + 1");
-    const auto frozen = cell.query("SELECT relocation_id, previous_status FROM cellscope.frozen_org "
-                                   "WHERE organization_id = $1",
-                                   {org});
-    if (!frozen.empty()) {
-        cell.exec("ROLLBACK");
-        if (frozen[0][0] != std::to_string(relocationId))
-            fail(ErrorCode::Conflict, "organization " + org + " is already frozen in cell " + cell.cell() +
-                                          " by relocation " + frozen[0][0]);
-        return std::stoi(frozen[0][1]);
-    }
+}
+
+// The organization's row in cellscope.frozen_org, locked: (relocation, previous status, phase).
+std::optional<Row> lockedFreezeRow(CellSession& cell, const std::string& org)
+{
+    auto rows = cell.query("SELECT relocation_id, previous_status, phase FROM cellscope.frozen_org "
+                           "WHERE organization_id = $1 FOR UPDATE",
+                           {org});
+    if (rows.empty())
+        return std::nullopt;
+    return std::move(rows.front());
+}
+
+std::string statusFor(CellSession& cell, const std::string& org)
+{
     const auto status = cell.query("SELECT status FROM sentry_organization WHERE id = $1 FOR UPDATE", {org});
     if (status.empty()) {
         cell.exec("ROLLBACK");
         fail(ErrorCode::Conflict, "cell " + cell.cell() + " does not hold organization " + org);
     }
+    return status[0][0];
+}
+
+[[noreturn]] void heldByAnother(CellSession& cell, const std::string& org, const Row& held)
+{
+    cell.exec("ROLLBACK");
+    fail(ErrorCode::Conflict,
+         "organization " + org + " is already frozen in cell " + cell.cell() + " by relocation " + held[0]);
+}
+
+} // namespace
+
+int freezeOrganization(CellSession& cell, const std::vector<OrgTable>& guarded, std::int64_t organizationId,
+                       std::int64_t relocationId, const std::string& lockTimeout)
+{
+    const std::string org = std::to_string(organizationId);
+    lockGuardedTables(cell, guarded, lockTimeout);
+    const auto held = lockedFreezeRow(cell, org);
+    if (held && held->at(0) != std::to_string(relocationId))
+        heldByAnother(cell, org, *held);
+    if (held && held->at(2) != "capture") {
+        cell.exec("ROLLBACK");
+        return std::stoi(held->at(1));
+    }
+    const std::string status = statusFor(cell, org);
+    // While capturing, the status change is logged like any write, and settle brings it to the target.
     cell.query("UPDATE sentry_organization SET status = $2 WHERE id = $1",
                {org, std::to_string(static_cast<int>(OrgStatus::RelocationPendingApproval))});
-    cell.query("INSERT INTO cellscope.frozen_org (organization_id, relocation_id, previous_status) "
-               "VALUES ($1, $2, $3)",
-               {org, std::to_string(relocationId), status[0][0]});
+    if (held)
+        cell.query(
+            "UPDATE cellscope.frozen_org SET phase = 'frozen', previous_status = $2, frozen_at = now() "
+            "WHERE organization_id = $1",
+            {org, status});
+    else
+        cell.query("INSERT INTO cellscope.frozen_org (organization_id, relocation_id, previous_status) "
+                   "VALUES ($1, $2, $3)",
+                   {org, std::to_string(relocationId), status});
     cell.exec("COMMIT");
-    return std::stoi(status[0][0]);
+    return std::stoi(status);
+}
+
+void startCapture(CellSession& cell, const std::vector<OrgTable>& tables, std::int64_t organizationId,
+                  std::int64_t relocationId, const std::string& lockTimeout)
+{
+    const std::string org = std::to_string(organizationId);
+    const std::string relocation = std::to_string(relocationId);
+    lockGuardedTables(cell, tables, lockTimeout);
+    if (const auto held = lockedFreezeRow(cell, org)) {
+        if (held->at(0) != relocation)
+            heldByAnother(cell, org, *held);
+        cell.exec("ROLLBACK"); // capturing (or frozen) already
+        return;
+    }
+    cell.query("DELETE FROM cellscope.capture_table WHERE relocation_id = $1", {relocation});
+    for (const OrgTable& table : tables)
+        // The key column by its name (the guard quotes it), never as SQL text.
+        cell.query("INSERT INTO cellscope.capture_table (relocation_id, table_oid, key_column, "
+                   "deletes_unfiltered) SELECT $1, c.oid, (SELECT attname FROM pg_attribute WHERE attrelid = "
+                   "c.oid AND attnum > 0 AND NOT attisdropped AND quote_ident(attname) = $3), $4 "
+                   "FROM (SELECT to_regclass($2)::oid AS oid) c",
+                   {relocation, table.sqlName, table.batched ? table.keyColumns : std::string(),
+                    table.batched && !table.parent.empty() ? "true" : "false"});
+    cell.query("INSERT INTO cellscope.frozen_org (organization_id, relocation_id, previous_status, phase) "
+               "VALUES ($1, $2, $3, 'capture')",
+               {org, relocation, statusFor(cell, org)});
+    cell.exec("COMMIT");
+}
+
+std::optional<std::string> freezePhase(CellSession& cell, std::int64_t organizationId,
+                                       std::int64_t relocationId)
+{
+    const auto rows = cell.query("SELECT phase FROM cellscope.frozen_org WHERE organization_id = $1 "
+                                 "AND relocation_id = $2",
+                                 {std::to_string(organizationId), std::to_string(relocationId)});
+    if (rows.empty())
+        return std::nullopt;
+    return rows[0][0];
 }
 
 void beginCleanup(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId)
@@ -428,22 +537,38 @@ void beginCleanup(CellSession& cell, std::int64_t organizationId, std::int64_t r
         {std::to_string(organizationId), std::to_string(relocationId)});
 }
 
+namespace {
+
+void dropChangeLog(CellSession& cell, std::int64_t relocationId)
+{
+    const std::vector<std::string> relocation{std::to_string(relocationId)};
+    cell.query("DELETE FROM cellscope.org_change WHERE relocation_id = $1", relocation);
+    cell.query("DELETE FROM cellscope.capture_table WHERE relocation_id = $1", relocation);
+}
+
+} // namespace
+
 void dropFreeze(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId)
 {
+    cell.exec("BEGIN");
     cell.query("DELETE FROM cellscope.frozen_org WHERE organization_id = $1 AND relocation_id = $2",
                {std::to_string(organizationId), std::to_string(relocationId)});
+    dropChangeLog(cell, relocationId);
+    cell.exec("COMMIT");
 }
 
 void unfreezeOrganization(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId)
 {
     const std::string org = std::to_string(organizationId);
     cell.exec("BEGIN");
-    // The freeze row goes first, so the guard lets the status update through.
+    // The freeze row goes first, so the guard lets the status update through. While only capturing,
+    // the status was never changed, and may have been since by the organization's own writes.
     const auto frozen = cell.query("DELETE FROM cellscope.frozen_org WHERE organization_id = $1 "
-                                   "AND relocation_id = $2 RETURNING previous_status",
+                                   "AND relocation_id = $2 RETURNING previous_status, phase",
                                    {org, std::to_string(relocationId)});
-    if (!frozen.empty())
+    if (!frozen.empty() && frozen[0][1] != "capture")
         cell.query("UPDATE sentry_organization SET status = $2 WHERE id = $1", {org, frozen[0][0]});
+    dropChangeLog(cell, relocationId);
     cell.exec("COMMIT");
 }
 

@@ -108,7 +108,17 @@ public:
     std::string count() const; // $1 org
     // The org's rows (after a key, for a batched table), in key order. COPY takes no parameters:
     // the ids are formatted into the statement (they are integers).
-    std::string copyOut(std::int64_t org, std::optional<std::int64_t> after) const;
+    // `also`: one more condition on the rows (keyCondition()).
+    std::string copyOut(std::int64_t org, std::optional<std::int64_t> after,
+                        const std::string& also = {}) const;
+    // Batched tables only: the key is (or, `negated`, is not) one of `keys`.
+    std::string keyCondition(const std::vector<std::int64_t>& keys, bool negated = false) const;
+    // Batched tables only: updates the org's rows that `staging` holds a new version of, in place
+    // (their children keep pointing at them), and removes those from `staging`; $1 org.
+    std::string updateFromStaging(const std::string& staging) const;
+    // Deletes the org's rows with a key in `keys` (all of them when `whole`), as a data-modifying
+    // WITH item named `name`, so several tables go in one statement; $1 org.
+    std::string deleteItem(const std::string& name, const std::vector<std::int64_t>& keys, bool whole) const;
     // COPY into the table itself, or into `into` (a staging table with the same columns).
     std::string copyIn(const std::string& into = {}) const;
     // Batched tables only. Every `$2`-th key of the org's rows, in order: the upper bounds of
@@ -127,6 +137,7 @@ private:
     OrgTable m_table;
     std::string m_columns;
     std::string m_signature;
+    std::string m_stagedColumns; // m_columns, each as staged.column
 };
 
 // One statement that deletes the organization's rows of all `tables` ($1 org) and returns a count
@@ -146,15 +157,26 @@ std::optional<std::int64_t> frozenBy(CellSession& cell, std::int64_t organizatio
 
 // Freezes the organization in this cell for `relocationId`: waits (up to `lockTimeout`) for writers
 // in flight on the `guarded` tables to finish, marks the organization relocation-pending and
-// records its previous status. Idempotent; returns the status it had before the freeze.
+// records its previous status; a capture of the same relocation becomes the freeze. Idempotent;
+// returns the status it had before the freeze.
 int freezeOrganization(CellSession& cell, const std::vector<OrgTable>& guarded, std::int64_t organizationId,
                        std::int64_t relocationId, const std::string& lockTimeout);
 
+// Online relocation: starts logging which of the organization's rows each write changes
+// (cellscope.org_change, migration cell/0008), after waiting for writers in flight like the freeze.
+// The organization stays writable. Idempotent; freezeOrganization() later turns it into the freeze.
+void startCapture(CellSession& cell, const std::vector<OrgTable>& tables, std::int64_t organizationId,
+                  std::int64_t relocationId, const std::string& lockTimeout);
+// "capture", "frozen" or "cleanup" while `relocationId` holds the organization in this cell.
+std::optional<std::string> freezePhase(CellSession& cell, std::int64_t organizationId,
+                                       std::int64_t relocationId);
+
 // Lets deletes of the frozen organization through (cleanup after the switch).
 void beginCleanup(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId);
-// Drops the freeze once the organization's rows are gone.
+// Drops the freeze (and the change log) once the organization's rows are gone.
 void dropFreeze(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId);
-// Undoes the freeze exactly: the status it replaced comes back. No-op when not frozen by it.
+// Undoes the freeze exactly: the status it replaced comes back (none for a capture, which changed no
+// status); the change log goes. No-op when not frozen by it.
 void unfreezeOrganization(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId);
 // Sets the organization's status in this cell (the target's copy carries the frozen status).
 void setOrganizationStatus(CellSession& cell, std::int64_t organizationId, int status);

@@ -26,7 +26,9 @@ constexpr const char* kRelocationColumns =
     "extract(epoch FROM updated_at), extract(epoch FROM finished_at), extract(epoch FROM clock_timestamp()), "
     "(SELECT min(later.id) FROM cellscope.relocation later WHERE later.organization_id = "
     "relocation.organization_id "
-    "AND later.id > relocation.id) "
+    "AND later.id > relocation.id), "
+    "online, extract(epoch FROM frozen_at), extract(epoch FROM switch_committed_at), applied_round, "
+    "verified_round, applied_changes, lag_rows, lag_seconds, extract(epoch FROM lag_at) "
     "FROM cellscope.relocation ";
 
 // A relocation that a later one of the same organization superseded is history: the journal's own
@@ -97,6 +99,15 @@ Relocation relocationOf(const pqxx::row& row)
     r.finishedAt = optionalField<double>(row[23]);
     r.readAt = row[24].as<double>();
     r.supersededBy = optionalField<std::int64_t>(row[25]);
+    r.online = row[26].as<bool>();
+    r.frozenAt = optionalField<double>(row[27]);
+    r.switchCommittedAt = optionalField<double>(row[28]);
+    r.appliedRound = row[29].as<int>();
+    r.verifiedRound = optionalField<int>(row[30]);
+    r.appliedChanges = row[31].as<std::int64_t>();
+    r.lagRows = optionalField<std::int64_t>(row[32]);
+    r.lagSeconds = optionalField<double>(row[33]);
+    r.lagAt = optionalField<double>(row[34]);
     return r;
 }
 
@@ -441,10 +452,10 @@ std::int64_t ControlStore::create(const NewRelocation& r)
         const auto id =
             tx.exec_params1(
                   "INSERT INTO cellscope.relocation (organization_id, org_slug, source_cell, target_cell, "
-                  "cross_locality, batch_rows, throttle_rows_per_second, drain_seconds) "
-                  "VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), $8) RETURNING id",
+                  "cross_locality, batch_rows, throttle_rows_per_second, drain_seconds, online) "
+                  "VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), $8, $9) RETURNING id",
                   r.org.organizationId, r.org.slug, r.org.cell, r.targetCell, r.crossLocality, r.batchRows,
-                  r.throttle.value_or(0), r.drainSeconds)[0]
+                  r.throttle.value_or(0), r.drainSeconds, r.online)[0]
                 .as<std::int64_t>();
         int position = 0;
         for (const auto& [table, rows] : r.tables)
@@ -516,9 +527,11 @@ int ControlStore::beginStep(std::int64_t id, Step step, const std::string& runne
 
 void ControlStore::finishStep(std::int64_t id, Step step, int attempt, const std::string& detail)
 {
-    const std::string next(stepName(nextStep(step)));
     pqxx::work tx(m_connection);
     fence(tx, id);
+    const bool online =
+        tx.exec_params1("SELECT online FROM cellscope.relocation WHERE id = $1", id)[0].as<bool>();
+    const std::string next(stepName(nextStep(step, online)));
     tx.exec_params0("UPDATE cellscope.relocation_step SET outcome = 'ok', finished_at = clock_timestamp(), "
                     "detail = $4 WHERE relocation_id = $1 AND step = $2 AND attempt = $3",
                     id, std::string(stepName(step)), attempt, detail);
@@ -715,7 +728,7 @@ void ControlStore::recordFreeze(std::int64_t id, int cellStatusBefore)
     if (row[0].as<bool>())
         return;
     const auto org = row[1].as<std::int64_t>();
-    tx.exec_params0("UPDATE cellscope.relocation SET frozen_at = now(), cell_status_before = $3, "
+    tx.exec_params0("UPDATE cellscope.relocation SET frozen_at = clock_timestamp(), cell_status_before = $3, "
                     "mapping_status_before = (SELECT status FROM sentry_organizationmapping "
                     "WHERE organization_id = $2), updated_at = now() WHERE id = $1",
                     id, org, cellStatusBefore);
@@ -768,8 +781,49 @@ bool ControlStore::switchCell(std::int64_t id, int attempt, const std::vector<st
                         " key mappings and " + std::to_string(reservations.affected_rows()) +
                         " slug reservations now name " + target);
     beforeCommit();
+    // Last, so the write freeze (frozen_at to this) includes the check above.
+    tx.exec_params0("UPDATE cellscope.relocation SET switch_committed_at = clock_timestamp() WHERE id = $1",
+                    id);
     tx.commit();
     return true;
+}
+
+Control ControlStore::recordCatchUp(std::int64_t id, int round, std::int64_t applied,
+                                    std::optional<std::int64_t> lagRows, std::optional<double> lagSeconds)
+{
+    pqxx::work tx(m_connection);
+    fence(tx, id);
+    tx.exec_params0("UPDATE cellscope.relocation SET applied_round = greatest(applied_round, $2), "
+                    "applied_changes = applied_changes + $3, lag_rows = $4, lag_seconds = $5, "
+                    "lag_at = clock_timestamp(), updated_at = now() WHERE id = $1",
+                    id, round, applied, lagRows, lagSeconds);
+    const Control control = heartbeat(tx, id);
+    tx.commit();
+    return control;
+}
+
+void ControlStore::recordVerifiedRound(std::int64_t id, std::optional<int> round)
+{
+    pqxx::work tx(m_connection);
+    fence(tx, id);
+    tx.exec_params0("UPDATE cellscope.relocation SET verified_round = $2, updated_at = now() WHERE id = $1",
+                    id, round);
+    if (!round)
+        tx.exec_params0("UPDATE cellscope.relocation_table SET verified_rows = 0, verify_last_key = NULL, "
+                        "verify_seconds = 0, source_digest = NULL, target_digest = NULL, verified_at = NULL "
+                        "WHERE relocation_id = $1",
+                        id);
+    tx.commit();
+}
+
+void ControlStore::setVerifiedRows(std::int64_t id, const std::string& table, std::int64_t rows)
+{
+    pqxx::work tx(m_connection);
+    fence(tx, id);
+    tx.exec_params0("UPDATE cellscope.relocation_table SET verified_rows = $3, verified_at = now() "
+                    "WHERE relocation_id = $1 AND table_name = $2",
+                    id, table, rows);
+    tx.commit();
 }
 
 void ControlStore::restoreMappingStatus(std::int64_t id)

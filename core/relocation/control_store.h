@@ -78,6 +78,7 @@ public:
         std::int64_t batchRows = 0;
         std::optional<std::int64_t> throttle;
         int drainSeconds = 0;
+        bool online = false;
         std::vector<std::pair<OrgTable, std::int64_t>> tables; // write order, planned rows
         std::string reason;
         std::string auditDetail;
@@ -116,6 +117,14 @@ public:
                               std::int64_t lastKey, double seconds, const std::string& sourceMd5,
                               const std::string& targetMd5);
     void finishTableVerify(std::int64_t id, const std::string& table);
+    // Online: a catch-up round applied (`applied` changes) and the lag measured after it.
+    Control recordCatchUp(std::int64_t id, int round, std::int64_t applied,
+                          std::optional<std::int64_t> lagRows, std::optional<double> lagSeconds);
+    // Online verify compared the target with the source as of `round`; none: it starts over, and
+    // every table's verify progress is forgotten.
+    void recordVerifiedRound(std::int64_t id, std::optional<int> round);
+    // Settle's exact count of a table's rows in the frozen source: what the switch requires there.
+    void setVerifiedRows(std::int64_t id, const std::string& table, std::int64_t rows);
     // Forgets a table's verify progress: an unbatched table is compared again from its start.
     void restartTableVerify(std::int64_t id, const std::string& table);
     Control recordCleanupBatch(std::int64_t id, const std::string& table, std::int64_t rows);

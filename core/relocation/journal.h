@@ -27,10 +27,21 @@ struct Relocation
     std::int64_t batchRows = 0;
     std::optional<std::int64_t> throttle; // rows per second; none: unthrottled
     int drainSeconds = 0;
+    bool online = false; // writable while copied (change capture and catch-up); else frozen throughout
     bool frozen = false; // the freeze is recorded: the statuses below are what it replaced
+    std::optional<double> frozenAt;
     std::optional<std::int64_t> mappingStatusBefore;
     std::optional<int> cellStatusBefore;
     std::optional<double> switchedAt;
+    std::optional<double> switchCommittedAt; // the write freeze ends here
+    // Online only: the last catch-up round applied, the round online verify compared, changes
+    // applied so far, and the captured changes still waiting when last measured.
+    int appliedRound = 0;
+    std::optional<int> verifiedRound;
+    std::int64_t appliedChanges = 0;
+    std::optional<std::int64_t> lagRows;
+    std::optional<double> lagSeconds;
+    std::optional<double> lagAt;
     std::string lastError;
     std::string runner; // "pid 4242 on host": the last process that ran it
     std::optional<double> heartbeatAt;

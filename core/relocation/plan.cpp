@@ -202,6 +202,42 @@ private:
                         "self-reference of foreign keys cannot pass; migrate it as a role that may set "
                         "session_replication_role"
                   : "cell " + m_plan.targetCell + " checks foreign keys row by row as the rows arrive");
+        chooseMode(source, unchecked);
+    }
+
+    // Online unless asked otherwise or a cell cannot: the copy reads each table at its own moment,
+    // so the target must take a row before its parent (cellscope.load_org_rows), and the source
+    // must capture changes (cell migration 0008). Logical decoding would need wal_level = logical and
+    // a replication slot, which holds WAL on the cell for as long as the copy runs and does not
+    // survive a failover; the guard's change log needs neither and costs nothing when idle.
+    void chooseMode(CellSession& source, bool unchecked)
+    {
+        const std::string walLevel = source.query("SELECT current_setting('wal_level')").at(0).at(0);
+        const bool captures =
+            source.query("SELECT to_regclass('cellscope.org_change') IS NOT NULL").at(0).at(0) == "t";
+        const std::string decoding =
+            walLevel == "logical"
+                ? "not logical decoding, although wal_level is logical there: its slot would "
+                  "hold WAL for the whole copy"
+                : "not logical decoding: wal_level is " + walLevel +
+                      " there, and a slot would hold WAL for the whole copy";
+        m_plan.online = !m_request.offline && unchecked && captures;
+        check(
+            "mode", true,
+            m_request.offline ? "offline, as asked: the organization refuses writes from the freeze, before "
+                                "the copy, until the switch"
+            : m_plan.online
+                ? "online: the organization stays writable while it is copied; cell " + m_plan.org.cell +
+                      "'s freeze guard logs the rows each write changes, and catch-up applies them before a "
+                      "short freeze (" +
+                      decoding + ")"
+            : !captures ? "offline: cell " + m_plan.org.cell +
+                              " cannot capture changes yet (run cellctl db migrate); the organization "
+                              "refuses writes from the freeze, before the copy, until the switch"
+                        : "offline: cell " + m_plan.targetCell +
+                              " has no cellscope.load_org_rows, which an online copy needs to take a row "
+                              "before the parent it got during the copy; the organization refuses writes "
+                              "from the freeze, before the copy, until the switch");
     }
 
     void checkData(CellSession& source, CellSession& target)

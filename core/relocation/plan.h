@@ -30,6 +30,7 @@ struct Request
     std::optional<std::int64_t> throttle; // rows per second
     std::int64_t batchRows = kDefaultBatchRows;
     int drainSeconds = kDefaultDrainSeconds;
+    bool offline = false; // frozen from before the copy, as before online relocation existed
 };
 
 struct Check
@@ -56,6 +57,9 @@ struct Plan
     std::string sourceLocality;
     std::string targetLocality;
     bool crossLocality = false;
+    // Copied while the organization stays writable, its changes captured and caught up before a short
+    // freeze; else frozen from before the copy. `mode` says which and why (the "mode" check).
+    bool online = false;
     std::vector<Check> checks;
     std::vector<PlannedTable> tables; // the order rows are written in: parents first
     OrgGraph graph;                   // the source cell's org-scoped tables, as discovered

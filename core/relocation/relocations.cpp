@@ -313,6 +313,7 @@ std::int64_t Relocations::start(const Request& request) const
         relocation.batchRows = request.batchRows;
         relocation.throttle = request.throttle;
         relocation.drainSeconds = request.drainSeconds;
+        relocation.online = plan.online;
         for (const PlannedTable& table : plan.tables)
             relocation.tables.emplace_back(table.spec, table.sourceRows);
         relocation.reason = request.reason;

@@ -15,7 +15,9 @@
 #include <array>
 #include <chrono>
 #include <functional>
+#include <iterator>
 #include <limits>
+#include <map>
 #include <memory>
 #include <thread>
 #include <utility>
@@ -29,6 +31,10 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kSlice = std::chrono::milliseconds(200);
 // How long the freeze waits for writers in flight before it gives up (the step fails; retry it).
 constexpr const char* kFreezeLockTimeout = "30s";
+// Online: catch-up goes on until at most this many changes wait, so the freeze applies few.
+constexpr std::int64_t kSmallLagRows = 2000;
+// … or until this many rounds did not get there (writers outpace the apply: the freeze takes the rest).
+constexpr int kMaxCatchUpRounds = 50;
 
 // Thrown at a batch boundary to stop there; never escapes the runner.
 struct StopSignal
@@ -225,12 +231,18 @@ private:
         switch (m_step) {
         case Step::Preflight:
             return preflight();
+        case Step::Capture:
+            return capture();
         case Step::Freeze:
             return freeze();
         case Step::Copy:
             return copy();
+        case Step::CatchUp:
+            return catchUp();
         case Step::Verify:
-            return verify();
+            return m_relocation.online ? verifyOnline() : verify();
+        case Step::Settle:
+            return settle();
         case Step::Switch:
             switchCell();
             return {};
@@ -268,6 +280,9 @@ private:
                                           m_relocation.sourceCell);
         if (const Check* failure = plan.firstFailure())
             fail(failure->failure, "preflight: " + failure->message);
+        if (m_relocation.online && !plan.online)
+            fail(ErrorCode::Conflict, "preflight: the relocation was started online, and now " +
+                                          plan.checks.back().message + "; cancel it and start it again");
         confirmPlannedTables(plan);
         return "all " + std::to_string(plan.checks.size()) + " checks passed; " +
                groupedNumber(plan.totalRows) + " rows to move";
@@ -275,6 +290,12 @@ private:
 
     std::string freeze()
     {
+        if (m_relocation.online) {
+            // The freeze lasts until the switch: what is left to apply then is what this leaves.
+            say("catching up with organization " + m_relocation.orgSlug +
+                "'s latest changes before the freeze");
+            catchUpUntilSmall();
+        }
         say("freezing organization " + m_relocation.orgSlug + " in cell " + m_relocation.sourceCell +
             ": its rows there refuse writes from now on");
         const int before =
@@ -285,6 +306,7 @@ private:
 
     std::string copy()
     {
+        requireCapture();
         auto tables = m_store->tables(m_id);
         std::int64_t total = 0;
         for (std::size_t i = 0; i < tables.size(); ++i) {
@@ -362,10 +384,11 @@ private:
             faultPoint("copy.batch_streamed");
             if (loading)
                 landBatch(*std::exchange(loading, std::nullopt), progress);
-            session.send((unchecked ? "SELECT cellscope.load_org_rows(" +
-                                          session.quoteLiteral(table.sqlName) + "::regclass, " + org + ", " +
-                                          session.quoteLiteral(staging[lane]) + "::regclass); "
-                                    : std::string()) +
+            session.send((unchecked
+                              ? "SELECT cellscope.load_org_rows(" + session.quoteLiteral(table.sqlName) +
+                                    "::regclass, " + org + ", " + session.quoteLiteral(staging[lane]) +
+                                    "::regclass, " + (m_relocation.online ? "true" : "false") + "); "
+                              : std::string()) +
                          "COMMIT");
             loading = streamed;
             lane = (lane + 1) % lanes.size();
@@ -411,6 +434,307 @@ private:
         return "pg_temp." + name;
     }
 
+    // ---- online: change capture, catch-up, settle -----------------------------------------------
+
+    std::string capture()
+    {
+        say("capturing changes of organization " + m_relocation.orgSlug + " in cell " +
+            m_relocation.sourceCell +
+            ": it stays writable, and every write to its rows is logged for catch-up");
+        startCapture(source(), specs(), m_relocation.organizationId, m_id, kFreezeLockTimeout);
+        return "cell " + m_relocation.sourceCell + " logs every change of the organization's rows";
+    }
+
+    // What one catch-up round did, and the changes waiting after it.
+    struct Round
+    {
+        int round = 0;
+        std::int64_t changes = 0;
+        std::int64_t lagRows = 0;
+        double lagSeconds = 0;
+        double seconds = 0;
+    };
+
+    // Changed keys of one table, in the order of the plan.
+    struct Changes
+    {
+        std::vector<std::int64_t> keys;
+        bool whole = false; // a change without a key: the table's rows of the organization, whole
+    };
+
+    // The journal's tables by their oid in the source cell: how the change log names them.
+    std::map<std::string, std::size_t> tablesByOid(const std::vector<TableProgress>& tables)
+    {
+        std::map<std::string, std::size_t> out;
+        for (std::size_t i = 0; i < tables.size(); ++i)
+            out[source().query("SELECT to_regclass($1)::oid", {planned(tables[i]).sqlName}).at(0).at(0)] = i;
+        return out;
+    }
+
+    std::vector<Changes> groupChanges(const std::vector<Row>& rows, const std::vector<TableProgress>& tables)
+    {
+        const auto byOid = tablesByOid(tables);
+        std::vector<Changes> out(tables.size());
+        for (const Row& row : rows) {
+            const auto found = byOid.find(row.at(0));
+            if (found == byOid.end())
+                fail(ErrorCode::Internal,
+                     "the change log names a table the plan does not move (oid " + row.at(0) + ")");
+            Changes& changes = out[found->second];
+            if (row.at(1).empty())
+                changes.whole = true;
+            else
+                changes.keys.push_back(std::stoll(row.at(1)));
+        }
+        for (Changes& changes : out) {
+            std::sort(changes.keys.begin(), changes.keys.end());
+            changes.keys.erase(std::unique(changes.keys.begin(), changes.keys.end()), changes.keys.end());
+        }
+        return out;
+    }
+
+    // One round: takes every change logged so far and applies the current rows of the changed keys,
+    // read from one snapshot of the source, to the target in one transaction — deletes in one
+    // statement (keys checked at its end, so no order matters), then loads parents first. The
+    // source marks the changes applied only after the target committed: a runner that dies between
+    // the two applies them again, which is harmless.
+    Round catchUpRound()
+    {
+        const auto started = Clock::now();
+        const std::string id = std::to_string(m_id);
+        const std::string org = std::to_string(m_relocation.organizationId);
+        const auto tables = m_store->tables(m_id);
+        CellSession& from = source();
+        CellSession& to = target();
+        from.exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
+        const auto taken = from.query(
+            "WITH next AS (SELECT coalesce(max(round), 0) + 1 AS n FROM cellscope.org_change WHERE "
+            "relocation_id = "
+            "$1) UPDATE cellscope.org_change c SET round = next.n FROM next WHERE c.relocation_id = $1 AND "
+            "c.round IS NULL RETURNING c.table_oid, coalesce(c.key::text, ''), next.n",
+            {id});
+        Round round;
+        round.changes = std::ssize(taken);
+        if (taken.empty()) {
+            from.exec("ROLLBACK");
+        } else {
+            round.round = std::stoi(taken.front().at(2));
+            const auto changes = groupChanges(taken, tables);
+            to.exec("BEGIN");
+            // Tables without a key first: their rows go and come back whole (they are leaves).
+            std::string with;
+            for (std::size_t i = 0; i < tables.size(); ++i)
+                if (changes[i].whole)
+                    with +=
+                        (with.empty() ? "WITH " : ", ") +
+                        OrgTableSql(planned(tables[i]), to).deleteItem("whole" + std::to_string(i), {}, true);
+            if (!with.empty())
+                to.query(with + " SELECT 1", {org});
+            // Parents first: rows still there are updated in place, new ones loaded; keys the source
+            // no longer has are deleted at the end, all in one statement (keys checked at its end).
+            with.clear();
+            for (std::size_t i = 0; i < tables.size(); ++i) {
+                if (!changes[i].whole && changes[i].keys.empty())
+                    continue;
+                const OrgTable& table = planned(tables[i]);
+                const OrgTableSql sql(table, from);
+                const std::string staging = stagingTable(to, tables[i]);
+                CopyOutStream rows(
+                    from,
+                    sql.copyOut(m_relocation.organizationId, std::nullopt,
+                                changes[i].whole ? std::string() : sql.keyCondition(changes[i].keys)),
+                    table.batched);
+                CopyInBatch batch(to, sql.copyIn(staging));
+                std::vector<std::int64_t> found;
+                while (rows.next()) {
+                    batch.put(rows.row());
+                    if (table.batched)
+                        found.push_back(rows.key());
+                }
+                batch.finish();
+                if (changes[i].whole) {
+                    to.query("SELECT cellscope.load_org_rows(" + to.quoteLiteral(table.sqlName) +
+                             "::regclass, " + org + ", " + to.quoteLiteral(staging) + "::regclass)");
+                    continue;
+                }
+                to.query(sql.updateFromStaging(staging), {org});
+                to.query("SELECT cellscope.load_org_rows(" + to.quoteLiteral(table.sqlName) + "::regclass, " +
+                         org + ", " + to.quoteLiteral(staging) + "::regclass)");
+                std::vector<std::int64_t> gone;
+                std::set_difference(changes[i].keys.begin(), changes[i].keys.end(), found.begin(),
+                                    found.end(), std::back_inserter(gone));
+                if (!gone.empty())
+                    with += (with.empty() ? "WITH " : ", ") +
+                            sql.deleteItem("gone" + std::to_string(i), gone, false);
+            }
+            if (!with.empty())
+                to.query(with + " SELECT 1", {org});
+            to.exec("COMMIT");
+            faultPoint("catch_up.applied");
+            from.exec("COMMIT");
+        }
+        const Row lag = from.query("SELECT count(*), coalesce(extract(epoch FROM clock_timestamp() - "
+                                   "min(captured_at)), 0) FROM cellscope.org_change WHERE relocation_id = $1 "
+                                   "AND round IS NULL",
+                                   {id})
+                            .at(0);
+        round.lagRows = std::stoll(lag.at(0));
+        round.lagSeconds = std::stod(lag.at(1));
+        round.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        honour(m_store->recordCatchUp(m_id, round.round, round.changes, round.lagRows, round.lagSeconds));
+        return round;
+    }
+
+    // Rounds until what waits is small enough to apply inside the freeze quickly, or until rounds
+    // stop gaining on the writers (then the freeze applies the rest).
+    Round catchUpUntilSmall()
+    {
+        Round last;
+        for (int rounds = 0; rounds < kMaxCatchUpRounds; ++rounds) {
+            last = catchUpRound();
+            if (last.lagRows <= kSmallLagRows)
+                break;
+        }
+        return last;
+    }
+
+    // An online copy is only as good as the change log that covers it.
+    void requireCapture()
+    {
+        if (m_relocation.online && !freezePhase(source(), m_relocation.organizationId, m_id))
+            fail(ErrorCode::Conflict, "cell " + m_relocation.sourceCell +
+                                          " does not capture the changes of "
+                                          "organization " +
+                                          m_relocation.orgSlug +
+                                          " for this relocation; cancel it "
+                                          "and start it again");
+    }
+
+    std::string catchUp()
+    {
+        requireCapture();
+        say("catching up: applying the changes made to organization " + m_relocation.orgSlug +
+            "'s rows while it was copied");
+        const Round last = catchUpUntilSmall();
+        return groupedNumber(m_store->load(m_id).appliedChanges) + " changes applied in " +
+               std::to_string(m_store->load(m_id).appliedRound) + " rounds; " + groupedNumber(last.lagRows) +
+               " waiting";
+    }
+
+    // Like Vitess's VDiff: the source at one snapshot against the target at the same point of the
+    // change log (no round runs meanwhile). Rows changed but not yet applied at that snapshot differ
+    // legitimately: they are left out here and compared inside the freeze by settle, with every
+    // row changed later. So the freeze compares only what changed, yet the switch still needs the
+    // target equal to the source row for row.
+    std::string verifyOnline()
+    {
+        catchUpRound();
+        m_store->recordVerifiedRound(m_id, std::nullopt); // an interrupted comparison starts over
+        auto tables = m_store->tables(m_id);
+        CellSession& from = source();
+        from.exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
+        const auto pending =
+            groupChanges(from.query("SELECT table_oid, coalesce(key::text, '') FROM cellscope.org_change "
+                                    "WHERE relocation_id = $1 AND round IS NULL",
+                                    {std::to_string(m_id)}),
+                         tables);
+        const int round = std::stoi(
+            from.query("SELECT coalesce(max(round), 0) FROM cellscope.org_change WHERE relocation_id = $1",
+                       {std::to_string(m_id)})
+                .at(0)
+                .at(0));
+        std::int64_t total = 0;
+        for (std::size_t i = 0; i < tables.size(); ++i) {
+            TableProgress& progress = tables[i];
+            if (pending[i].whole)
+                continue; // compared whole by settle
+            say("verifying " + progress.table + " (" + std::to_string(i + 1) + " of " +
+                std::to_string(tables.size()) + ") online: cells " + m_relocation.sourceCell + " and " +
+                m_relocation.targetCell + " at one point of the change log");
+            verifyTable(progress,
+                        pending[i].keys.empty()
+                            ? std::string()
+                            : OrgTableSql(planned(progress), from).keyCondition(pending[i].keys, true));
+            total += progress.verifiedRows;
+        }
+        from.exec("COMMIT");
+        m_store->recordVerifiedRound(m_id, round);
+        return groupedNumber(total) + " rows in " + std::to_string(tables.size()) +
+               " tables are equal in both cells as of catch-up round " + std::to_string(round) +
+               "; rows changed since are compared in the freeze";
+    }
+
+    // Inside the freeze: applies what is left, then compares every row changed since online verify
+    // and counts the source's rows, which the switch requires of the target.
+    std::string settle()
+    {
+        if (!m_relocation.verifiedRound)
+            fail(ErrorCode::Internal,
+                 "settle needs the round online verify compared, and the journal has none");
+        say("settling: applying the last changes of organization " + m_relocation.orgSlug +
+            " and comparing them");
+        // The source refuses writes now: one round takes everything, a second finds nothing.
+        for (int rounds = 1; catchUpRound().lagRows > 0; ++rounds)
+            if (rounds == kMaxCatchUpRounds)
+                fail(ErrorCode::Internal, "settle: changes are still being logged in cell " +
+                                              m_relocation.sourceCell +
+                                              " although the organization is frozen");
+        auto tables = m_store->tables(m_id);
+        CellSession& from = source();
+        const auto changed =
+            groupChanges(from.query("SELECT table_oid, coalesce(key::text, '') FROM cellscope.org_change "
+                                    "WHERE relocation_id = $1 AND round > $2",
+                                    {std::to_string(m_id), std::to_string(*m_relocation.verifiedRound)}),
+                         tables);
+        const std::vector<std::string> org{std::to_string(m_relocation.organizationId)};
+        std::int64_t compared = 0;
+        std::int64_t total = 0;
+        for (std::size_t i = 0; i < tables.size(); ++i) {
+            TableProgress& progress = tables[i];
+            const OrgTable& table = planned(progress);
+            const OrgTableSql sql(table, from);
+            if (changed[i].whole || !changed[i].keys.empty())
+                compared +=
+                    compareRows(progress, sql.copyOut(m_relocation.organizationId, std::nullopt,
+                                                      changed[i].whole ? std::string()
+                                                                       : sql.keyCondition(changed[i].keys)));
+            const std::int64_t rows = std::stoll(from.query(sql.count(), org).at(0).at(0));
+            m_store->setVerifiedRows(m_id, progress.table, rows);
+            total += rows;
+        }
+        faultPoint("settle.compared");
+        return groupedNumber(compared) + " rows changed since online verify are equal in both cells; " +
+               groupedNumber(total) + " rows of the organization in all";
+    }
+
+    // Compares the rows `copyOut` selects in both cells, in key order; CheckFailed at the first
+    // difference. Returns how many rows it compared.
+    std::int64_t compareRows(const TableProgress& progress, const std::string& copyOut)
+    {
+        const bool keyed = planned(progress).batched;
+        CopyOutStream inSource(source(), copyOut, keyed);
+        CopyOutStream inTarget(target(), copyOut, keyed);
+        std::int64_t rows = 0;
+        for (;;) {
+            const bool sourceMore = inSource.next();
+            const bool targetMore = inTarget.next();
+            if (!sourceMore && !targetMore)
+                return rows;
+            const std::string where =
+                keyed ? " with key " + std::to_string(sourceMore ? inSource.key() : inTarget.key())
+                      : " " + std::to_string(rows + 1) + " in key order";
+            if (sourceMore != targetMore)
+                fail(ErrorCode::CheckFailed,
+                     "settle: " + progress.table + ": cell " + m_relocation.targetCell +
+                         (sourceMore ? " lacks the row" : " has an extra row") + where);
+            if ((keyed && inSource.key() != inTarget.key()) || inSource.row() != inTarget.row())
+                fail(ErrorCode::CheckFailed, "settle: " + progress.table + ": the row" + where +
+                                                 " differs between cells " + m_relocation.sourceCell +
+                                                 " and " + m_relocation.targetCell);
+            ++rows;
+        }
+    }
+
     std::string verify()
     {
         auto tables = m_store->tables(m_id);
@@ -433,7 +757,7 @@ private:
 
     // Reads the org's rows from both cells side by side, in key order, and compares them byte for
     // byte; each batch's md5 on either side goes to the journal, chained per table.
-    void verifyTable(TableProgress& progress)
+    void verifyTable(TableProgress& progress, const std::string& also = {})
     {
         const OrgTable& table = planned(progress);
         const OrgTableSql sql(table, source());
@@ -444,7 +768,7 @@ private:
             progress.verifiedRows = 0;
             progress.verifyLastKey.reset();
         }
-        const std::string copyOut = sql.copyOut(m_relocation.organizationId, progress.verifyLastKey);
+        const std::string copyOut = sql.copyOut(m_relocation.organizationId, progress.verifyLastKey, also);
         CopyOutStream inSource(source(), copyOut, table.batched);
         CopyOutStream inTarget(target(), copyOut, table.batched);
         auto mismatch = [&](const std::string& what) {

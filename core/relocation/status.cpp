@@ -5,6 +5,7 @@
 #include "core/relocation/text.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace cellscope::relocation {
 
@@ -15,6 +16,14 @@ std::optional<double> rate(std::int64_t rows, double seconds)
     if (rows <= 0 || seconds <= 0)
         return std::nullopt;
     return static_cast<double>(rows) / seconds;
+}
+
+// A write freeze is short: milliseconds matter.
+std::string preciseSeconds(double seconds)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f s", seconds);
+    return text;
 }
 
 std::string percent(std::int64_t part, std::int64_t whole)
@@ -54,6 +63,14 @@ private:
         m_s.verifyRowsPerSecond = rate(m_s.verifiedRows, verifySeconds);
         if (m_r.step == Step::Drain && m_r.switchedAt)
             m_s.drainSecondsLeft = std::max(0.0, *m_r.switchedAt + m_r.drainSeconds - m_r.readAt);
+        if (m_r.frozenAt) {
+            m_s.freezeStartedAt = m_r.frozenAt;
+            m_s.freezeEndedAt = m_r.switchCommittedAt;
+            if (m_r.switchCommittedAt)
+                m_s.freezeSeconds = *m_r.switchCommittedAt - *m_r.frozenAt;
+            else if (!isFinished(m_r.state) && m_r.step != Step::Cancel)
+                m_s.freezeSeconds = m_r.readAt - *m_r.frozenAt;
+        }
     }
 
     void eta()
@@ -84,6 +101,9 @@ private:
         m_s.etaSeconds = static_cast<double>(copyLeft) / copyRate +
                          static_cast<double>(verifyLeft) / readRate +
                          static_cast<double>(cleanupLeft) / readRate + drainLeft;
+        if (m_r.online && !m_r.frozen && beforeSwitch(m_r.step))
+            m_s.cutoverInSeconds = static_cast<double>(copyLeft) / copyRate +
+                                   static_cast<double>(verifyLeft) / readRate + m_r.lagSeconds.value_or(0);
     }
 
     std::string head() const
@@ -102,14 +122,33 @@ private:
                m_s.lastAction->reason + "\")";
     }
 
+    // The captured changes still to apply, as last measured.
+    std::string lag() const
+    {
+        if (!m_r.online || !m_r.lagRows)
+            return {};
+        return "; " + groupedNumber(*m_r.lagRows) + " changes waiting" +
+               (*m_r.lagRows > 0 ? ", the oldest " + humanDuration(m_r.lagSeconds.value_or(0)) + " old"
+                                 : std::string());
+    }
+
     std::string doing() const
     {
         const std::string planned = groupedNumber(m_s.plannedRows);
         switch (m_r.step) {
         case Step::Preflight:
             return "running its preflight checks";
+        case Step::Capture:
+            return "starting to capture the organization's changes in " + m_r.sourceCell;
         case Step::Freeze:
-            return "freezing the organization in " + m_r.sourceCell;
+            return (m_r.online ? "catching up, then freezing the organization in "
+                               : "freezing the organization in ") +
+                   m_r.sourceCell + lag();
+        case Step::CatchUp:
+            return "catching up: " + groupedNumber(m_r.appliedChanges) + " changes applied" + lag();
+        case Step::Settle:
+            return "settling inside the freeze: applying the last changes and comparing the rows they "
+                   "touched";
         case Step::Copy:
             return "copying: " + groupedNumber(m_s.copiedRows) + " of " + planned + " rows (" +
                    percent(m_s.copiedRows, m_s.plannedRows) + ")" +
@@ -118,8 +157,9 @@ private:
                               " rows/s"
                         : std::string());
         case Step::Verify:
-            return "verifying: " + groupedNumber(m_s.verifiedRows) + " of " + planned + " rows compared (" +
-                   percent(m_s.verifiedRows, m_s.plannedRows) + ")";
+            return std::string(m_r.online ? "verifying online: " : "verifying: ") +
+                   groupedNumber(m_s.verifiedRows) + " of " + planned + " rows compared (" +
+                   percent(m_s.verifiedRows, m_s.plannedRows) + ")" + lag();
         case Step::Switch:
             return "switching the mapping, key mappings and slug reservations";
         case Step::Drain:
@@ -171,7 +211,10 @@ private:
         case State::Done:
             out = head() + " is done: the organization lives in " + m_r.targetCell;
             if (m_r.finishedAt)
-                out += " (took " + humanDuration(*m_r.finishedAt - m_r.createdAt) + ")";
+                out += " (took " + humanDuration(*m_r.finishedAt - m_r.createdAt) +
+                       (m_s.freezeSeconds ? "; writes were refused for " + preciseSeconds(*m_s.freezeSeconds)
+                                          : std::string()) +
+                       ")";
             break;
         case State::Cancelled:
             out = head() + " was cancelled at step " +

@@ -24,6 +24,13 @@ struct Status
     std::optional<double> verifyRowsPerSecond;
     std::optional<double> drainSecondsLeft;
     std::optional<double> etaSeconds; // until done, drain included; none once finished or cancelling
+    // Online, before the freeze: about how long until it (copy, catch-up and verify left).
+    std::optional<double> cutoverInSeconds;
+    // The write freeze: from the freeze to the commit of the switch (unix seconds, server clock).
+    // While frozen and not yet switched, `freezeSeconds` is how long it has lasted so far.
+    std::optional<double> freezeStartedAt;
+    std::optional<double> freezeEndedAt;
+    std::optional<double> freezeSeconds;
     std::string sentence;
     std::vector<std::string> nextSteps; // cellctl commands that make sense now
 };

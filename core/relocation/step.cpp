@@ -1,17 +1,22 @@
 #include "core/relocation/step.h"
 
+#include <algorithm>
 #include <array>
+#include <span>
 #include <utility>
 
 namespace cellscope::relocation {
 
 namespace {
 
-constexpr std::array<std::pair<Step, std::string_view>, 10> kStepNames{{
+constexpr std::array<std::pair<Step, std::string_view>, 13> kStepNames{{
     {Step::Preflight, "preflight"},
+    {Step::Capture, "capture"},
     {Step::Freeze, "freeze"},
     {Step::Copy, "copy"},
+    {Step::CatchUp, "catch_up"},
     {Step::Verify, "verify"},
+    {Step::Settle, "settle"},
     {Step::Switch, "switch"},
     {Step::Drain, "drain"},
     {Step::Unfreeze, "unfreeze"},
@@ -70,36 +75,35 @@ std::optional<State> parseState(std::string_view text) noexcept
     return parse(kStateNames, text);
 }
 
-Step nextStep(Step step) noexcept
+Step nextStep(Step step, bool online) noexcept
 {
-    switch (step) {
-    case Step::Preflight:
-        return Step::Freeze;
-    case Step::Freeze:
-        return Step::Copy;
-    case Step::Copy:
-        return Step::Verify;
-    case Step::Verify:
-        return Step::Switch;
-    case Step::Switch:
-        return Step::Drain;
-    case Step::Drain:
-        return Step::Unfreeze;
-    case Step::Unfreeze:
-        return Step::Cleanup;
-    case Step::Cleanup:
-    case Step::Done:
-        return Step::Done;
-    case Step::Cancel:
+    if (step == Step::Cancel)
         return Step::Cancel;
-    }
-    return Step::Done;
+    const auto steps = online ? std::span<const Step>(kOnlineSteps) : std::span<const Step>(kOfflineSteps);
+    const auto at = std::find(steps.begin(), steps.end(), step);
+    return at == steps.end() || at + 1 == steps.end() ? Step::Done : *(at + 1);
 }
 
 bool beforeSwitch(Step step) noexcept
 {
-    return step == Step::Preflight || step == Step::Freeze || step == Step::Copy || step == Step::Verify ||
-           step == Step::Switch || step == Step::Cancel;
+    switch (step) {
+    case Step::Preflight:
+    case Step::Capture:
+    case Step::Freeze:
+    case Step::Copy:
+    case Step::CatchUp:
+    case Step::Verify:
+    case Step::Settle:
+    case Step::Switch:
+    case Step::Cancel:
+        return true;
+    case Step::Drain:
+    case Step::Unfreeze:
+    case Step::Cleanup:
+    case Step::Done:
+        return false;
+    }
+    return false;
 }
 
 bool isFinished(State state) noexcept

@@ -29,6 +29,7 @@
 #include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+#include <span>
 
 namespace cellscope::ui {
 
@@ -61,7 +62,8 @@ QString stepStrip(const Relocation& r)
     QStringList parts;
     const bool finished = r.state == State::Done;
     bool reached = false;
-    for (const Step step : kForwardSteps) {
+    const auto steps = r.online ? std::span<const Step>(kOnlineSteps) : std::span<const Step>(kOfflineSteps);
+    for (const Step step : steps) {
         const QString name = QString::fromUtf8(stepName(step));
         if (step == r.step && !finished) {
             reached = true;

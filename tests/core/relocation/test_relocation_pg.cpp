@@ -29,6 +29,7 @@
 #include <functional>
 #include <future>
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -276,6 +277,16 @@ protected:
         return pqxx::nontransaction(*c).exec("SELECT count(*) FROM cellscope.frozen_org")[0][0].as<long>();
     }
 
+    // Rows of change capture (logged changes and captured tables) left in a cell.
+    long captureRows(const std::string& cell) const
+    {
+        auto c = db::connect(config.cellConninfo(cell));
+        return pqxx::nontransaction(*c)
+            .exec("SELECT (SELECT count(*) FROM cellscope.org_change) + "
+                  "(SELECT count(*) FROM cellscope.capture_table)")[0][0]
+            .as<long>();
+    }
+
     Routing routing() const
     {
         auto c = db::connect(config.control);
@@ -344,6 +355,8 @@ protected:
         EXPECT_EQ(switchesCommitted(id), switches);
         EXPECT_EQ(frozenRows(kSource), 0);
         EXPECT_EQ(frozenRows(kTarget), 0);
+        EXPECT_EQ(captureRows(kSource), 0);
+        EXPECT_EQ(captureRows(kTarget), 0);
         EXPECT_EQ(Relocations(config).status(id).relocation.state, State::Done);
     }
 
@@ -359,6 +372,7 @@ protected:
         EXPECT_EQ(r.reservationCells, routingBefore.reservationCells);
         EXPECT_EQ(switchesCommitted(id), 0);
         EXPECT_EQ(frozenRows(kSource), 0);
+        EXPECT_EQ(captureRows(kSource), 0);
         EXPECT_EQ(Relocations(config).status(id).relocation.state, State::Cancelled);
     }
 
@@ -432,6 +446,139 @@ std::string messageOf(const std::function<void()>& action)
     }
     return {};
 }
+
+// The organization's issues as Sentry writes them during a move: inserts, updates and deletes,
+// each in the cell the mapping names at that moment. It keeps the state its committed writes
+// leave (id → message); a write refused by the freeze is counted and not applied.
+class Writer
+{
+public:
+    Writer(const db::DatabaseConfig& config, long org, unsigned seed, std::chrono::microseconds pause)
+        : m_config(config), m_org(org), m_random(seed), m_pause(pause)
+    {
+        auto source = db::connect(config.cellConninfo(kSource));
+        pqxx::nontransaction tx(*source);
+        for (const auto& row :
+             tx.exec_params("SELECT id FROM sentry_project WHERE organization_id = $1", org))
+            m_projects.push_back(row[0].as<long>());
+        for (const auto& row :
+             tx.exec_params("SELECT g.id, g.message FROM sentry_groupedmessage g JOIN "
+                            "sentry_project p ON p.id = g.project_id WHERE p.organization_id = $1",
+                            org))
+            m_model.emplace(row[0].as<long>(), row[1].as<std::string>());
+        m_nextId = 900000000L + static_cast<long>(seed % 1000) * 100000L;
+        m_thread = std::thread([this] { loop(); });
+    }
+    ~Writer() { stop(); }
+
+    void stop()
+    {
+        m_stop = true;
+        if (m_thread.joinable())
+            m_thread.join();
+    }
+
+    const std::map<long, std::string>& model() const { return m_model; }
+    long committed() const { return m_committed; }
+    long refused() const { return m_refused; }
+    const std::vector<std::string>& errors() const { return m_errors; }
+
+    // The org's issues in `cell` now, as the model holds them.
+    static std::map<long, std::string> issuesIn(const db::DatabaseConfig& config, const std::string& cell,
+                                                long org)
+    {
+        auto c = db::connect(config.cellConninfo(cell));
+        std::map<long, std::string> out;
+        for (const auto& row :
+             pqxx::nontransaction(*c).exec_params("SELECT g.id, g.message FROM sentry_groupedmessage g JOIN "
+                                                  "sentry_project p ON p.id = g.project_id "
+                                                  "WHERE p.organization_id = $1",
+                                                  org))
+            out.emplace(row[0].as<long>(), row[1].as<std::string>());
+        return out;
+    }
+
+private:
+    void loop()
+    {
+        std::unique_ptr<pqxx::connection> control;
+        std::map<std::string, std::unique_ptr<pqxx::connection>> cells;
+        while (!m_stop) {
+            try {
+                if (!control)
+                    control = db::connect(m_config.control);
+                const std::string cell =
+                    pqxx::nontransaction(*control)
+                        .exec_params1(
+                            "SELECT region_name FROM sentry_organizationmapping WHERE organization_id = $1",
+                            m_org)[0]
+                        .as<std::string>();
+                auto& connection = cells[cell];
+                if (!connection)
+                    connection = db::connect(m_config.cellConninfo(cell));
+                writeOnce(*connection);
+            } catch (const pqxx::broken_connection&) {
+                control.reset();
+                cells.clear();
+            } catch (const std::exception& e) {
+                m_errors.emplace_back(e.what());
+                cells.clear();
+            }
+            std::this_thread::sleep_for(m_pause);
+        }
+    }
+
+    void writeOnce(pqxx::connection& connection)
+    {
+        const int op = static_cast<int>(m_random() % 10);
+        std::optional<long> existing;
+        if (!m_model.empty()) {
+            auto at = m_model.begin();
+            std::advance(at, static_cast<long>(m_random() % m_model.size()));
+            existing = at->first;
+        }
+        const std::string message = "w" + std::to_string(m_random());
+        try {
+            pqxx::work tx(connection);
+            if (op < 5 || !existing) {
+                const long id = m_nextId;
+                tx.exec_params0(
+                    "INSERT INTO sentry_groupedmessage (id, project_id, message) VALUES ($1, $2, $3)", id,
+                    m_projects[m_random() % m_projects.size()], message);
+                tx.commit();
+                ++m_nextId;
+                m_model[id] = message;
+            } else if (op < 8) {
+                tx.exec_params0("UPDATE sentry_groupedmessage SET message = $2 WHERE id = $1", *existing,
+                                message);
+                tx.commit();
+                m_model[*existing] = message;
+            } else {
+                tx.exec_params0("DELETE FROM sentry_groupedmessage WHERE id = $1", *existing);
+                tx.commit();
+                m_model.erase(*existing);
+            }
+            ++m_committed;
+        } catch (const pqxx::sql_error& e) {
+            if (e.sqlstate() != "55000")
+                throw;
+            ++m_refused;
+        }
+    }
+
+    const db::DatabaseConfig m_config;
+    const long m_org;
+    std::mt19937 m_random;
+    const std::chrono::microseconds m_pause;
+    std::vector<long> m_projects;
+    std::map<long, std::string> m_model;
+    long m_nextId = 0;
+    std::atomic<long> m_committed{0};
+    std::atomic<long> m_refused{0};
+    std::vector<std::string> m_errors;
+    std::atomic<bool> m_stop{false};
+    std::thread m_thread;
+};
 
 } // namespace
 
@@ -529,8 +676,12 @@ TEST_F(RelocationWorld, HappyPathAsAStaffLoginMovesEveryRowAndFlipsRoutingOnce)
         steps.push_back(s.step);
         EXPECT_EQ(s.outcome, "ok") << s.step;
     }
-    EXPECT_EQ(steps, (std::vector<std::string>{"preflight", "freeze", "copy", "verify", "switch", "drain",
-                                               "unfreeze", "cleanup"}));
+    EXPECT_EQ(steps, (std::vector<std::string>{"preflight", "capture", "copy", "catch_up", "verify", "freeze",
+                                               "settle", "switch", "drain", "unfreeze", "cleanup"}));
+    EXPECT_TRUE(status.relocation.online);
+    ASSERT_TRUE(status.freezeSeconds && status.freezeStartedAt && status.freezeEndedAt);
+    EXPECT_GT(*status.freezeSeconds, 0);
+    EXPECT_DOUBLE_EQ(*status.freezeSeconds, *status.freezeEndedAt - *status.freezeStartedAt);
     // The world as routers see it: the org is served by the target, and active again.
     const auto snapshot = sources::loadSnapshotFromPostgres(config.control);
     const auto index = snapshot->findOrg(slug);
@@ -538,6 +689,40 @@ TEST_F(RelocationWorld, HappyPathAsAStaffLoginMovesEveryRowAndFlipsRoutingOnce)
     EXPECT_EQ(snapshot->cellName(snapshot->org(*index).cell), kTarget);
     EXPECT_EQ(snapshot->org(*index).status, OrgStatus::Active);
     EXPECT_EQ(api.diagnose(id).action, RepairAction::None);
+}
+
+TEST_F(RelocationWorld, OfflineFreezesBeforeTheCopyAndMeasuresTheFreezeToo)
+{
+    const Relocations api(config);
+    Request offline = request();
+    offline.offline = true;
+    const Plan plan = api.plan(offline);
+    EXPECT_FALSE(plan.online);
+    Hook quiet;
+    const std::int64_t id = api.start(offline);
+    EXPECT_EQ(api.run(id, quiet), Outcome::Done);
+    expectMovedOnce(id);
+    std::vector<std::string> steps;
+    for (const StepRecord& s : api.history(id).steps)
+        steps.push_back(s.step);
+    EXPECT_EQ(steps, (std::vector<std::string>{"preflight", "freeze", "copy", "verify", "switch", "drain",
+                                               "unfreeze", "cleanup"}));
+    const Status status = api.status(id);
+    EXPECT_FALSE(status.relocation.online);
+    ASSERT_TRUE(status.freezeSeconds);
+    EXPECT_GT(*status.freezeSeconds, 0);
+}
+
+// Online is the default where both cells allow it; the plan says which mechanism and why.
+TEST_F(RelocationWorld, ThePlanSaysOnlineAndWhy)
+{
+    const Plan plan = Relocations(config).plan(request());
+    EXPECT_TRUE(plan.online);
+    const auto mode =
+        std::find_if(plan.checks.begin(), plan.checks.end(), [](const Check& c) { return c.name == "mode"; });
+    ASSERT_NE(mode, plan.checks.end());
+    EXPECT_NE(mode->message.find("online"), std::string::npos) << mode->message;
+    EXPECT_NE(mode->message.find("wal_level"), std::string::npos) << mode->message;
 }
 
 TEST_F(RelocationWorld, PreflightRefusesWithTheRightCodeAndWritesNothing)
@@ -633,7 +818,9 @@ TEST_F(RelocationWorld, WritesToAFrozenOrgAreRefusedByTheDatabase)
     hook.onProgress = [&](Step step, const TableProgress&) {
         hook.stop = step == Step::Copy;
     };
-    const std::int64_t id = api.start(request());
+    Request offline = request();
+    offline.offline = true;
+    const std::int64_t id = api.start(offline);
     ASSERT_EQ(api.run(id, hook), Outcome::Detached);
 
     auto source = db::connect(config.cellConninfo(kSource));
@@ -673,6 +860,100 @@ TEST_F(RelocationWorld, WritesToAFrozenOrgAreRefusedByTheDatabase)
     auto target = db::connect(config.cellConninfo(kTarget));
     pqxx::nontransaction(*target).exec_params0("UPDATE sentry_organization SET name = name WHERE id = $1",
                                                org);
+}
+
+// Online: the organization writes on while it is copied; what it wrote arrives, and only a
+// TRUNCATE (which no change log can capture) is refused.
+TEST_F(RelocationWorld, WritesDuringAnOnlineCopyAreCapturedAndArrive)
+{
+    const Relocations api(config);
+    Hook hook;
+    hook.onProgress = [&](Step step, const TableProgress&) {
+        hook.stop = step == Step::Copy;
+    };
+    const std::int64_t id = api.start(request());
+    ASSERT_EQ(api.run(id, hook), Outcome::Detached);
+    {
+        auto source = db::connect(config.cellConninfo(kSource));
+        pqxx::nontransaction tx(*source);
+        tx.exec_params0("UPDATE sentry_organization SET name = 'renamed while moving' WHERE id = $1", org);
+        tx.exec_params0(
+            "INSERT INTO sentry_groupedmessage (id, project_id, message) "
+            "SELECT 999999999, max(id), 'new issue' FROM sentry_project WHERE organization_id = $1",
+            org);
+        tx.exec_params0("UPDATE sentry_projectkey SET label = 'relabelled' WHERE project_id IN "
+                        "(SELECT id FROM sentry_project WHERE organization_id = $1)",
+                        org);
+        tx.exec_params0(
+            "DELETE FROM sentry_groupedmessage WHERE id = (SELECT min(g.id) FROM sentry_groupedmessage g "
+            "JOIN sentry_project p ON p.id = g.project_id WHERE p.organization_id = $1)",
+            org);
+        tx.exec_params0("UPDATE sentry_team SET name = name || '!' WHERE organization_id = $1", org);
+        EXPECT_THROW(tx.exec0("TRUNCATE sentry_groupedmessage"), pqxx::sql_error);
+    }
+    EXPECT_EQ(frozenRows(kSource), 1);
+    before = checksums(kSource);
+    routingBefore = routing();
+    api.resume(id, "carry on");
+    Hook quiet;
+    EXPECT_EQ(api.run(id, quiet), Outcome::Done);
+    expectMovedOnce(id);
+    EXPECT_GT(api.status(id).relocation.appliedChanges, 0);
+}
+
+// Cancel stops the capture: the change log is gone, and the status the organization had (and
+// changed itself meanwhile) is left alone.
+TEST_F(RelocationWorld, CancelDuringCaptureStopsItAndLeavesNothingBehind)
+{
+    const Relocations api(config);
+    Hook hook;
+    hook.onProgress = [&](Step step, const TableProgress&) {
+        hook.stop = step == Step::Copy;
+    };
+    const std::int64_t id = api.start(request());
+    ASSERT_EQ(api.run(id, hook), Outcome::Detached);
+    {
+        auto source = db::connect(config.cellConninfo(kSource));
+        pqxx::nontransaction(*source).exec_params0(
+            "UPDATE sentry_team SET name = name || '?' WHERE organization_id = $1", org);
+    }
+    EXPECT_GT(captureRows(kSource), 0);
+    before = checksums(kSource);
+    api.cancel(id, "changed my mind");
+    Hook quiet;
+    EXPECT_EQ(api.run(id, quiet), Outcome::Cancelled);
+    expectUntouched(id);
+    // No trace of the capture: the next write logs nothing.
+    auto source = db::connect(config.cellConninfo(kSource));
+    pqxx::nontransaction(*source).exec_params0(
+        "UPDATE sentry_team SET name = name WHERE organization_id = $1", org);
+    EXPECT_EQ(captureRows(kSource), 0);
+}
+
+// A writer as busy as the batches allow for the whole move: every write it saw committed is in the
+// target, none it saw refused, and it was refused only while the organization was frozen.
+TEST_F(RelocationWorld, AConcurrentWriterLosesNothingOnline)
+{
+    const Relocations api(config);
+    Writer writer(config, org, 1, std::chrono::microseconds(500));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    Hook quiet;
+    const std::int64_t id = api.start(request());
+    EXPECT_EQ(api.run(id, quiet), Outcome::Done);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100)); // a few writes in the new cell
+    writer.stop();
+    EXPECT_TRUE(writer.errors().empty()) << writer.errors().front();
+    EXPECT_EQ(Writer::issuesIn(config, kTarget, org), writer.model());
+    EXPECT_EQ(rowsIn(kSource), 0);
+    EXPECT_EQ(switchesCommitted(id), 1);
+    EXPECT_EQ(captureRows(kSource), 0);
+    const Status status = api.status(id);
+    std::cout << "writer: " << writer.committed() << " writes committed, " << writer.refused()
+              << " refused; write freeze " << status.freezeSeconds.value_or(-1) << " s; "
+              << status.relocation.appliedChanges << " changes applied in " << status.relocation.appliedRound
+              << " rounds\n";
+    EXPECT_GT(writer.committed(), 100);
+    EXPECT_GT(status.relocation.appliedChanges, 0);
 }
 
 TEST_F(RelocationWorld, CancelBeforeTheSwitchRestoresTheSourceExactly)
