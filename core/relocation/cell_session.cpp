@@ -415,7 +415,7 @@ namespace {
 // conflicts with itself, so two freezes in one cell take turns instead of deadlocking. One order for
 // every freeze (by name), so freezes never wait on each other in a circle.
 void lockGuardedTables(CellSession& cell, const std::vector<OrgTable>& guarded,
-                       const std::string& lockTimeout)
+                       const std::string& lockTimeout, const char* lockedPoint)
 {
     std::vector<std::string> names;
     for (const OrgTable& table : guarded)
@@ -427,7 +427,7 @@ void lockGuardedTables(CellSession& cell, const std::vector<OrgTable>& guarded,
     cell.exec("BEGIN");
     cell.query("SELECT set_config('lock_timeout', $1, true)", {lockTimeout});
     cell.exec("LOCK TABLE " + tables + " IN SHARE ROW EXCLUSIVE MODE");
-    faultPoint("freeze.locked");
+    faultPoint(lockedPoint);
     // Writers whose snapshot is older than this hold this row FOR SHARE (the guard of migration
     // cell/0005): the update waits for them, and refuses them later writes.
     cell.exec("UPDATE cellscope.freeze_epoch SET freezes = freezes + 1");
@@ -467,7 +467,7 @@ int freezeOrganization(CellSession& cell, const std::vector<OrgTable>& guarded, 
                        std::int64_t relocationId, const std::string& lockTimeout)
 {
     const std::string org = std::to_string(organizationId);
-    lockGuardedTables(cell, guarded, lockTimeout);
+    lockGuardedTables(cell, guarded, lockTimeout, "freeze.locked");
     const auto held = lockedFreezeRow(cell, org);
     if (held && held->at(0) != std::to_string(relocationId))
         heldByAnother(cell, org, *held);
@@ -497,7 +497,7 @@ void startCapture(CellSession& cell, const std::vector<OrgTable>& tables, std::i
 {
     const std::string org = std::to_string(organizationId);
     const std::string relocation = std::to_string(relocationId);
-    lockGuardedTables(cell, tables, lockTimeout);
+    lockGuardedTables(cell, tables, lockTimeout, "capture.locked");
     if (const auto held = lockedFreezeRow(cell, org)) {
         if (held->at(0) != relocation)
             heldByAnother(cell, org, *held);
@@ -557,15 +557,23 @@ void dropFreeze(CellSession& cell, std::int64_t organizationId, std::int64_t rel
     cell.exec("COMMIT");
 }
 
-void unfreezeOrganization(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId)
+void unfreezeOrganization(CellSession& cell, const std::vector<OrgTable>& guarded,
+                          std::int64_t organizationId, std::int64_t relocationId,
+                          const std::string& lockTimeout)
 {
     const std::string org = std::to_string(organizationId);
-    cell.exec("BEGIN");
+    const std::string relocation = std::to_string(relocationId);
+    // A capture ends like a freeze begins: after the writers in flight, which may still log changes.
+    const bool capturing = freezePhase(cell, organizationId, relocationId) == "capture";
+    if (capturing)
+        lockGuardedTables(cell, guarded, lockTimeout, "cancel.locked");
+    else
+        cell.exec("BEGIN");
     // The freeze row goes first, so the guard lets the status update through. While only capturing,
     // the status was never changed, and may have been since by the organization's own writes.
     const auto frozen = cell.query("DELETE FROM cellscope.frozen_org WHERE organization_id = $1 "
                                    "AND relocation_id = $2 RETURNING previous_status, phase",
-                                   {org, std::to_string(relocationId)});
+                                   {org, relocation});
     if (!frozen.empty() && frozen[0][1] != "capture")
         cell.query("UPDATE sentry_organization SET status = $2 WHERE id = $1", {org, frozen[0][0]});
     dropChangeLog(cell, relocationId);

@@ -177,7 +177,10 @@ void beginCleanup(CellSession& cell, std::int64_t organizationId, std::int64_t r
 void dropFreeze(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId);
 // Undoes the freeze exactly: the status it replaced comes back (none for a capture, which changed no
 // status); the change log goes. No-op when not frozen by it.
-void unfreezeOrganization(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId);
+// Ending a capture waits (up to `lockTimeout`) for the writers in flight on the `guarded` tables.
+void unfreezeOrganization(CellSession& cell, const std::vector<OrgTable>& guarded,
+                          std::int64_t organizationId, std::int64_t relocationId,
+                          const std::string& lockTimeout);
 // Sets the organization's status in this cell (the target's copy carries the frozen status).
 void setOrganizationStatus(CellSession& cell, std::int64_t organizationId, int status);
 

@@ -900,7 +900,8 @@ void ControlStore::requestCancel(std::int64_t id, const std::string& reason)
         "cancelled_at_step "
         "ELSE step END, step = 'cancel', state = 'running', requested_action = NULL, last_error = NULL, "
         "updated_at = now() WHERE id = $1 AND state NOT IN ('done', 'cancelled') "
-        "AND step IN ('preflight', 'freeze', 'copy', 'verify', 'switch', 'cancel')",
+        "AND step IN ('preflight', 'capture', 'freeze', 'copy', 'catch_up', 'verify', 'settle', 'switch', "
+        "'cancel')",
         id);
     if (changed.affected_rows() != 1) {
         tx.abort();

@@ -1026,7 +1026,7 @@ private:
         }
         say("cancelling: unfreezing organization " + m_relocation.orgSlug + " in cell " +
             m_relocation.sourceCell + " exactly as it was");
-        unfreezeOrganization(source(), m_relocation.organizationId, m_id);
+        unfreezeOrganization(source(), specs(), m_relocation.organizationId, m_id, kFreezeLockTimeout);
         m_store->restoreMappingStatus(m_id);
         return groupedNumber(removed) + " copied rows removed from cell " + m_relocation.targetCell +
                "; cell " + m_relocation.sourceCell + " unfrozen as it was";

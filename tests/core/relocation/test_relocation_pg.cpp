@@ -29,6 +29,7 @@
 #include <functional>
 #include <future>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
@@ -478,6 +479,8 @@ public:
             m_thread.join();
     }
 
+    // While held, the writer writes nothing: the model and the cells can be compared.
+    std::unique_lock<std::mutex> hold() { return std::unique_lock<std::mutex>(m_mutex); }
     const std::map<long, std::string>& model() const { return m_model; }
     long committed() const { return m_committed; }
     long refused() const { return m_refused; }
@@ -530,6 +533,7 @@ private:
 
     void writeOnce(pqxx::connection& connection)
     {
+        const std::lock_guard<std::mutex> held(m_mutex);
         const int op = static_cast<int>(m_random() % 10);
         std::optional<long> existing;
         if (!m_model.empty()) {
@@ -577,6 +581,7 @@ private:
     std::atomic<long> m_refused{0};
     std::vector<std::string> m_errors;
     std::atomic<bool> m_stop{false};
+    std::mutex m_mutex;
     std::thread m_thread;
 };
 
@@ -901,6 +906,111 @@ TEST_F(RelocationWorld, WritesDuringAnOnlineCopyAreCapturedAndArrive)
     EXPECT_GT(api.status(id).relocation.appliedChanges, 0);
 }
 
+// Jepsen-style: runs that move the organization back and forth while a writer writes to the cell
+// the mapping names; in each, the runner (a cellctl process) is SIGKILLed at a random moment, the
+// relocation resumed, and one of the new runner's cell connections terminated at a random moment
+// (the step fails; it is retried). After every run: each write the writer saw committed is in the
+// cell the mapping names, none it saw refused, the other cell holds nothing of the organization,
+// no capture is left, and the mapping flipped exactly once. CELLSCOPE_JEPSEN_RUNS and
+// CELLSCOPE_JEPSEN_SEED change the count and the seed (printed, to reproduce a failure).
+TEST_F(RelocationWorld, JepsenStyleRunsWithKillsLoseNothing)
+{
+    const int runs =
+        std::getenv("CELLSCOPE_JEPSEN_RUNS") ? std::atoi(std::getenv("CELLSCOPE_JEPSEN_RUNS")) : 20;
+    const unsigned seed = std::getenv("CELLSCOPE_JEPSEN_SEED")
+                              ? static_cast<unsigned>(std::atol(std::getenv("CELLSCOPE_JEPSEN_SEED")))
+                              : std::random_device{}();
+    std::cout << "jepsen seed " << seed << '\n';
+    std::mt19937 random(seed);
+    auto between = [&](int low, int high) {
+        return low + static_cast<int>(random() % (high - low + 1));
+    };
+    const Relocations api(config);
+    Hook quiet;
+    Writer writer(config, org, seed, std::chrono::microseconds(1000));
+    const std::string settings = settingsFile();
+    std::string to = kTarget;
+    long killedMidRun = 0;
+    long terminated = 0;
+    long failedSteps = 0;
+    std::optional<std::int64_t> previous;
+    for (int run = 0; run < runs; ++run) {
+        SCOPED_TRACE("run " + std::to_string(run) + " to " + to);
+        {
+            Child child({"--config", settings, "relocate", "start", slug, "--to", to, "--reason", "jepsen",
+                         "--batch-rows", std::to_string(between(2, 20)), "--drain-seconds", "0"},
+                        "");
+            std::this_thread::sleep_for(std::chrono::milliseconds(between(0, 1500)));
+            child.killHard();
+        }
+        std::optional<std::int64_t> id;
+        try {
+            id = api.resolve(slug);
+        } catch (const Error&) {
+            // never relocated yet
+        }
+        if (!id || id == previous) { // killed before it started: start it here
+            Request again = request("jepsen, started again");
+            again.targetCell = to;
+            id = api.start(again);
+        }
+        const std::int64_t relocation = *id;
+        waitForNoRunner(relocation);
+        if (api.status(relocation).relocation.state != State::Done)
+            ++killedMidRun;
+        std::atomic<bool> running{true};
+        std::thread killer([&, delay = between(0, 800)] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+            if (!running)
+                return;
+            auto admin = db::connect(test::pgServerConninfo());
+            terminated +=
+                pqxx::nontransaction(*admin)
+                    .exec("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE application_name = 'cellscope relocation' AND datname LIKE '" +
+                          m_prefix + "%' ORDER BY random() LIMIT 1) AS killed")[0][0]
+                    .as<long>();
+        });
+        for (int attempt = 0; attempt < 10 && api.status(relocation).relocation.state != State::Done;
+             ++attempt) {
+            const State state = api.status(relocation).relocation.state;
+            if (state == State::Failed) {
+                ++failedSteps;
+                api.retry(relocation, "jepsen: retry after a lost connection");
+            } else if (state == State::Running && !api.status(relocation).runnerAlive && attempt > 0) {
+                api.resume(relocation, "jepsen: resume");
+            }
+            try {
+                api.run(relocation, quiet);
+            } catch (const Error&) {
+                // a terminated connection failed the step: retried above
+            }
+        }
+        running = false;
+        killer.join();
+        ASSERT_EQ(api.status(relocation).relocation.state, State::Done);
+        const std::string from = to == kTarget ? kSource : kTarget;
+        {
+            const auto held = writer.hold();
+            EXPECT_EQ(routing().orgCell, to);
+            EXPECT_EQ(Writer::issuesIn(config, to, org), writer.model());
+            EXPECT_EQ(rowsIn(from), 0);
+        }
+        EXPECT_EQ(switchesCommitted(relocation), 1);
+        EXPECT_EQ(captureRows(kSource) + captureRows(kTarget), 0);
+        EXPECT_EQ(frozenRows(kSource) + frozenRows(kTarget), 0);
+        if (HasFailure())
+            break;
+        previous = relocation;
+        to = from;
+    }
+    writer.stop();
+    EXPECT_TRUE(writer.errors().empty()) << writer.errors().front();
+    std::cout << "jepsen: " << runs << " runs, " << killedMidRun << " runners killed mid-run, " << terminated
+              << " connections terminated, " << failedSteps << " failed steps retried; writer "
+              << writer.committed() << " writes committed, " << writer.refused() << " refused, 0 lost\n";
+}
+
 // Cancel stops the capture: the change log is gone, and the status the organization had (and
 // changed itself meanwhile) is left alone.
 TEST_F(RelocationWorld, CancelDuringCaptureStopsItAndLeavesNothingBehind)
@@ -1160,22 +1270,36 @@ enum class Then
     Cancel,
 };
 
+enum class Way
+{
+    Online,
+    Offline,
+    OnlineWithWriter, // a concurrent writer for the whole run, so catch-up has changes to apply
+};
+
 struct CrashCase
 {
     const char* point; // a fault point, "@n" for its n-th pass
     bool beforeSwitch;
     Then then;
+    Way way = Way::Online;
 };
 
 void PrintTo(const CrashCase& c, std::ostream* out)
 {
-    *out << c.point << (c.then == Then::Cancel ? ", then cancel" : ", then resume");
+    *out << c.point << (c.then == Then::Cancel ? ", then cancel" : ", then resume")
+         << (c.way == Way::Offline            ? ", offline"
+             : c.way == Way::OnlineWithWriter ? ", with a writer"
+                                              : "");
 }
 
 std::string caseName(const ::testing::TestParamInfo<CrashCase>& info)
 {
-    std::string name =
-        std::string(info.param.point) + (info.param.then == Then::Cancel ? "_cancel" : "_resume");
+    std::string name = std::string(info.param.point) +
+                       (info.param.then == Then::Cancel ? "_cancel" : "_resume") +
+                       (info.param.way == Way::Offline            ? "_offline"
+                        : info.param.way == Way::OnlineWithWriter ? "_writer"
+                                                                  : "");
     for (char& c : name)
         if (!std::isalnum(static_cast<unsigned char>(c)))
             c = '_';
@@ -1192,10 +1316,16 @@ TEST_P(RelocationCrash, KilledRunnerLeavesAResumableOrCancellableRelocation)
     const CrashCase c = GetParam();
     std::string point = c.point;
     point = point.substr(0, point.find('@'));
+    std::optional<Writer> writer;
+    if (c.way == Way::OnlineWithWriter)
+        writer.emplace(config, org, 7, std::chrono::microseconds(2000));
     {
-        Child child({"--config", settingsFile(), "relocate", "start", slug, "--to", kTarget, "--reason",
-                     "crash test", "--batch-rows", "2", "--drain-seconds", "0"},
-                    c.point);
+        std::vector<std::string> args{"--config", settingsFile(),    "relocate", "start",      slug,
+                                      "--to",     kTarget,           "--reason", "crash test", "--batch-rows",
+                                      "2",        "--drain-seconds", "0"};
+        if (c.way == Way::Offline)
+            args.emplace_back("--offline");
+        Child child(args, c.point);
         ASSERT_TRUE(child.waitForLine("cellscope-fault: " + point)) << child.output();
         child.killHard();
     }
@@ -1203,11 +1333,17 @@ TEST_P(RelocationCrash, KilledRunnerLeavesAResumableOrCancellableRelocation)
     const std::int64_t id = api.resolve(slug);
     waitForNoRunner(id);
     EXPECT_EQ(api.status(id).relocation.state, State::Running);
+    EXPECT_EQ(api.status(id).relocation.online, c.way != Way::Offline);
     EXPECT_EQ(switchesCommitted(id), c.beforeSwitch ? 0 : 1);
     Hook quiet;
     if (c.then == Then::Cancel) {
         api.cancel(id, "undo after crash");
         EXPECT_EQ(api.run(id, quiet), Outcome::Cancelled);
+        if (writer) {
+            writer->stop();
+            EXPECT_EQ(Writer::issuesIn(config, kSource, org), writer->model());
+            before = checksums(kSource);
+        }
         expectUntouched(id);
         return;
     }
@@ -1218,6 +1354,12 @@ TEST_P(RelocationCrash, KilledRunnerLeavesAResumableOrCancellableRelocation)
     EXPECT_EQ(d.action, RepairAction::Resume) << d.proposal;
     api.resume(id, "resume after crash");
     EXPECT_EQ(api.run(id, quiet), Outcome::Done);
+    if (writer) {
+        writer->stop();
+        EXPECT_TRUE(writer->errors().empty()) << writer->errors().front();
+        EXPECT_EQ(Writer::issuesIn(config, kTarget, org), writer->model());
+        before = checksums(kTarget);
+    }
     expectMovedOnce(id);
 }
 
@@ -1225,25 +1367,44 @@ INSTANTIATE_TEST_SUITE_P(
     EveryPoint, RelocationCrash,
     ::testing::Values(
         CrashCase{"preflight.begin", true, Then::Resume}, CrashCase{"preflight.done", true, Then::Cancel},
-        CrashCase{"freeze.begin", true, Then::Resume}, CrashCase{"freeze.done", true, Then::Resume},
-        CrashCase{"freeze.done", true, Then::Cancel}, CrashCase{"copy.begin", true, Then::Resume},
+        CrashCase{"capture.begin", true, Then::Resume}, CrashCase{"capture.done", true, Then::Resume},
+        CrashCase{"capture.done", true, Then::Cancel}, CrashCase{"copy.begin", true, Then::Resume},
         CrashCase{"copy.batch_streamed@3", true, Then::Resume},
         CrashCase{"copy.batch_streamed@5", true, Then::Cancel},
         CrashCase{"copy.batch_committed@3", true, Then::Resume},
         CrashCase{"copy.batch_committed@6", true, Then::Cancel},
         CrashCase{"copy.batch_journaled@4", true, Then::Resume}, CrashCase{"copy.done", true, Then::Resume},
-        CrashCase{"copy.done", true, Then::Cancel}, CrashCase{"verify.begin", true, Then::Resume},
+        CrashCase{"copy.done", true, Then::Cancel}, CrashCase{"catch_up.begin", true, Then::Resume},
+        CrashCase{"catch_up.done", true, Then::Cancel}, CrashCase{"verify.begin", true, Then::Resume},
         CrashCase{"verify.batch_compared@3", true, Then::Resume},
         CrashCase{"verify.batch_compared@5", true, Then::Cancel},
         CrashCase{"verify.batch_journaled@4", true, Then::Resume},
-        CrashCase{"verify.done", true, Then::Cancel}, CrashCase{"switch.begin", true, Then::Resume},
+        CrashCase{"verify.done", true, Then::Cancel}, CrashCase{"freeze.begin", true, Then::Resume},
+        CrashCase{"freeze.locked", true, Then::Resume}, CrashCase{"freeze.done", true, Then::Resume},
+        CrashCase{"freeze.done", true, Then::Cancel}, CrashCase{"settle.begin", true, Then::Resume},
+        CrashCase{"catch_up.applied", true, Then::Resume}, CrashCase{"settle.compared", true, Then::Resume},
+        CrashCase{"settle.done", true, Then::Cancel}, CrashCase{"switch.begin", true, Then::Resume},
         CrashCase{"switch.before_commit", true, Then::Resume},
         CrashCase{"switch.before_commit", true, Then::Cancel}, CrashCase{"switch.done", false, Then::Resume},
         CrashCase{"drain.begin", false, Then::Resume}, CrashCase{"drain.done", false, Then::Resume},
         CrashCase{"unfreeze.begin", false, Then::Resume}, CrashCase{"unfreeze.done", false, Then::Resume},
         CrashCase{"cleanup.begin", false, Then::Resume},
         CrashCase{"cleanup.batch_deleted@3", false, Then::Resume},
-        CrashCase{"cleanup.done", false, Then::Resume}),
+        CrashCase{"cleanup.done", false, Then::Resume},
+        // With changes flowing: inside catch-up, between the target's commit and the source's.
+        CrashCase{"copy.batch_committed@4", true, Then::Resume, Way::OnlineWithWriter},
+        CrashCase{"catch_up.applied@1", true, Then::Resume, Way::OnlineWithWriter},
+        CrashCase{"catch_up.applied@2", true, Then::Cancel, Way::OnlineWithWriter},
+        CrashCase{"verify.batch_compared@3", true, Then::Resume, Way::OnlineWithWriter},
+        CrashCase{"freeze.locked", true, Then::Resume, Way::OnlineWithWriter},
+        CrashCase{"settle.compared", true, Then::Resume, Way::OnlineWithWriter},
+        CrashCase{"settle.compared", true, Then::Cancel, Way::OnlineWithWriter},
+        // The offline way keeps its own order.
+        CrashCase{"freeze.done", true, Then::Resume, Way::Offline},
+        CrashCase{"freeze.done", true, Then::Cancel, Way::Offline},
+        CrashCase{"copy.batch_committed@3", true, Then::Resume, Way::Offline},
+        CrashCase{"verify.batch_compared@3", true, Then::Resume, Way::Offline},
+        CrashCase{"verify.done", true, Then::Cancel, Way::Offline}),
     caseName);
 
 TEST_F(RelocationWorld, KilledDuringCancelTheCancelFinishesLater)
@@ -1377,7 +1538,7 @@ TEST_F(RelocationWorld, AnApplicationRoleWritesNormallyAndIsRefusedOnlyForAFroze
     } catch (const pqxx::sql_error& e) {
         EXPECT_EQ(e.sqlstate(), "55000") << e.what();
     }
-    unfreezeOrganization(source, org, 4242);
+    unfreezeOrganization(source, graph(kSource).tables, org, 4242, "5s");
 }
 
 // A writer whose transaction began before the freeze must not commit a write to the organization
@@ -1414,7 +1575,7 @@ TEST_F(RelocationWorld, AWriterWhoseSnapshotPredatesTheFreezeCannotCommitAfterIt
                 << isolation << ": " << message;
         }
         EXPECT_FALSE(committed) << isolation << ": the write was acknowledged";
-        unfreezeOrganization(source, org, relocation);
+        unfreezeOrganization(source, tables.tables, org, relocation, "5s");
         EXPECT_EQ(pqxx::nontransaction(*admin)
                       .exec("SELECT times_seen FROM sentry_groupedmessage WHERE id = " + issue)[0][0]
                       .as<long>(),
