@@ -1,6 +1,7 @@
 #include "core/net/mapping_table.h"
 
 #include "core/db/database.h"
+#include "core/db/mapping_stamp.h"
 #include "core/util/error.h"
 
 #include <pqxx/pqxx>
@@ -40,18 +41,21 @@ std::string arrayLiteral(const std::vector<std::string>& values)
     return out + "}";
 }
 
-// Sentry's query: TruncSecond(date_updated), then id; "strictly after" as a row comparison.
+// Sentry's query: TruncSecond(date_updated), then id; "strictly after" as a row comparison. Only
+// fully elapsed seconds are served (core/db/mapping_stamp.h).
 constexpr const char* kOrgPageSql =
     "SELECT id, extract(epoch FROM date_trunc('second', date_updated))::bigint, organization_id::text, slug, "
     "region_name FROM sentry_organizationmapping "
-    "WHERE (NOT $1 OR region_name = ANY($2::text[])) "
+    "WHERE date_updated < date_trunc('second', clock_timestamp()) AND (NOT $1 OR region_name = "
+    "ANY($2::text[])) "
     "AND (NOT $3 OR (date_trunc('second', date_updated), id) > (to_timestamp($4), $5)) "
     "ORDER BY date_trunc('second', date_updated), id LIMIT $6";
 // str(None) is what Sentry prints for a key mapping without a project_key_id.
 constexpr const char* kKeyPageSql =
     "SELECT id, extract(epoch FROM date_trunc('second', date_updated))::bigint, "
     "coalesce(project_key_id::text, 'None'), public_key, region_name FROM sentry_projectkeymapping "
-    "WHERE (NOT $1 OR region_name = ANY($2::text[])) "
+    "WHERE date_updated < date_trunc('second', clock_timestamp()) AND (NOT $1 OR region_name = "
+    "ANY($2::text[])) "
     "AND (NOT $3 OR (date_trunc('second', date_updated), id) > (to_timestamp($4), $5)) "
     "ORDER BY date_trunc('second', date_updated), id LIMIT $6";
 
@@ -132,6 +136,7 @@ MappingPage PostgresMappingTable::page(MappingKind kind, const std::optional<std
     MappingPage page;
     try {
         pqxx::read_transaction tx(connection());
+        tx.exec(db::kLockForMappingRead); // waits for a switch being stamped to commit
         // One row more than asked for tells whether another page follows (Sentry's limit + 1).
         const pqxx::result result =
             tx.exec_prepared(kind == MappingKind::Organization ? "org_page" : "key_page", cells.has_value(),

@@ -124,6 +124,11 @@ void CellSession::await(const std::string& what)
     }
 }
 
+void CellSession::actFor(std::int64_t relocationId)
+{
+    query("SELECT set_config('cellscope.relocation', $1, false)", {std::to_string(relocationId)});
+}
+
 bool CellSession::mayLoadUnchecked()
 {
     if (!m_uncheckedLoad) {
@@ -517,6 +522,26 @@ void startCapture(CellSession& cell, const std::vector<OrgTable>& tables, std::i
                "VALUES ($1, $2, $3, 'capture')",
                {org, relocation, statusFor(cell, org)});
     cell.exec("COMMIT");
+}
+
+void guardTarget(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId)
+{
+    const std::string org = std::to_string(organizationId);
+    const auto held =
+        cell.query("INSERT INTO cellscope.frozen_org (organization_id, relocation_id, previous_status, "
+                   "phase) VALUES ($1, $2, 0, 'loading') ON CONFLICT (organization_id) DO UPDATE SET "
+                   "phase = cellscope.frozen_org.phase RETURNING relocation_id, phase",
+                   {org, std::to_string(relocationId)});
+    if (held.at(0).at(0) != std::to_string(relocationId) || held.at(0).at(1) != "loading")
+        fail(ErrorCode::Conflict, "organization " + org + " is held in cell " + cell.cell() +
+                                      " by relocation " + held.at(0).at(0) + " (" + held.at(0).at(1) + ")");
+}
+
+void releaseTarget(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId)
+{
+    cell.query("DELETE FROM cellscope.frozen_org WHERE organization_id = $1 AND relocation_id = $2 "
+               "AND phase = 'loading'",
+               {std::to_string(organizationId), std::to_string(relocationId)});
 }
 
 std::optional<std::string> freezePhase(CellSession& cell, std::int64_t organizationId,

@@ -40,6 +40,9 @@ public:
     void await(const std::string& what);
     std::string quoteIdentifier(std::string_view name);
     std::string quoteLiteral(std::string_view text);
+    // Marks this session as relocation `relocationId`'s own: the target's guard lets it write the
+    // organization's rows while they are being loaded (phase 'loading', migration cell/0008).
+    void actFor(std::int64_t relocationId);
     // Whether this role may load rows through cellscope.load_org_rows (migration cell/0006), which
     // skips the per-row key checks, and its owner may do that. Asked once per session.
     bool mayLoadUnchecked();
@@ -167,7 +170,13 @@ int freezeOrganization(CellSession& cell, const std::vector<OrgTable>& guarded, 
 // The organization stays writable. Idempotent; freezeOrganization() later turns it into the freeze.
 void startCapture(CellSession& cell, const std::vector<OrgTable>& tables, std::int64_t organizationId,
                   std::int64_t relocationId, const std::string& lockTimeout);
-// "capture", "frozen" or "cleanup" while `relocationId` holds the organization in this cell.
+// Online relocation, in the target: the organization's rows there refuse every writer but the
+// relocation's own sessions (actFor()) until the switch, so what online verify compared stays put.
+// Idempotent; Error(Conflict) when another relocation holds the organization in this cell.
+void guardTarget(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId);
+// Lets everyone write the organization's rows in this cell again. Idempotent.
+void releaseTarget(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId);
+// "capture", "loading", "frozen" or "cleanup" while `relocationId` holds the organization here.
 std::optional<std::string> freezePhase(CellSession& cell, std::int64_t organizationId,
                                        std::int64_t relocationId);
 

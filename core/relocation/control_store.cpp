@@ -1,7 +1,9 @@
 #include "core/relocation/control_store.h"
 
 #include "core/db/errors.h"
+#include "core/db/mapping_stamp.h"
 #include "core/model/topology.h"
+#include "core/relocation/fault_point.h"
 #include "core/relocation/text.h"
 #include "core/snapshot/snapshot.h"
 #include "core/util/error.h"
@@ -732,8 +734,9 @@ void ControlStore::recordFreeze(std::int64_t id, int cellStatusBefore)
                     "mapping_status_before = (SELECT status FROM sentry_organizationmapping "
                     "WHERE organization_id = $2), updated_at = now() WHERE id = $1",
                     id, org, cellStatusBefore);
+    tx.exec(db::kLockForMappingStamp);
     const auto marked =
-        tx.exec_params("UPDATE sentry_organizationmapping SET status = $2, date_updated = now() "
+        tx.exec_params("UPDATE sentry_organizationmapping SET status = $2, date_updated = clock_timestamp() "
                        "WHERE organization_id = $1",
                        org, static_cast<int>(OrgStatus::RelocationPendingApproval));
     if (marked.affected_rows() != 1)
@@ -755,19 +758,23 @@ bool ControlStore::switchCell(std::int64_t id, int attempt, const std::vector<st
     const auto org = row[2].as<std::int64_t>();
     const auto source = row[3].as<std::string>();
     const auto target = row[4].as<std::string>();
+    beforeCommit();
+    // Stamped last, under the lock the control API's page query shares (core/db/mapping_stamp.h):
+    // no puller can have served a later row before this commits.
+    tx.exec(db::kLockForMappingStamp);
     // Already naming the target is fine: a repair may re-run the switch to finish key mappings.
-    const auto mapping =
-        tx.exec_params("UPDATE sentry_organizationmapping SET region_name = $3, date_updated = now() "
-                       "WHERE organization_id = $1 AND region_name IN ($2, $3)",
-                       org, source, target);
+    const auto mapping = tx.exec_params(
+        "UPDATE sentry_organizationmapping SET region_name = $3, date_updated = clock_timestamp() "
+        "WHERE organization_id = $1 AND region_name IN ($2, $3)",
+        org, source, target);
     if (mapping.affected_rows() != 1)
         fail(ErrorCode::Conflict, "the mapping of organization " + std::to_string(org) +
                                       " names neither cell " + source + " nor " + target +
                                       "; run cellctl relocate repair " + std::to_string(id));
-    const auto keys =
-        tx.exec_params("UPDATE sentry_projectkeymapping SET region_name = $2, date_updated = now() "
-                       "WHERE public_key = ANY($1::text[])",
-                       textArray(publicKeys), target);
+    const auto keys = tx.exec_params(
+        "UPDATE sentry_projectkeymapping SET region_name = $2, date_updated = clock_timestamp() "
+        "WHERE public_key = ANY($1::text[])",
+        textArray(publicKeys), target);
     const auto reservations = tx.exec_params("UPDATE sentry_organizationslugreservation SET region_name = $2 "
                                              "WHERE organization_id = $1",
                                              org, target);
@@ -780,8 +787,8 @@ bool ControlStore::switchCell(std::int64_t id, int attempt, const std::vector<st
                     "the organization mapping, " + std::to_string(keys.affected_rows()) +
                         " key mappings and " + std::to_string(reservations.affected_rows()) +
                         " slug reservations now name " + target);
-    beforeCommit();
-    // Last, so the write freeze (frozen_at to this) includes the check above.
+    faultPoint("switch.stamped");
+    // The write freeze ends with this commit.
     tx.exec_params0("UPDATE cellscope.relocation SET switch_committed_at = clock_timestamp() WHERE id = $1",
                     id);
     tx.commit();
@@ -816,23 +823,15 @@ void ControlStore::recordVerifiedRound(std::int64_t id, std::optional<int> round
     tx.commit();
 }
 
-void ControlStore::setVerifiedRows(std::int64_t id, const std::string& table, std::int64_t rows)
-{
-    pqxx::work tx(m_connection);
-    fence(tx, id);
-    tx.exec_params0("UPDATE cellscope.relocation_table SET verified_rows = $3, verified_at = now() "
-                    "WHERE relocation_id = $1 AND table_name = $2",
-                    id, table, rows);
-    tx.commit();
-}
-
 void ControlStore::restoreMappingStatus(std::int64_t id)
 {
     pqxx::work tx(m_connection);
     fence(tx, id);
+    tx.exec(db::kLockForMappingStamp);
     tx.exec_params0(
         "UPDATE sentry_organizationmapping m SET status = r.mapping_status_before, "
-        "date_updated = now() FROM cellscope.relocation r WHERE r.id = $1 AND r.frozen_at IS NOT NULL "
+        "date_updated = clock_timestamp() FROM cellscope.relocation r WHERE r.id = $1 AND r.frozen_at IS NOT "
+        "NULL "
         "AND m.organization_id = r.organization_id AND m.status IS DISTINCT FROM r.mapping_status_before",
         id);
     tx.commit();

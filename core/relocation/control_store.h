@@ -123,8 +123,6 @@ public:
     // Online verify compared the target with the source as of `round`; none: it starts over, and
     // every table's verify progress is forgotten.
     void recordVerifiedRound(std::int64_t id, std::optional<int> round);
-    // Settle's exact count of a table's rows in the frozen source: what the switch requires there.
-    void setVerifiedRows(std::int64_t id, const std::string& table, std::int64_t rows);
     // Forgets a table's verify progress: an unbatched table is compared again from its start.
     void restartTableVerify(std::int64_t id, const std::string& table);
     Control recordCleanupBatch(std::int64_t id, const std::string& table, std::int64_t rows);
@@ -139,7 +137,8 @@ public:
     void recordFreeze(std::int64_t id, int cellStatusBefore);
     // The switch, in one transaction: the org mapping, every key mapping in `publicKeys`, the slug
     // reservations, and the journal's step. False when the relocation is no longer at the switch
-    // (cancelled meanwhile). `beforeCommit` runs just before the commit.
+    // (cancelled meanwhile). `beforeCommit` runs inside the transaction, before the mappings are stamped
+    // (core/db/mapping_stamp.h); it refuses the switch by throwing.
     bool switchCell(std::int64_t id, int attempt, const std::vector<std::string>& publicKeys,
                     const std::function<void()>& beforeCommit);
     // Puts back the mapping status the freeze replaced (no-op when it is already back).

@@ -6,7 +6,8 @@ namespace cellscope::relocation {
 
 // Named points in the runner where crash-safety tests stop it: "<step>.begin" and "<step>.done" for
 // every step, and "freeze.locked", "copy.batch_streamed", "copy.batch_committed",
-// "copy.batch_journaled", "verify.batch_compared", "verify.batch_journaled", "switch.before_commit",
+// "copy.batch_journaled", "verify.batch_compared", "verify.batch_journaled", "catch_up.applied",
+// "settle.compared", "capture.locked", "cancel.locked", "switch.before_commit", "switch.stamped",
 // "cleanup.batch_deleted", "cancel.batch_deleted".
 //
 // Only test builds act on them: they install a hook (tests/support/fault_hook.cpp, linked into the

@@ -442,7 +442,9 @@ private:
             m_relocation.sourceCell +
             ": it stays writable, and every write to its rows is logged for catch-up");
         startCapture(source(), specs(), m_relocation.organizationId, m_id, kFreezeLockTimeout);
-        return "cell " + m_relocation.sourceCell + " logs every change of the organization's rows";
+        guardTarget(target(), m_relocation.organizationId, m_id);
+        return "cell " + m_relocation.sourceCell + " logs every change of the organization's rows; cell " +
+               m_relocation.targetCell + " keeps them to this relocation until the switch";
     }
 
     // What one catch-up round did, and the changes waiting after it.
@@ -664,8 +666,9 @@ private:
                "; rows changed since are compared in the freeze";
     }
 
-    // Inside the freeze: applies what is left, then compares every row changed since online verify
-    // and counts the source's rows, which the switch requires of the target.
+    // Inside the freeze: applies what is left, then compares every row changed since online verify.
+    // The rest was compared by online verify, and has changed in neither cell since: not in the
+    // source (no change logged), not in the target (only this relocation may write there).
     std::string settle()
     {
         if (!m_relocation.verifiedRound)
@@ -686,25 +689,17 @@ private:
                                     "WHERE relocation_id = $1 AND round > $2",
                                     {std::to_string(m_id), std::to_string(*m_relocation.verifiedRound)}),
                          tables);
-        const std::vector<std::string> org{std::to_string(m_relocation.organizationId)};
         std::int64_t compared = 0;
-        std::int64_t total = 0;
         for (std::size_t i = 0; i < tables.size(); ++i) {
-            TableProgress& progress = tables[i];
-            const OrgTable& table = planned(progress);
-            const OrgTableSql sql(table, from);
+            const OrgTableSql sql(planned(tables[i]), from);
             if (changed[i].whole || !changed[i].keys.empty())
                 compared +=
-                    compareRows(progress, sql.copyOut(m_relocation.organizationId, std::nullopt,
-                                                      changed[i].whole ? std::string()
-                                                                       : sql.keyCondition(changed[i].keys)));
-            const std::int64_t rows = std::stoll(from.query(sql.count(), org).at(0).at(0));
-            m_store->setVerifiedRows(m_id, progress.table, rows);
-            total += rows;
+                    compareRows(tables[i], sql.copyOut(m_relocation.organizationId, std::nullopt,
+                                                       changed[i].whole ? std::string()
+                                                                        : sql.keyCondition(changed[i].keys)));
         }
         faultPoint("settle.compared");
-        return groupedNumber(compared) + " rows changed since online verify are equal in both cells; " +
-               groupedNumber(total) + " rows of the organization in all";
+        return groupedNumber(compared) + " rows changed since online verify are equal in both cells";
     }
 
     // Compares the rows `copyOut` selects in both cells, in key order; CheckFailed at the first
@@ -859,16 +854,28 @@ private:
     {
         const std::vector<std::string> org{std::to_string(m_relocation.organizationId)};
         const bool frozenHere = frozenBy(source(), m_relocation.organizationId) == m_id;
+        const bool guarded = freezePhase(target(), m_relocation.organizationId, m_id) == "loading";
+        // Online, the target's rows were compared before the freeze and kept to this relocation
+        // since; settle compared what changed. Once the guard is gone (a switch retried after it was
+        // released), only counting both cells, the source frozen, says the target still holds them.
+        const bool countBoth = m_relocation.online && frozenHere && !guarded;
         std::int64_t leftInSource = 0;
         for (const TableProgress& progress : tables) {
             const OrgTable& table = planned(progress);
+            if (m_relocation.online && guarded && table.name != "sentry_organization")
+                continue;
             const std::int64_t there =
                 std::stoll(target().query(OrgTableSql(table, target()).count(), org).at(0).at(0));
-            if (frozenHere && there != progress.verifiedRows)
+            const std::int64_t expected =
+                countBoth ? std::stoll(source().query(OrgTableSql(table, source()).count(), org).at(0).at(0))
+                          : progress.verifiedRows;
+            if (frozenHere && (!m_relocation.online || countBoth) && there != expected)
                 fail(ErrorCode::Conflict, "the switch refuses: cell " + m_relocation.targetCell + " holds " +
                                               groupedNumber(there) + " rows of " + progress.table +
-                                              " where verify compared " +
-                                              groupedNumber(progress.verifiedRows));
+                                              " where " +
+                                              (countBoth ? "cell " + m_relocation.sourceCell + " holds "
+                                                         : std::string("verify compared ")) +
+                                              groupedNumber(expected));
             if (table.name == "sentry_organization" && there != 1)
                 fail(ErrorCode::Conflict, "the switch refuses: cell " + m_relocation.targetCell +
                                               " does not hold organization " + m_relocation.orgSlug);
@@ -882,6 +889,9 @@ private:
                                           "relocation " +
                                           std::to_string(m_id) + " and still holds " +
                                           groupedNumber(leftInSource) + " rows of the organization");
+        // The target takes the organization's writes from the switch's commit on.
+        releaseTarget(target(), m_relocation.organizationId, m_id);
+        faultPoint("switch.target_released");
     }
 
     // Cleanup and cancel delete an organization's rows from a cell: never from the cell its mapping
@@ -1011,8 +1021,7 @@ private:
             CellSession& cell = leftover.cell == m_relocation.targetCell ? target()
                                 : leftover.cell == m_relocation.sourceCell
                                     ? source()
-                                    : *(other = std::make_unique<CellSession>(
-                                            leftover.cell, m_config.cellConninfo(leftover.cell)));
+                                    : *(other = ownSession(leftover.cell));
             removeRows(
                 cell, tables, progress, "cancel.batch_deleted", [&](TableProgress& done, std::int64_t rows) {
                     removed += rows;
@@ -1024,6 +1033,7 @@ private:
                     sameDeletion(progressOf(tables, together.table), progress))
                     m_store->recordLeftoverRemoval(m_id, together.cell, together.table, 0, true);
         }
+        releaseTarget(target(), m_relocation.organizationId, m_id);
         say("cancelling: unfreezing organization " + m_relocation.orgSlug + " in cell " +
             m_relocation.sourceCell + " exactly as it was");
         unfreezeOrganization(source(), specs(), m_relocation.organizationId, m_id, kFreezeLockTimeout);
@@ -1099,19 +1109,25 @@ private:
 
     // ---- helpers ---------------------------------------------------------------------------------
 
+    // A session of `cell` that the target's guard knows as this relocation's own.
+    std::unique_ptr<CellSession> ownSession(const std::string& cell)
+    {
+        auto session = std::make_unique<CellSession>(cell, m_config.cellConninfo(cell));
+        session->actFor(m_id);
+        return session;
+    }
+
     CellSession& source()
     {
         if (!m_source)
-            m_source = std::make_unique<CellSession>(m_relocation.sourceCell,
-                                                     m_config.cellConninfo(m_relocation.sourceCell));
+            m_source = ownSession(m_relocation.sourceCell);
         return *m_source;
     }
 
     CellSession& target()
     {
         if (!m_target)
-            m_target = std::make_unique<CellSession>(m_relocation.targetCell,
-                                                     m_config.cellConninfo(m_relocation.targetCell));
+            m_target = ownSession(m_relocation.targetCell);
         return *m_target;
     }
 
@@ -1119,8 +1135,7 @@ private:
     CellSession& secondTarget()
     {
         if (!m_secondTarget)
-            m_secondTarget = std::make_unique<CellSession>(m_relocation.targetCell,
-                                                           m_config.cellConninfo(m_relocation.targetCell));
+            m_secondTarget = ownSession(m_relocation.targetCell);
         return *m_secondTarget;
     }
 

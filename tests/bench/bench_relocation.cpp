@@ -1,9 +1,12 @@
-// Relocation figures: relocates an organization holding at least a million rows from us1 to us2 and
-// prints, side by side with their baselines, the copy rate, the whole relocation (plan to done; the
-// drain wait is set to 0, so it is excluded), the time psql takes to pipe the same rows
-// (psql -c "\copy (…) TO STDOUT" | psql -c "\copy … FROM STDIN", table by table), and the peak RSS
-// of the relocation.
-// Usage: bench_relocation --server CONNINFO [--issues N] [--batch-rows N] [--keep]
+// Relocation figures: moves an organization holding a million rows (--issues) back and forth between
+// us1 and us2, online and offline in turn, while a writer does --writes-per-second inserts, updates
+// and deletes across its tables in the cell the mapping names; prints per mode the medians over
+// --runs of the write freeze (freeze to the switch's commit), the copy rate and the whole relocation
+// (plan to done; the drain wait is 0), next to the time psql takes to pipe the same rows
+// (psql -c "\copy (…) TO STDOUT" | psql -c "\copy … FROM STDIN", table by table), the writer's
+// committed, refused and lost writes, and the peak RSS.
+// Usage: bench_relocation --server CONNINFO [--issues N] [--batch-rows N] [--writes-per-second N]
+//                         [--runs N] [--keep]
 // CONNINFO names a PostgreSQL server on which the bench may create databases bench_reloc_*
 // (tests/bench/relocation.sh starts a throwaway one).
 #include "core/db/database.h"
@@ -15,12 +18,19 @@
 
 #include <pqxx/pqxx>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+#include <vector>
 
 using namespace cellscope;
 using namespace cellscope::relocation;
@@ -61,6 +71,188 @@ std::string bound(std::string_view filter, std::int64_t org)
     return sql;
 }
 
+double median(std::vector<double> values)
+{
+    std::sort(values.begin(), values.end());
+    return values.empty() ? 0 : values[values.size() / 2];
+}
+
+// The organization's application, writing at a steady rate to the cell its mapping names:
+// issues inserted, updated and deleted, teams and projects renamed. It remembers the last state it
+// saw committed of every issue it touched, to count lost writes afterwards.
+class Writer
+{
+public:
+    Writer(const db::DatabaseConfig& config, std::int64_t org, std::int64_t issues, double perSecond)
+        : m_config(config), m_org(org), m_issues(issues), m_interval(1.0 / perSecond)
+    {
+        auto control = db::connect(config.control);
+        m_cell =
+            pqxx::nontransaction(*control)
+                .exec_params1("SELECT region_name FROM sentry_organizationmapping WHERE organization_id = $1",
+                              org)[0]
+                .as<std::string>();
+        auto cell = db::connect(config.cellConninfo(m_cell));
+        pqxx::nontransaction tx(*cell);
+        for (const auto& row :
+             tx.exec_params("SELECT id FROM sentry_project WHERE organization_id = $1 ORDER BY id", org))
+            m_projects.push_back(row[0].as<std::int64_t>());
+        for (const auto& row :
+             tx.exec_params("SELECT id FROM sentry_team WHERE organization_id = $1 ORDER BY id", org))
+            m_teams.push_back(row[0].as<std::int64_t>());
+    }
+    ~Writer() { stop(); }
+
+    void start()
+    {
+        m_stop = false;
+        m_committed = 0;
+        m_refused = 0;
+        m_started = Clock::now();
+        m_thread = std::thread([this] { loop(); });
+    }
+    void stop()
+    {
+        m_stop = true;
+        if (m_thread.joinable())
+            m_thread.join();
+        m_seconds = secondsSince(m_started);
+    }
+    long committed() const { return m_committed; }
+    long refused() const { return m_refused; }
+    double rate() const { return static_cast<double>(m_committed) / m_seconds; }
+    std::vector<std::string> errors() const { return m_errors; }
+
+    // Issues whose last committed state differs in `cell` (the cell the mapping names).
+    long lost(const std::string& cell)
+    {
+        auto c = db::connect(m_config.cellConninfo(cell));
+        pqxx::nontransaction tx(*c);
+        long lost = 0;
+        for (const auto& [id, message] : m_touched) {
+            const auto row = tx.exec_params("SELECT message FROM sentry_groupedmessage WHERE id = $1", id);
+            const std::optional<std::string> there =
+                row.empty() ? std::nullopt : std::optional<std::string>(row[0][0].as<std::string>());
+            lost += there != message;
+        }
+        return lost;
+    }
+
+private:
+    void loop()
+    {
+        std::unique_ptr<pqxx::connection> control;
+        std::map<std::string, std::unique_ptr<pqxx::connection>> cells;
+        auto due = Clock::now();
+        // Like a router's cache: the mapping is read again every 100 ms, and at once after a refusal.
+        std::string cell;
+        auto mappingRead = Clock::time_point();
+        while (!m_stop) {
+            due += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_interval));
+            try {
+                if (!control)
+                    control = db::connect(m_config.control);
+                if (cell.empty() || Clock::now() - mappingRead > std::chrono::milliseconds(100)) {
+                    cell = pqxx::nontransaction(*control)
+                               .exec_params1("SELECT region_name FROM sentry_organizationmapping "
+                                             "WHERE organization_id = $1",
+                                             m_org)[0]
+                               .as<std::string>();
+                    mappingRead = Clock::now();
+                }
+                auto& connection = cells[cell];
+                if (!connection)
+                    connection = db::connect(m_config.cellConninfo(cell));
+                if (!writeOnce(*connection))
+                    cell.clear();
+            } catch (const std::exception& e) {
+                if (m_errors.size() < 10)
+                    m_errors.emplace_back(e.what());
+                control.reset();
+                cells.clear();
+                cell.clear();
+            }
+            // A writer that fell behind (blocked by a freeze's lock) does not burst to catch up.
+            due = std::max(due, Clock::now() - std::chrono::milliseconds(50));
+            std::this_thread::sleep_until(due);
+        }
+    }
+
+    // False when the write was refused (the organization is frozen where it went).
+    bool writeOnce(pqxx::connection& connection)
+    {
+        const int op = static_cast<int>(m_random() % 20);
+        const std::string message = "bench write " + std::to_string(m_random());
+        try {
+            pqxx::work tx(connection);
+            std::optional<std::pair<std::int64_t, std::optional<std::string>>> issue;
+            if (op < 8 || m_inserted.empty()) {
+                const std::int64_t id = 7000000000000 + m_next++;
+                tx.exec_params0(
+                    "INSERT INTO sentry_groupedmessage (id, project_id, message) VALUES ($1, $2, $3)", id,
+                    m_projects[m_random() % m_projects.size()], message);
+                issue.emplace(id, message);
+            } else if (op < 14) {
+                // an issue of the million, or one this writer added
+                const std::int64_t id = op < 11
+                                            ? 5000000000001 + static_cast<std::int64_t>(m_random() % m_issues)
+                                            : m_inserted[m_random() % m_inserted.size()];
+                if (tx.exec_params(
+                          "UPDATE sentry_groupedmessage SET message = $2, times_seen = times_seen + 1 "
+                          "WHERE id = $1",
+                          id, message)
+                        .affected_rows() == 1)
+                    issue.emplace(id, message);
+            } else if (op < 17) {
+                const std::size_t at = m_random() % m_inserted.size();
+                tx.exec_params0("DELETE FROM sentry_groupedmessage WHERE id = $1", m_inserted[at]);
+                issue.emplace(m_inserted[at], std::nullopt);
+            } else if (op < 19) {
+                tx.exec_params0("UPDATE sentry_team SET name = $2 WHERE id = $1",
+                                m_teams[m_random() % m_teams.size()], message.substr(0, 60));
+            } else {
+                tx.exec_params0("UPDATE sentry_project SET name = $2 WHERE id = $1",
+                                m_projects[m_random() % m_projects.size()], message.substr(0, 60));
+            }
+            tx.commit();
+            ++m_committed;
+            if (issue) {
+                if (!issue->second)
+                    m_inserted.erase(std::find(m_inserted.begin(), m_inserted.end(), issue->first));
+                else if (issue->first >= 7000000000000 &&
+                         std::find(m_inserted.begin(), m_inserted.end(), issue->first) == m_inserted.end())
+                    m_inserted.push_back(issue->first);
+                m_touched[issue->first] = issue->second;
+            }
+            return true;
+        } catch (const pqxx::sql_error& e) {
+            if (e.sqlstate() != "55000")
+                throw;
+            ++m_refused;
+            return false;
+        }
+    }
+
+    const db::DatabaseConfig& m_config;
+    const std::int64_t m_org;
+    const std::int64_t m_issues;
+    const double m_interval;
+    std::string m_cell;
+    std::vector<std::int64_t> m_projects;
+    std::vector<std::int64_t> m_teams;
+    std::vector<std::int64_t> m_inserted;
+    std::map<std::int64_t, std::optional<std::string>> m_touched;
+    std::int64_t m_next = 0;
+    std::mt19937_64 m_random{42};
+    std::atomic<long> m_committed{0};
+    std::atomic<long> m_refused{0};
+    std::vector<std::string> m_errors;
+    std::atomic<bool> m_stop{false};
+    Clock::time_point m_started;
+    double m_seconds = 1;
+    std::thread m_thread;
+};
+
 class Progress : public Observer
 {
 public:
@@ -74,6 +266,8 @@ int main(int argc, char** argv)
     std::string server;
     std::int64_t issues = 1000000;
     std::int64_t batchRows = kDefaultBatchRows;
+    double writesPerSecond = 700;
+    int runs = 3;
     bool keep = false;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -83,10 +277,15 @@ int main(int argc, char** argv)
             issues = std::atoll(argv[++i]);
         else if (arg == "--batch-rows" && i + 1 < argc)
             batchRows = std::atoll(argv[++i]);
+        else if (arg == "--writes-per-second" && i + 1 < argc)
+            writesPerSecond = std::atof(argv[++i]);
+        else if (arg == "--runs" && i + 1 < argc)
+            runs = std::atoi(argv[++i]);
         else if (arg == "--keep")
             keep = true;
         else {
-            std::cerr << "usage: bench_relocation --server CONNINFO [--issues N] [--batch-rows N] [--keep]\n";
+            std::cerr << "usage: bench_relocation --server CONNINFO [--issues N] [--batch-rows N] "
+                         "[--writes-per-second N] [--runs N] [--keep]\n";
             return 2;
         }
     }
@@ -177,44 +376,96 @@ int main(int argc, char** argv)
             tx.exec0("VACUUM ANALYZE");
         }
 
-        std::cerr << "relocating…\n";
-        resetPeakRss();
-        Progress progress;
-        const auto relocating = Clock::now();
-        const std::int64_t id = api.start(request);
-        const Outcome outcome = api.run(id, progress);
-        const double relocationSeconds = secondsSince(relocating);
-        const double peak = peakRssMiB();
-        if (outcome != Outcome::Done) {
-            std::cerr << "bench_relocation: the relocation ended early\n";
-            return 1;
-        }
-        const History history = api.history(id);
-        const Status status = api.status(id);
-        std::map<std::string, double> stepSeconds;
-        for (const StepRecord& s : history.steps)
-            stepSeconds[s.step] += s.finishedAt.value_or(s.startedAt) - s.startedAt;
-        const double copyRate = static_cast<double>(status.copiedRows) / stepSeconds["copy"];
+        // Online and offline in turn, each move going back to the other cell, with the writer on.
+        struct Figures
+        {
+            std::vector<double> freeze, copyRate, total, writerRate;
+            long committed = 0, refused = 0, lost = 0;
+            double peak = 0;
+        };
+        std::map<std::string, Figures> figures;
+        std::map<std::string, std::map<std::string, std::vector<double>>> stepFigures;
+        Writer writer(config, org, issues, writesPerSecond);
+        std::string from = kSource;
+        std::string to = kTarget;
+        for (int run = 0; run < runs; ++run)
+            for (const bool online : {true, false}) {
+                const std::string mode = online ? "online" : "offline";
+                std::cerr << "relocating " << mode << " from " << from << " to " << to << " (run " << run + 1
+                          << ")…\n";
+                {
+                    for (const std::string& cell : {from, to}) {
+                        auto c = db::connect(config.cellConninfo(cell));
+                        pqxx::nontransaction(*c).exec0("VACUUM ANALYZE");
+                    }
+                }
+                Request move = request;
+                move.targetCell = to;
+                move.offline = !online;
+                resetPeakRss();
+                writer.start();
+                std::this_thread::sleep_for(std::chrono::seconds(1));
+                Progress progress;
+                const auto relocating = Clock::now();
+                const std::int64_t id = api.start(move);
+                const Outcome outcome = api.run(id, progress);
+                const double relocationSeconds = secondsSince(relocating);
+                std::this_thread::sleep_for(std::chrono::seconds(1));
+                writer.stop();
+                if (outcome != Outcome::Done) {
+                    std::cerr << "bench_relocation: the relocation ended early\n";
+                    return 1;
+                }
+                const Status status = api.status(id);
+                std::map<std::string, double> stepSeconds;
+                for (const StepRecord& s : api.history(id).steps)
+                    stepSeconds[s.step] += s.finishedAt.value_or(s.startedAt) - s.startedAt;
+                Figures& f = figures[mode];
+                f.freeze.push_back(status.freezeSeconds.value_or(0));
+                f.copyRate.push_back(static_cast<double>(status.copiedRows) / stepSeconds["copy"]);
+                f.total.push_back(relocationSeconds);
+                f.writerRate.push_back(writer.rate());
+                f.committed += writer.committed();
+                f.refused += writer.refused();
+                f.lost += writer.lost(to);
+                f.peak = std::max(f.peak, peakRssMiB());
+                for (const auto& [step, seconds] : stepSeconds)
+                    stepFigures[mode][step].push_back(seconds);
+                for (const std::string& error : writer.errors())
+                    std::cerr << "  writer: " << error << '\n';
+                std::cerr << "  write freeze " << status.freezeSeconds.value_or(0) << " s, writer "
+                          << writer.committed() << " committed, " << writer.refused() << " refused\n";
+                std::swap(from, to);
+            }
 
         std::cout << std::fixed << std::setprecision(2);
-        std::cout << "\nRelocation of organization " << org << " from " << kSource << " to " << kTarget
-                  << ": " << groupedNumber(status.copiedRows) << " rows in " << status.tables.size()
-                  << " tables (batch " << groupedNumber(batchRows) << " rows)\n\n";
-        std::cout << "  figure                                   measured        target\n";
-        std::cout << "  copy throughput (copy step)              " << std::setw(9)
-                  << groupedNumber(static_cast<std::int64_t>(copyRate)) << " rows/s   >= 500,000 rows/s\n";
-        std::cout << "  whole relocation, plan to done           " << std::setw(9) << relocationSeconds
-                  << " s        <= 2 x psql pipe = " << 2 * pipeSeconds << " s\n";
-        std::cout << "  psql \\copy pipe of the same rows         " << std::setw(9) << pipeSeconds
-                  << " s        (baseline)\n";
-        std::cout << "  ratio relocation / psql pipe             " << std::setw(9)
-                  << relocationSeconds / pipeSeconds << "          <= 2\n";
-        std::cout << "  peak RSS during the relocation           " << std::setw(9) << peak
-                  << " MiB      < 200 MiB\n\n";
-        std::cout << "  steps:";
-        for (const char* step :
-             {"preflight", "freeze", "copy", "verify", "switch", "drain", "unfreeze", "cleanup"})
-            std::cout << ' ' << step << ' ' << stepSeconds[step] << " s;";
+        std::cout << "\nRelocation of organization " << org << " (" << groupedNumber(plan.totalRows)
+                  << " rows in " << plan.tables.size() << " tables, batch " << groupedNumber(batchRows)
+                  << " rows) between " << kSource << " and " << kTarget << ", medians of " << runs
+                  << " runs per mode, a writer at " << writesPerSecond << " writes/s throughout\n\n";
+        std::cout << "  figure                           online        offline       baseline / target\n";
+        auto line = [&](const char* name, double online, double offline, const std::string& note) {
+            std::cout << "  " << std::left << std::setw(32) << name << std::right << std::setw(10) << online
+                      << "    " << std::setw(10) << offline << "    " << note << '\n';
+        };
+        const Figures& on = figures["online"];
+        const Figures& off = figures["offline"];
+        line("write freeze (s)", median(on.freeze), median(off.freeze), "online <= 1 s");
+        line("copy throughput (krows/s)", median(on.copyRate) / 1000, median(off.copyRate) / 1000, "");
+        line("whole relocation (s)", median(on.total), median(off.total),
+             "psql pipe " + std::to_string(pipeSeconds).substr(0, 5) + " s");
+        line("ratio to the psql pipe", median(on.total) / pipeSeconds, median(off.total) / pipeSeconds, "");
+        line("writer rate (writes/s)", median(on.writerRate), median(off.writerRate),
+             ">= 500 writes/s asked: " + std::to_string(static_cast<int>(writesPerSecond)));
+        line("writes committed", static_cast<double>(on.committed), static_cast<double>(off.committed), "");
+        line("writes refused", static_cast<double>(on.refused), static_cast<double>(off.refused), "");
+        line("writes lost", static_cast<double>(on.lost), static_cast<double>(off.lost), "0");
+        line("peak RSS (MiB)", on.peak, off.peak, "");
+        for (const auto& [mode, steps] : stepFigures) {
+            std::cout << "\n  " << mode << " steps (median s):";
+            for (const auto& [step, seconds] : steps)
+                std::cout << ' ' << step << ' ' << median(seconds) << ';';
+        }
         std::cout << "\n  (the drain wait is 0 here; in production it adds the configured 65 s)\n";
         if (!keep)
             dropAll();

@@ -2,7 +2,9 @@
 -- and the freeze guard records which of its rows each write touched, so a catch-up can bring the
 -- target up to date before a short freeze. A relocation in this phase has its cellscope.frozen_org
 -- row in phase 'capture'; with no row at all (no relocation running) the guard returns at once, as
--- before.
+-- before. In the target, phase 'loading' keeps the organization's rows to the relocation itself
+-- until its switch (its sessions set cellscope.relocation to its id): online verify compares the
+-- target once, before the freeze, so nobody else may change it afterwards.
 --
 -- The change log keeps keys, not row images: catch-up re-reads the current rows of changed keys from
 -- one consistent snapshot of the source, so it needs no commit order, and applying a key twice is
@@ -10,7 +12,7 @@
 
 ALTER TABLE cellscope.frozen_org DROP CONSTRAINT frozen_org_phase_check;
 ALTER TABLE cellscope.frozen_org
-    ADD CONSTRAINT frozen_org_phase_check CHECK (phase IN ('capture', 'frozen', 'cleanup'));
+    ADD CONSTRAINT frozen_org_phase_check CHECK (phase IN ('capture', 'loading', 'frozen', 'cleanup'));
 
 -- How the guard records a change of each org-scoped table for one relocation (written when its
 -- capture starts, from the relocation's plan).
@@ -73,6 +75,10 @@ BEGIN
                 CONTINUE;
             END IF;
         END IF;
+        IF frozen.phase = 'loading'
+           AND current_setting('cellscope.relocation', true) = frozen.relocation_id::text THEN
+            CONTINUE;
+        END IF;
         hit := TG_OP = 'TRUNCATE';
         IF NOT hit AND TG_OP IN ('INSERT', 'UPDATE') THEN
             EXECUTE format('SELECT EXISTS (SELECT 1 FROM new_rows WHERE %s)', TG_ARGV[0])
@@ -125,7 +131,9 @@ BEGIN
         RAISE EXCEPTION '% has no freeze guard: it is not an org-scoped table (run cellctl db migrate)', p_table
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF EXISTS (SELECT 1 FROM cellscope.frozen_org WHERE organization_id = p_organization) THEN
+    IF EXISTS (SELECT 1 FROM cellscope.frozen_org WHERE organization_id = p_organization
+               AND NOT (phase = 'loading'
+                        AND relocation_id::text = current_setting('cellscope.relocation', true))) THEN
         RAISE EXCEPTION 'organization % is frozen in this cell: nothing may be loaded for it', p_organization
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;

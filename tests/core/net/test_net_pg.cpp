@@ -6,6 +6,7 @@
 #include "core/net/control_api_server.h"
 #include "core/net/control_api_source.h"
 #include "core/sources/pg_loader.h"
+#include "tests/support/cellctl_child.h"
 #include "tests/support/net_test_support.h"
 #include "tests/support/pg_test_env.h"
 
@@ -15,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include <fstream>
 #include <set>
 
 using namespace cellscope;
@@ -136,11 +138,75 @@ TEST_F(NetPg, ClientPullsTheDatabaseAndSeesLaterChanges)
     const std::string from(world->cellName(world->org(0).cell));
     const std::string to = from == "de1" ? "us2" : "de1";
     execute("UPDATE sentry_organizationmapping SET region_name = '" + to +
-            "', date_updated = now() + interval '1 day' WHERE organization_id = " + std::to_string(moved));
-    source.refreshNow();
-    ASSERT_TRUE(test::waitUntil([&] { return changes == 2; }));
+            "', date_updated = clock_timestamp() WHERE organization_id = " + std::to_string(moved));
+    // The server serves a second once it has fully elapsed.
+    ASSERT_TRUE(test::waitUntil([&] {
+        source.refreshNow();
+        test::waitUntil([&] { return false; }, 300);
+        return changes == 2;
+    }));
     const SnapshotPtr after = source.snapshot();
     EXPECT_EQ(after->cellName(after->org(*after->findOrgById(moved)).cell), to);
     EXPECT_EQ(after->organizations().size(), world->organizations().size());
+    source.stop();
+}
+
+// The switch of a relocation commits after a row stamped later in the same second was served (it
+// is held open at a fault point): pullers must still get it. The page query waits for a switch
+// being stamped and serves only elapsed seconds, so no cursor can pass the switch's row.
+TEST_F(NetPg, ASwitchThatCommitsLateIsPulledAllTheSame)
+{
+    const SnapshotPtr world = sources::loadSnapshotFromPostgres(config.control);
+    test::TestServer server(controlApiHandler(std::make_shared<PostgresMappingTable>(config.control),
+                                              controlTopology(*world), "pg-secret"));
+    QTemporaryDir dir;
+    ControlApiOptions options;
+    options.url = server.service.url();
+    options.secret = "pg-secret";
+    options.settings.backupFile = dir.filePath(QStringLiteral("backup.json")).toStdString();
+    ControlApiSource source(options);
+    int changes = 0;
+    QObject::connect(&source, &ControlApiSource::snapshotChanged, [&] { ++changes; });
+    source.start();
+    ASSERT_TRUE(test::waitUntil([&] { return changes == 1; }));
+
+    // The moved organization has the lowest mapping row id of us1; another row, stamped after its
+    // switch in the same second, has the highest id of all.
+    auto control = db::connect(config.control);
+    pqxx::nontransaction tx(*control);
+    const auto moved = tx.exec("SELECT m.organization_id, m.slug FROM sentry_organizationmapping m "
+                               "WHERE m.region_name = 'us1' AND m.status = 0 ORDER BY m.id LIMIT 1")[0];
+    const std::int64_t movedId = moved[0].as<std::int64_t>();
+    const std::int64_t laterRow =
+        tx.exec("SELECT max(id) FROM sentry_organizationmapping")[0][0].as<std::int64_t>();
+    const std::string settings = dir.filePath(QStringLiteral("cellscope.ini")).toStdString();
+    {
+        std::ofstream out(settings);
+        out << "[databases]\ncontrol = \"" << config.control << "\"\n";
+        for (const auto& [cell, conninfo] : config.cells)
+            out << cell << " = \"" << conninfo << "\"\n";
+    }
+    test::Child runner({"--config", settings, "relocate", "start", moved[1].as<std::string>(), "--to", "us2",
+                        "--reason", "late switch", "--drain-seconds", "60"},
+                       "switch.stamped~3", CELLCTL_PATH);
+    ASSERT_TRUE(runner.waitForLine("cellscope-fault: switch.stamped")) << runner.output();
+    tx.exec("UPDATE sentry_organizationmapping SET date_updated = clock_timestamp() WHERE id = " +
+            std::to_string(laterRow));
+    const auto pulledAfter = [&] {
+        const SnapshotPtr now = source.snapshot();
+        return now->cellName(now->org(*now->findOrgById(movedId)).cell) == "us2";
+    };
+    // Pull while the switch is held open, and again until the second it was stamped in has passed:
+    // within the drain, which waits for routers to see the switch (the unfreeze after it stamps the
+    // mapping again, and would hide a skipped switch).
+    for (int pull = 0; pull < 12 && !pulledAfter(); ++pull) {
+        const int before = changes;
+        source.refreshNow();
+        test::waitUntil([&] { return changes > before; }, 1000);
+    }
+    EXPECT_TRUE(pulledAfter()) << "the puller never saw the switch of organization " << movedId;
+    EXPECT_EQ(
+        tx.exec("SELECT step FROM cellscope.relocation ORDER BY id DESC LIMIT 1")[0][0].as<std::string>(),
+        "drain");
     source.stop();
 }

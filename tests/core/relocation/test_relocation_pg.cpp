@@ -12,6 +12,7 @@
 #include "core/relocation/relocations.h"
 #include "core/sources/pg_loader.h"
 #include "core/util/error.h"
+#include "tests/support/cellctl_child.h"
 #include "tests/support/pg_test_env.h"
 
 #include <gtest/gtest.h>
@@ -77,81 +78,6 @@ public:
             onProgress(step, table);
     }
     bool stopRequested() override { return stop; }
-};
-
-// A cellctl child process whose stderr the test reads line by line.
-class Child
-{
-public:
-    Child(const std::vector<std::string>& args, const std::string& fault, const char* program = CELLCTL_PATH)
-    {
-        int pipeFds[2];
-        if (pipe(pipeFds) != 0)
-            throw std::runtime_error("pipe failed");
-        m_pid = fork();
-        if (m_pid == 0) {
-            dup2(pipeFds[1], STDERR_FILENO);
-            const int null = ::open("/dev/null", O_WRONLY);
-            dup2(null, STDOUT_FILENO);
-            close(pipeFds[0]);
-            setenv("CELLSCOPE_RELOCATION_FAULT", fault.c_str(), 1);
-            setenv("CELLSCOPE_CONFIG", "/nonexistent/cellscope.ini", 1);
-            std::vector<char*> argv{const_cast<char*>(program)};
-            for (const std::string& arg : args)
-                argv.push_back(const_cast<char*>(arg.c_str()));
-            argv.push_back(nullptr);
-            execv(program, argv.data());
-            _exit(127);
-        }
-        close(pipeFds[1]);
-        m_stderr = pipeFds[0];
-    }
-    ~Child()
-    {
-        if (m_pid > 0) {
-            kill(m_pid, SIGKILL);
-            waitpid(m_pid, nullptr, 0);
-        }
-        close(m_stderr);
-    }
-
-    // Reads stderr until a line equals `line`; false at end of output or after the timeout.
-    bool waitForLine(const std::string& line, std::chrono::seconds timeout = std::chrono::seconds(60))
-    {
-        const auto until = std::chrono::steady_clock::now() + timeout;
-        std::string pending;
-        while (std::chrono::steady_clock::now() < until) {
-            pollfd fd{m_stderr, POLLIN, 0};
-            if (poll(&fd, 1, 200) <= 0)
-                continue;
-            char buffer[4096];
-            const ssize_t got = read(m_stderr, buffer, sizeof buffer);
-            if (got <= 0)
-                return false;
-            pending.append(buffer, static_cast<std::size_t>(got));
-            m_output.append(buffer, static_cast<std::size_t>(got));
-            for (auto end = pending.find('\n'); end != std::string::npos; end = pending.find('\n')) {
-                if (pending.substr(0, end) == line)
-                    return true;
-                pending.erase(0, end + 1);
-            }
-        }
-        return false;
-    }
-
-    void killHard()
-    {
-        kill(m_pid, SIGKILL);
-        waitpid(m_pid, nullptr, 0);
-        m_pid = -1;
-    }
-
-    const std::string& output() const { return m_output; }
-
-private:
-    pid_t m_pid = -1;
-    int m_stderr = -1;
-    std::string m_output;
 };
 
 // The seeded demo world every test starts from, built once per cluster and schema version. A test
@@ -937,9 +863,10 @@ TEST_F(RelocationWorld, JepsenStyleRunsWithKillsLoseNothing)
     for (int run = 0; run < runs; ++run) {
         SCOPED_TRACE("run " + std::to_string(run) + " to " + to);
         {
-            Child child({"--config", settings, "relocate", "start", slug, "--to", to, "--reason", "jepsen",
-                         "--batch-rows", std::to_string(between(2, 20)), "--drain-seconds", "0"},
-                        "");
+            test::Child child({"--config", settings, "relocate", "start", slug, "--to", to, "--reason",
+                               "jepsen", "--batch-rows", std::to_string(between(2, 20)), "--drain-seconds",
+                               "0"},
+                              "", CELLCTL_PATH);
             std::this_thread::sleep_for(std::chrono::milliseconds(between(0, 1500)));
             child.killHard();
         }
@@ -1325,7 +1252,7 @@ TEST_P(RelocationCrash, KilledRunnerLeavesAResumableOrCancellableRelocation)
                                       "2",        "--drain-seconds", "0"};
         if (c.way == Way::Offline)
             args.emplace_back("--offline");
-        Child child(args, c.point);
+        test::Child child(args, c.point, CELLCTL_PATH);
         ASSERT_TRUE(child.waitForLine("cellscope-fault: " + point)) << child.output();
         child.killHard();
     }
@@ -1385,7 +1312,11 @@ INSTANTIATE_TEST_SUITE_P(
         CrashCase{"catch_up.applied", true, Then::Resume}, CrashCase{"settle.compared", true, Then::Resume},
         CrashCase{"settle.done", true, Then::Cancel}, CrashCase{"switch.begin", true, Then::Resume},
         CrashCase{"switch.before_commit", true, Then::Resume},
-        CrashCase{"switch.before_commit", true, Then::Cancel}, CrashCase{"switch.done", false, Then::Resume},
+        CrashCase{"switch.before_commit", true, Then::Cancel},
+        // The target's guard is gone but the switch did not commit: a retried switch counts both cells.
+        CrashCase{"switch.target_released", true, Then::Resume},
+        CrashCase{"switch.target_released", true, Then::Cancel},
+        CrashCase{"switch.stamped", true, Then::Resume}, CrashCase{"switch.done", false, Then::Resume},
         CrashCase{"drain.begin", false, Then::Resume}, CrashCase{"drain.done", false, Then::Resume},
         CrashCase{"unfreeze.begin", false, Then::Resume}, CrashCase{"unfreeze.done", false, Then::Resume},
         CrashCase{"cleanup.begin", false, Then::Resume},
@@ -1411,9 +1342,9 @@ TEST_F(RelocationWorld, KilledDuringCancelTheCancelFinishesLater)
 {
     const std::string settings = settingsFile();
     {
-        Child child({"--config", settings, "relocate", "start", slug, "--to", kTarget, "--reason",
-                     "crash test", "--batch-rows", "2", "--drain-seconds", "0"},
-                    "copy.batch_committed@6");
+        test::Child child({"--config", settings, "relocate", "start", slug, "--to", kTarget, "--reason",
+                           "crash test", "--batch-rows", "2", "--drain-seconds", "0"},
+                          "copy.batch_committed@6", CELLCTL_PATH);
         ASSERT_TRUE(child.waitForLine("cellscope-fault: copy.batch_committed")) << child.output();
         child.killHard();
     }
@@ -1421,8 +1352,9 @@ TEST_F(RelocationWorld, KilledDuringCancelTheCancelFinishesLater)
     const std::int64_t id = api.resolve(slug);
     waitForNoRunner(id);
     {
-        Child child({"--config", settings, "relocate", "cancel", std::to_string(id), "--reason", "undo"},
-                    "cancel.batch_deleted@2");
+        test::Child child(
+            {"--config", settings, "relocate", "cancel", std::to_string(id), "--reason", "undo"},
+            "cancel.batch_deleted@2", CELLCTL_PATH);
         ASSERT_TRUE(child.waitForLine("cellscope-fault: cancel.batch_deleted")) << child.output();
         child.killHard();
     }
@@ -1488,7 +1420,9 @@ TEST_F(RelocationWorld, TheSwitchRefusesATargetThatLostRowsAfterVerify)
                               "(SELECT id FROM sentry_project WHERE organization_id = $1)",
                               org);
     };
-    const std::int64_t id = api.start(request());
+    Request offline = request();
+    offline.offline = true;
+    const std::int64_t id = api.start(offline);
     EXPECT_EQ(codeOf([&] { api.run(id, hook); }), ErrorCode::Conflict);
     EXPECT_EQ(routing().orgCell, kSource);
     EXPECT_EQ(switchesCommitted(id), 0);
@@ -1497,6 +1431,35 @@ TEST_F(RelocationWorld, TheSwitchRefusesATargetThatLostRowsAfterVerify)
     Hook quiet;
     EXPECT_EQ(api.run(id, quiet), Outcome::Cancelled);
     expectUntouched(id);
+}
+
+// Online, what verify compared in the target must stay put until the switch: from the capture on,
+// the target refuses everyone but the relocation's own sessions, superusers included.
+TEST_F(RelocationWorld, AnOnlineTargetRefusesEveryoneButItsRelocationUntilTheSwitch)
+{
+    const Relocations api(config);
+    Hook hook;
+    int refused = 0;
+    hook.onState = [&](std::string_view sentence) {
+        if (!sentence.starts_with("verifying") && !sentence.starts_with("settling"))
+            return;
+        try {
+            pqxx::nontransaction(*db::connect(config.cellConninfo(kTarget)))
+                .exec_params0("DELETE FROM sentry_groupedmessage WHERE project_id IN "
+                              "(SELECT id FROM sentry_project WHERE organization_id = $1)",
+                              org);
+        } catch (const pqxx::sql_error& e) {
+            EXPECT_EQ(e.sqlstate(), "55000") << e.what();
+            ++refused;
+        }
+    };
+    const std::int64_t id = api.start(request());
+    EXPECT_EQ(api.run(id, hook), Outcome::Done);
+    EXPECT_GE(refused, 2);
+    expectMovedOnce(id);
+    // Moved: the organization writes in its new cell like any other.
+    pqxx::nontransaction(*db::connect(config.cellConninfo(kTarget)))
+        .exec_params0("UPDATE sentry_team SET name = name WHERE organization_id = $1", org);
 }
 
 // Sentry's own application role writes through the freeze guard without any right on Cellscope's
@@ -1776,9 +1739,9 @@ TEST_F(RelocationWorld, PreflightRefusesRowsThePlanCannotMoveOrDoesNotCover)
 // finishes; the first, waking up, finds its lease gone and does nothing more.
 TEST_F(RelocationWorld, ARunnerThatLostItsControlConnectionStopsAndASecondOneFinishes)
 {
-    Child first({"--config", settingsFile(), "relocate", "start", slug, "--to", kTarget, "--reason",
-                 "lease test", "--batch-rows", "2", "--drain-seconds", "0"},
-                "copy.batch_committed@3~3");
+    test::Child first({"--config", settingsFile(), "relocate", "start", slug, "--to", kTarget, "--reason",
+                       "lease test", "--batch-rows", "2", "--drain-seconds", "0"},
+                      "copy.batch_committed@3~3", CELLCTL_PATH);
     ASSERT_TRUE(first.waitForLine("cellscope-fault: copy.batch_committed")) << first.output();
     const Relocations api(config);
     const std::int64_t id = api.resolve(slug);
@@ -1849,9 +1812,9 @@ TEST_F(RelocationWorld, RelocationsFreezingAndCopyingInOneCellAtOnceAllFinish)
 // The product cellctl has no fault hook: the variable cannot stall a real relocation, and it says so.
 TEST_F(RelocationWorld, TheProductCellctlIgnoresTheFaultHook)
 {
-    Child child({"--config", settingsFile(), "relocate", "start", slug, "--to", kTarget, "--reason",
-                 "product", "--batch-rows", "2", "--drain-seconds", "0"},
-                "copy.begin", CELLCTL_PRODUCT_PATH);
+    test::Child child({"--config", settingsFile(), "relocate", "start", slug, "--to", kTarget, "--reason",
+                       "product", "--batch-rows", "2", "--drain-seconds", "0"},
+                      "copy.begin", CELLCTL_PRODUCT_PATH);
     EXPECT_TRUE(
         child.waitForLine("cellscope: CELLSCOPE_RELOCATION_FAULT is ignored: fault points act only in "
                           "test builds"))
