@@ -1,4 +1,5 @@
 #include "core/cli/command.h"
+#include "core/net/locator_client.h"
 
 #include "core/relocation/relocations.h"
 #include "core/relocation/text.h"
@@ -89,6 +90,11 @@ void addRunOptions(QCommandLineParser& p)
          QStringLiteral("Wait after the switch for routing caches (default 65: Synapse's 60 s refresh "
                         "plus its 5 s miss cache)."),
          QStringLiteral("S")});
+    p.addOption({QStringLiteral("verify-locator"),
+                 QStringLiteral("After the switch, ask this router API (repeatable) until it names the new "
+                                "cell for the organization's id, slug and DSN keys; the drain ends then, or "
+                                "after --drain-seconds at most."),
+                 QStringLiteral("URL")});
     p.addOption({QStringLiteral("offline"),
                  QStringLiteral("Freeze the organization before the copy instead of copying it while it "
                                 "stays writable (the default when both cells allow it).")});
@@ -110,6 +116,13 @@ Request requestOf(Context& context, const std::string& org, std::string reason)
     request.drainSeconds =
         static_cast<int>(context.sizeOption(QStringLiteral("drain-seconds"), kDefaultDrainSeconds));
     request.offline = context.args().isSet(QStringLiteral("offline"));
+    for (const QString& url : context.args().values(QStringLiteral("verify-locator"))) {
+        const QUrl parsed(url, QUrl::StrictMode);
+        if (!parsed.isValid() ||
+            (parsed.scheme() != QLatin1String("http") && parsed.scheme() != QLatin1String("https")))
+            fail(ErrorCode::BadInput, "--verify-locator needs an http(s) URL, not " + url.toStdString());
+        request.verifyLocators.push_back(url.toStdString());
+    }
     return request;
 }
 
@@ -158,6 +171,17 @@ void writeStatusJson(JsonWriter& w, const Status& s)
         w.null();
     }
     optionalNumber(w, "cutover_in_seconds", s.cutoverInSeconds);
+    w.key("verify_locators").beginArray();
+    for (const std::string& locator : r.verifyLocators)
+        w.value(locator);
+    w.endArray();
+    w.key("drain_answers").beginArray();
+    for (std::string_view rest = r.drainAnswers; !rest.empty();) {
+        const auto end = std::min(rest.find('\n'), rest.size());
+        w.value(std::string(rest.substr(0, end)));
+        rest.remove_prefix(std::min(end + 1, rest.size()));
+    }
+    w.endArray();
     w.key("write_freeze");
     if (s.freezeStartedAt) {
         w.beginObject();
@@ -263,6 +287,8 @@ void printStatusText(std::ostream& out, const Status& s)
     if (s.cutoverInSeconds)
         out << "   Cut-over in about " << humanDuration(*s.cutoverInSeconds);
     out << '\n';
+    if (!r.drainAnswers.empty())
+        out << "Locators (last answers):\n" << r.drainAnswers;
     if (s.freezeSeconds)
         out << "Write freeze: " << std::fixed << std::setprecision(2) << *s.freezeSeconds << std::defaultfloat
             << " s" << (s.freezeEndedAt ? " (from the freeze to the switch's commit)" : " so far") << '\n';
@@ -324,6 +350,19 @@ private:
     std::chrono::steady_clock::time_point m_last;
 };
 
+// The drain's questions to the locators, over HTTP (core/net), from the runner's thread.
+class HttpLocatorProbe : public LocatorProbe
+{
+public:
+    LocatorReply ask(const std::string& locatorUrl, const std::string& id,
+                     const std::string& locality) override
+    {
+        const net::LocatorAnswer answer =
+            net::askLocator(QUrl(QString::fromStdString(locatorUrl)), id, locality, std::chrono::seconds(3));
+        return {answer.cell, answer.message};
+    }
+};
+
 // Runs the relocation in this process, then prints where it ended up. When another process is its
 // runner, that one carries out what was just asked, at its next batch boundary.
 int runAndReport(Context& context, const Relocations& api, std::int64_t id)
@@ -340,7 +379,8 @@ int runAndReport(Context& context, const Relocations& api, std::int64_t id)
     const auto previous = std::signal(SIGINT, onInterrupt);
     std::optional<Error> failure;
     try {
-        if (api.run(id, progress) == Outcome::Detached && !context.json())
+        HttpLocatorProbe locators;
+        if (api.run(id, progress, &locators) == Outcome::Detached && !context.json())
             context.err()
                 << "cellctl relocate: stopped at a batch boundary; resume with cellctl relocate resume " << id
                 << " --reason '…'\n";

@@ -30,7 +30,8 @@ constexpr const char* kRelocationColumns =
     "relocation.organization_id "
     "AND later.id > relocation.id), "
     "online, extract(epoch FROM frozen_at), extract(epoch FROM switch_committed_at), applied_round, "
-    "verified_round, applied_changes, lag_rows, lag_seconds, extract(epoch FROM lag_at) "
+    "verified_round, applied_changes, lag_rows, lag_seconds, extract(epoch FROM lag_at), "
+    "array_to_string(verify_locators, E'\\n'), coalesce(drain_answers, '') "
     "FROM cellscope.relocation ";
 
 // A relocation that a later one of the same organization superseded is history: the journal's own
@@ -110,6 +111,12 @@ Relocation relocationOf(const pqxx::row& row)
     r.lagRows = optionalField<std::int64_t>(row[32]);
     r.lagSeconds = optionalField<double>(row[33]);
     r.lagAt = optionalField<double>(row[34]);
+    for (std::string_view rest = row[35].c_str(); !rest.empty();) {
+        const auto end = std::min(rest.find('\n'), rest.size());
+        r.verifyLocators.emplace_back(rest.substr(0, end));
+        rest.remove_prefix(std::min(end + 1, rest.size()));
+    }
+    r.drainAnswers = row[36].as<std::string>();
     return r;
 }
 
@@ -454,10 +461,11 @@ std::int64_t ControlStore::create(const NewRelocation& r)
         const auto id =
             tx.exec_params1(
                   "INSERT INTO cellscope.relocation (organization_id, org_slug, source_cell, target_cell, "
-                  "cross_locality, batch_rows, throttle_rows_per_second, drain_seconds, online) "
-                  "VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), $8, $9) RETURNING id",
+                  "cross_locality, batch_rows, throttle_rows_per_second, drain_seconds, online, "
+                  "verify_locators) "
+                  "VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), $8, $9, $10::text[]) RETURNING id",
                   r.org.organizationId, r.org.slug, r.org.cell, r.targetCell, r.crossLocality, r.batchRows,
-                  r.throttle.value_or(0), r.drainSeconds, r.online)[0]
+                  r.throttle.value_or(0), r.drainSeconds, r.online, textArray(r.verifyLocators))[0]
                 .as<std::int64_t>();
         int position = 0;
         for (const auto& [table, rows] : r.tables)
@@ -809,13 +817,24 @@ Control ControlStore::recordCatchUp(std::int64_t id, int round, std::int64_t app
     return control;
 }
 
-void ControlStore::recordVerifiedRound(std::int64_t id, std::optional<int> round)
+Control ControlStore::recordDrainAnswers(std::int64_t id, const std::string& answers)
+{
+    pqxx::work tx(m_connection);
+    fence(tx, id);
+    tx.exec_params0("UPDATE cellscope.relocation SET drain_answers = $2, updated_at = now() WHERE id = $1",
+                    id, answers);
+    const Control control = heartbeat(tx, id);
+    tx.commit();
+    return control;
+}
+
+void ControlStore::recordVerifiedRound(std::int64_t id, std::optional<int> round, bool restart)
 {
     pqxx::work tx(m_connection);
     fence(tx, id);
     tx.exec_params0("UPDATE cellscope.relocation SET verified_round = $2, updated_at = now() WHERE id = $1",
                     id, round);
-    if (!round)
+    if (restart)
         tx.exec_params0("UPDATE cellscope.relocation_table SET verified_rows = 0, verify_last_key = NULL, "
                         "verify_seconds = 0, source_digest = NULL, target_digest = NULL, verified_at = NULL "
                         "WHERE relocation_id = $1",

@@ -79,6 +79,7 @@ public:
         std::optional<std::int64_t> throttle;
         int drainSeconds = 0;
         bool online = false;
+        std::vector<std::string> verifyLocators;
         std::vector<std::pair<OrgTable, std::int64_t>> tables; // write order, planned rows
         std::string reason;
         std::string auditDetail;
@@ -120,9 +121,11 @@ public:
     // Online: a catch-up round applied (`applied` changes) and the lag measured after it.
     Control recordCatchUp(std::int64_t id, int round, std::int64_t applied,
                           std::optional<std::int64_t> lagRows, std::optional<double> lagSeconds);
-    // Online verify compared the target with the source as of `round`; none: it starts over, and
-    // every table's verify progress is forgotten.
-    void recordVerifiedRound(std::int64_t id, std::optional<int> round);
+    // The drain's latest locator answers, one line each.
+    Control recordDrainAnswers(std::int64_t id, const std::string& answers);
+    // Online verify compared the target with the source as of `round` (none: not yet); with
+    // `restart`, every table's verify progress is forgotten, to compare again from the start.
+    void recordVerifiedRound(std::int64_t id, std::optional<int> round, bool restart);
     // Forgets a table's verify progress: an unbatched table is compared again from its start.
     void restartTableVerify(std::int64_t id, const std::string& table);
     Control recordCleanupBatch(std::int64_t id, const std::string& table, std::int64_t rows);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace cellscope::relocation {
 
@@ -42,6 +43,9 @@ struct Relocation
     std::optional<std::int64_t> lagRows;
     std::optional<double> lagSeconds;
     std::optional<double> lagAt;
+    // Drain by observation: the locators to ask after the switch, and their last answers.
+    std::vector<std::string> verifyLocators;
+    std::string drainAnswers; // one line per locator and id: "URL id → cell"
     std::string lastError;
     std::string runner; // "pid 4242 on host": the last process that ran it
     std::optional<double> heartbeatAt;

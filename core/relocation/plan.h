@@ -31,6 +31,9 @@ struct Request
     std::int64_t batchRows = kDefaultBatchRows;
     int drainSeconds = kDefaultDrainSeconds;
     bool offline = false; // frozen from before the copy, as before online relocation existed
+    // Router APIs (locators) to ask after the switch: the drain ends once each names the target for
+    // the organization's id, slug and DSN keys, or after drainSeconds at most.
+    std::vector<std::string> verifyLocators;
 };
 
 struct Check

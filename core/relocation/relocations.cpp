@@ -314,6 +314,7 @@ std::int64_t Relocations::start(const Request& request) const
         relocation.throttle = request.throttle;
         relocation.drainSeconds = request.drainSeconds;
         relocation.online = plan.online;
+        relocation.verifyLocators = request.verifyLocators;
         for (const PlannedTable& table : plan.tables)
             relocation.tables.emplace_back(table.spec, table.sourceRows);
         relocation.reason = request.reason;
@@ -325,9 +326,9 @@ std::int64_t Relocations::start(const Request& request) const
     });
 }
 
-Outcome Relocations::run(std::int64_t id, Observer& observer) const
+Outcome Relocations::run(std::int64_t id, Observer& observer, LocatorProbe* probe) const
 {
-    return runRelocation(m_config, id, observer);
+    return runRelocation(m_config, id, observer, probe);
 }
 
 void Relocations::pause(std::int64_t id, const std::string& reason) const

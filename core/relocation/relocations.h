@@ -2,6 +2,7 @@
 
 #include "core/db/database.h"
 #include "core/relocation/journal.h"
+#include "core/relocation/locator_probe.h"
 #include "core/relocation/observer.h"
 #include "core/relocation/plan.h"
 #include "core/relocation/runner.h"
@@ -64,7 +65,7 @@ public:
     // when a check fails, Conflict when the organization already has an unfinished relocation.
     std::int64_t start(const Request& request) const;
     // Runs (or resumes) the steps in this thread until the outcome; see runRelocation.
-    Outcome run(std::int64_t id, Observer& observer) const;
+    Outcome run(std::int64_t id, Observer& observer, LocatorProbe* probe = nullptr) const;
 
     void pause(std::int64_t id, const std::string& reason) const;
     void abort(std::int64_t id, const std::string& reason) const;

@@ -65,8 +65,8 @@ std::optional<std::int64_t> optionalKey(const std::string& text)
 class Runner
 {
 public:
-    Runner(const db::DatabaseConfig& config, std::int64_t id, Observer& observer)
-        : m_config(config), m_id(id), m_observer(observer)
+    Runner(const db::DatabaseConfig& config, std::int64_t id, Observer& observer, LocatorProbe* probe)
+        : m_config(config), m_id(id), m_observer(observer), m_probe(probe)
     {}
 
     Outcome run()
@@ -291,10 +291,12 @@ private:
     std::string freeze()
     {
         if (m_relocation.online) {
-            // The freeze lasts until the switch: what is left to apply then is what this leaves.
+            // The freeze lasts until the switch: what is left to apply and compare then is what
+            // this leaves.
             say("catching up with organization " + m_relocation.orgSlug +
                 "'s latest changes before the freeze");
             catchUpUntilSmall();
+            verifyChangedOnline();
         }
         say("freezing organization " + m_relocation.orgSlug + " in cell " + m_relocation.sourceCell +
             ": its rows there refuse writes from now on");
@@ -631,7 +633,7 @@ private:
     std::string verifyOnline()
     {
         catchUpRound();
-        m_store->recordVerifiedRound(m_id, std::nullopt); // an interrupted comparison starts over
+        m_store->recordVerifiedRound(m_id, std::nullopt, true); // an interrupted comparison starts over
         auto tables = m_store->tables(m_id);
         CellSession& from = source();
         from.exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
@@ -660,10 +662,60 @@ private:
             total += progress.verifiedRows;
         }
         from.exec("COMMIT");
-        m_store->recordVerifiedRound(m_id, round);
+        m_store->recordVerifiedRound(m_id, round, false);
         return groupedNumber(total) + " rows in " + std::to_string(tables.size()) +
                " tables are equal in both cells as of catch-up round " + std::to_string(round) +
                "; rows changed since are compared in the freeze";
+    }
+
+    // Online verify again, for the rows changed since it last compared: the source at one snapshot
+    // against the target at the same point of the change log, rows still waiting left out. What
+    // settle compares inside the freeze is then only what changed during this pass.
+    void verifyChangedOnline()
+    {
+        if (!m_relocation.verifiedRound)
+            fail(ErrorCode::Internal, "the journal has no round online verify compared");
+        auto tables = m_store->tables(m_id);
+        const std::string id = std::to_string(m_id);
+        CellSession& from = source();
+        from.exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
+        const auto pending =
+            groupChanges(from.query("SELECT table_oid, coalesce(key::text, '') FROM cellscope.org_change "
+                                    "WHERE relocation_id = $1 AND round IS NULL",
+                                    {id}),
+                         tables);
+        const auto changed =
+            groupChanges(from.query("SELECT table_oid, coalesce(key::text, '') FROM cellscope.org_change "
+                                    "WHERE relocation_id = $1 AND round > $2",
+                                    {id, std::to_string(*m_relocation.verifiedRound)}),
+                         tables);
+        const int round = std::stoi(
+            from.query("SELECT coalesce(max(round), 0) FROM cellscope.org_change WHERE relocation_id = $1",
+                       {id})
+                .at(0)
+                .at(0));
+        std::int64_t compared = 0;
+        for (std::size_t i = 0; i < tables.size(); ++i) {
+            if (pending[i].whole || (!changed[i].whole && changed[i].keys.empty()))
+                continue; // nothing to compare, or compared whole by settle
+            const OrgTableSql sql(planned(tables[i]), from);
+            std::vector<std::int64_t> keys;
+            std::set_difference(changed[i].keys.begin(), changed[i].keys.end(), pending[i].keys.begin(),
+                                pending[i].keys.end(), std::back_inserter(keys));
+            if (changed[i].whole)
+                compared +=
+                    compareRows(tables[i], sql.copyOut(m_relocation.organizationId, std::nullopt,
+                                                       pending[i].keys.empty()
+                                                           ? std::string()
+                                                           : sql.keyCondition(pending[i].keys, true)));
+            else if (!keys.empty())
+                compared += compareRows(tables[i], sql.copyOut(m_relocation.organizationId, std::nullopt,
+                                                               sql.keyCondition(keys)));
+        }
+        from.exec("COMMIT");
+        m_store->recordVerifiedRound(m_id, round, false);
+        m_relocation.verifiedRound = round;
+        say(groupedNumber(compared) + " rows changed during online verify are equal in both cells");
     }
 
     // Inside the freeze: applies what is left, then compares every row changed since online verify.
@@ -950,15 +1002,65 @@ private:
         const double left = m_relocation.switchedAt
                                 ? *m_relocation.switchedAt + m_relocation.drainSeconds - m_relocation.readAt
                                 : 0;
-        say("waiting " + humanDuration(left) + " until every router's cache names cell " +
-            m_relocation.targetCell + " (Synapse refreshes every 60 s and caches a miss for 5 s)");
         const auto until =
             Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(left));
+        if (!m_relocation.verifyLocators.empty() && m_probe)
+            return drainByObservation(until);
+        say("waiting " + humanDuration(left) + " until every router's cache names cell " +
+            m_relocation.targetCell + " (Synapse refreshes every 60 s and caches a miss for 5 s)" +
+            (m_relocation.verifyLocators.empty() ? std::string()
+                                                 : "; the locators cannot be asked from here"));
         while (Clock::now() < until) {
             std::this_thread::sleep_for(std::min<Clock::duration>(kSlice, until - Clock::now()));
             checkpoint();
         }
         return "waited " + std::to_string(m_relocation.drainSeconds) + " s after the switch";
+    }
+
+    // Asks every locator, once a second, for the organization's id, slug and DSN keys until each
+    // names the target for all of them, or the drain's time is up (then it goes on: the time is the
+    // maximum a router cache can lag, and the answers stay in the journal for a person to read).
+    std::string drainByObservation(Clock::time_point until)
+    {
+        std::vector<std::string> ids{std::to_string(m_relocation.organizationId), m_relocation.orgSlug};
+        for (std::string& key : publicKeysOfOrganization(target(), m_relocation.organizationId))
+            ids.push_back(std::move(key));
+        std::string locality;
+        for (const CellInfo& cell : m_store->cells())
+            if (cell.name == m_relocation.targetCell)
+                locality = cell.locality;
+        const auto started = Clock::now();
+        say("asking " + std::to_string(m_relocation.verifyLocators.size()) +
+            " locators until each names cell " + m_relocation.targetCell +
+            " for the organization's id, slug and " + std::to_string(ids.size() - 2) + " DSN keys (at most " +
+            std::to_string(m_relocation.drainSeconds) + " s)");
+        for (;;) {
+            std::string answers;
+            std::string firstStale;
+            for (const std::string& locator : m_relocation.verifyLocators)
+                for (const std::string& id : ids) {
+                    const LocatorReply reply = m_probe->ask(locator, id, locality);
+                    answers += locator + " " + id + " → " +
+                               reply.cell.value_or("none (" + reply.message + ")") + "\n";
+                    if (firstStale.empty() && reply.cell != m_relocation.targetCell)
+                        firstStale = locator + " names " +
+                                     reply.cell.value_or("no cell (" + reply.message + ")") + " for " + id;
+                }
+            honour(m_store->recordDrainAnswers(m_id, answers));
+            const double waited = std::chrono::duration<double>(Clock::now() - started).count();
+            if (firstStale.empty())
+                return "every locator names cell " + m_relocation.targetCell +
+                       " for the organization after " + humanDuration(waited);
+            if (Clock::now() >= until)
+                return "waited the whole " + std::to_string(m_relocation.drainSeconds) +
+                       " s: not every locator names cell " + m_relocation.targetCell + " yet (" + firstStale +
+                       ")";
+            for (const auto next = std::min(until, Clock::now() + std::chrono::seconds(1));
+                 Clock::now() < next;) {
+                std::this_thread::sleep_for(std::min<Clock::duration>(kSlice, next - Clock::now()));
+                checkpoint();
+            }
+        }
     }
 
     std::string unfreeze()
@@ -1216,6 +1318,7 @@ private:
     const db::DatabaseConfig& m_config;
     const std::int64_t m_id;
     Observer& m_observer;
+    LocatorProbe* m_probe;
     const std::string m_runner = runnerName();
     std::unique_ptr<pqxx::connection> m_connection;
     std::unique_ptr<ControlStore> m_store;
@@ -1234,9 +1337,10 @@ private:
 
 } // namespace
 
-Outcome runRelocation(const db::DatabaseConfig& config, std::int64_t id, Observer& observer)
+Outcome runRelocation(const db::DatabaseConfig& config, std::int64_t id, Observer& observer,
+                      LocatorProbe* probe)
 {
-    return Runner(config, id, observer).run();
+    return Runner(config, id, observer, probe).run();
 }
 
 } // namespace cellscope::relocation

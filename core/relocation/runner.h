@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/db/database.h"
+#include "core/relocation/locator_probe.h"
 #include "core/relocation/observer.h"
 
 #include <cstdint>
@@ -20,7 +21,9 @@ enum class Outcome
 // Runs a relocation's steps from wherever its journal says it is. Any process can do this after
 // any other died: an advisory lock tied to the control connection makes one process the runner, and
 // every step is idempotent. Blocks until the outcome; throws Error when a step fails (after
-// recording the failure in the journal), or Conflict when another process is running it.
-Outcome runRelocation(const db::DatabaseConfig& config, std::int64_t id, Observer& observer);
+// recording the failure in the journal), or Conflict when another process is running it. With a
+// `probe`, the drain asks the relocation's locators instead of waiting its whole time.
+Outcome runRelocation(const db::DatabaseConfig& config, std::int64_t id, Observer& observer,
+                      LocatorProbe* probe = nullptr);
 
 } // namespace cellscope::relocation

@@ -83,8 +83,13 @@ double median(std::vector<double> values)
 class Writer
 {
 public:
-    Writer(const db::DatabaseConfig& config, std::int64_t org, std::int64_t issues, double perSecond)
-        : m_config(config), m_org(org), m_issues(issues), m_interval(1.0 / perSecond)
+    // Writer `index` of `count` updates only its share of the million, so each knows the last
+    // message of every issue it touched.
+    Writer(const db::DatabaseConfig& config, std::int64_t org, std::int64_t issues, double perSecond,
+           int index, int count)
+        : m_config(config), m_org(org), m_issues(issues), m_interval(1.0 / perSecond), m_index(index),
+          m_count(count), m_next(static_cast<std::int64_t>(index) * 1000000000),
+          m_random(42 + static_cast<unsigned>(index))
     {
         auto control = db::connect(config.control);
         m_cell =
@@ -194,9 +199,11 @@ private:
                 issue.emplace(id, message);
             } else if (op < 14) {
                 // an issue of the million, or one this writer added
-                const std::int64_t id = op < 11
-                                            ? 5000000000001 + static_cast<std::int64_t>(m_random() % m_issues)
-                                            : m_inserted[m_random() % m_inserted.size()];
+                const std::int64_t id =
+                    op < 11 ? 5000000000001 +
+                                  static_cast<std::int64_t>(m_random() % (m_issues / m_count)) * m_count +
+                                  (m_index - 1)
+                            : m_inserted[m_random() % m_inserted.size()];
                 if (tx.exec_params(
                           "UPDATE sentry_groupedmessage SET message = $2, times_seen = times_seen + 1 "
                           "WHERE id = $1",
@@ -237,13 +244,15 @@ private:
     const std::int64_t m_org;
     const std::int64_t m_issues;
     const double m_interval;
+    const int m_index;
+    const int m_count;
     std::string m_cell;
     std::vector<std::int64_t> m_projects;
     std::vector<std::int64_t> m_teams;
     std::vector<std::int64_t> m_inserted;
     std::map<std::int64_t, std::optional<std::string>> m_touched;
-    std::int64_t m_next = 0;
-    std::mt19937_64 m_random{42};
+    std::int64_t m_next;
+    std::mt19937_64 m_random;
     std::atomic<long> m_committed{0};
     std::atomic<long> m_refused{0};
     std::vector<std::string> m_errors;
@@ -267,6 +276,7 @@ int main(int argc, char** argv)
     std::int64_t issues = 1000000;
     std::int64_t batchRows = kDefaultBatchRows;
     double writesPerSecond = 700;
+    int writerCount = 2;
     int runs = 3;
     bool keep = false;
     for (int i = 1; i < argc; ++i) {
@@ -279,13 +289,15 @@ int main(int argc, char** argv)
             batchRows = std::atoll(argv[++i]);
         else if (arg == "--writes-per-second" && i + 1 < argc)
             writesPerSecond = std::atof(argv[++i]);
+        else if (arg == "--writers" && i + 1 < argc)
+            writerCount = std::atoi(argv[++i]);
         else if (arg == "--runs" && i + 1 < argc)
             runs = std::atoi(argv[++i]);
         else if (arg == "--keep")
             keep = true;
         else {
             std::cerr << "usage: bench_relocation --server CONNINFO [--issues N] [--batch-rows N] "
-                         "[--writes-per-second N] [--runs N] [--keep]\n";
+                         "[--writes-per-second N] [--writers N] [--runs N] [--keep]\n";
             return 2;
         }
     }
@@ -385,7 +397,12 @@ int main(int argc, char** argv)
         };
         std::map<std::string, Figures> figures;
         std::map<std::string, std::map<std::string, std::vector<double>>> stepFigures;
-        Writer writer(config, org, issues, writesPerSecond);
+        // Writers in parallel, as an application has many: one connection alone cannot reach the
+        // rate on a busy two-core machine.
+        std::vector<std::unique_ptr<Writer>> writers;
+        for (int w = 0; w < writerCount; ++w)
+            writers.push_back(std::make_unique<Writer>(config, org, issues, writesPerSecond / writerCount,
+                                                       w + 1, writerCount));
         std::string from = kSource;
         std::string to = kTarget;
         for (int run = 0; run < runs; ++run)
@@ -403,7 +420,8 @@ int main(int argc, char** argv)
                 move.targetCell = to;
                 move.offline = !online;
                 resetPeakRss();
-                writer.start();
+                for (auto& writer : writers)
+                    writer->start();
                 std::this_thread::sleep_for(std::chrono::seconds(1));
                 Progress progress;
                 const auto relocating = Clock::now();
@@ -411,7 +429,8 @@ int main(int argc, char** argv)
                 const Outcome outcome = api.run(id, progress);
                 const double relocationSeconds = secondsSince(relocating);
                 std::this_thread::sleep_for(std::chrono::seconds(1));
-                writer.stop();
+                for (auto& writer : writers)
+                    writer->stop();
                 if (outcome != Outcome::Done) {
                     std::cerr << "bench_relocation: the relocation ended early\n";
                     return 1;
@@ -424,17 +443,25 @@ int main(int argc, char** argv)
                 f.freeze.push_back(status.freezeSeconds.value_or(0));
                 f.copyRate.push_back(static_cast<double>(status.copiedRows) / stepSeconds["copy"]);
                 f.total.push_back(relocationSeconds);
-                f.writerRate.push_back(writer.rate());
-                f.committed += writer.committed();
-                f.refused += writer.refused();
-                f.lost += writer.lost(to);
+                double rate = 0;
+                long committed = 0;
+                long refused = 0;
+                for (auto& writer : writers) {
+                    rate += writer->rate();
+                    committed += writer->committed();
+                    refused += writer->refused();
+                    f.lost += writer->lost(to);
+                    for (const std::string& error : writer->errors())
+                        std::cerr << "  writer: " << error << '\n';
+                }
+                f.writerRate.push_back(rate);
+                f.committed += committed;
+                f.refused += refused;
                 f.peak = std::max(f.peak, peakRssMiB());
                 for (const auto& [step, seconds] : stepSeconds)
                     stepFigures[mode][step].push_back(seconds);
-                for (const std::string& error : writer.errors())
-                    std::cerr << "  writer: " << error << '\n';
-                std::cerr << "  write freeze " << status.freezeSeconds.value_or(0) << " s, writer "
-                          << writer.committed() << " committed, " << writer.refused() << " refused\n";
+                std::cerr << "  write freeze " << status.freezeSeconds.value_or(0) << " s, writers "
+                          << committed << " committed, " << refused << " refused, " << rate << " writes/s\n";
                 std::swap(from, to);
             }
 
@@ -442,7 +469,8 @@ int main(int argc, char** argv)
         std::cout << "\nRelocation of organization " << org << " (" << groupedNumber(plan.totalRows)
                   << " rows in " << plan.tables.size() << " tables, batch " << groupedNumber(batchRows)
                   << " rows) between " << kSource << " and " << kTarget << ", medians of " << runs
-                  << " runs per mode, a writer at " << writesPerSecond << " writes/s throughout\n\n";
+                  << " runs per mode, " << writerCount << " writers at " << writesPerSecond
+                  << " writes/s in all, throughout\n\n";
         std::cout << "  figure                           online        offline       baseline / target\n";
         auto line = [&](const char* name, double online, double offline, const std::string& note) {
             std::cout << "  " << std::left << std::setw(32) << name << std::right << std::setw(10) << online

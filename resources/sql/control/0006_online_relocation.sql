@@ -21,3 +21,9 @@ ALTER TABLE cellscope.relocation
     ADD COLUMN lag_at               timestamptz,
     -- The write freeze lasts from frozen_at to the commit of the switch.
     ADD COLUMN switch_committed_at  timestamptz;
+
+-- Drain by observation: the router APIs (locators) asked after the switch, and what they answered
+-- last, one line each ("URL id → cell").
+ALTER TABLE cellscope.relocation
+    ADD COLUMN verify_locators      text[]            NOT NULL DEFAULT '{}',
+    ADD COLUMN drain_answers        text;

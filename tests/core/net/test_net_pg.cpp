@@ -5,6 +5,9 @@
 #include "core/demo/seed.h"
 #include "core/net/control_api_server.h"
 #include "core/net/control_api_source.h"
+#include "core/net/locator.h"
+#include "core/net/locator_client.h"
+#include "core/relocation/relocations.h"
 #include "core/sources/pg_loader.h"
 #include "tests/support/cellctl_child.h"
 #include "tests/support/net_test_support.h"
@@ -209,4 +212,70 @@ TEST_F(NetPg, ASwitchThatCommitsLateIsPulledAllTheSame)
         tx.exec("SELECT step FROM cellscope.relocation ORDER BY id DESC LIMIT 1")[0][0].as<std::string>(),
         "drain");
     source.stop();
+}
+
+namespace {
+
+// The drain's questions, asked over HTTP like cellctl does.
+class HttpProbe : public relocation::LocatorProbe
+{
+public:
+    relocation::LocatorReply ask(const std::string& url, const std::string& id,
+                                 const std::string& locality) override
+    {
+        ++asked;
+        const LocatorAnswer answer = askLocator(QUrl(QString::fromStdString(url)), id, locality);
+        return {answer.cell, answer.message};
+    }
+    int asked = 0;
+};
+
+} // namespace
+
+// With a locator given, the drain ends as soon as it names the new cell for the organization's id,
+// slug and DSN keys, instead of waiting the whole configured time; a stale locator keeps it waiting
+// to the end, and its answers are in the journal.
+TEST_F(NetPg, TheDrainEndsWhenEveryLocatorNamesTheNewCell)
+{
+    const SnapshotPtr before = sources::loadSnapshotFromPostgres(config.control);
+    test::TestServer live(locatorHandler([&] { return sources::loadSnapshotFromPostgres(config.control); }));
+    test::TestServer stale(locatorHandler([before] { return before; }));
+    auto control = db::connect(config.control);
+    const auto slugs =
+        pqxx::nontransaction(*control).exec("SELECT slug FROM sentry_organizationmapping WHERE region_name = "
+                                            "'us1' AND status = 0 ORDER BY id LIMIT 2");
+    const relocation::Relocations api(config);
+    relocation::Observer quiet;
+    HttpProbe probe;
+    auto drainOf = [&](std::int64_t id) {
+        for (const auto& step : api.history(id).steps)
+            if (step.step == "drain")
+                return std::make_pair(step.finishedAt.value_or(step.startedAt) - step.startedAt, step.detail);
+        return std::make_pair(-1.0, std::string());
+    };
+
+    relocation::Request request;
+    request.org = slugs[0][0].as<std::string>();
+    request.targetCell = "us2";
+    request.reason = "drain by observation";
+    request.drainSeconds = 60;
+    request.verifyLocators = {live.url().toString().toStdString()};
+    const std::int64_t first = api.start(request);
+    ASSERT_EQ(api.run(first, quiet, &probe), relocation::Outcome::Done);
+    const auto [seconds, detail] = drainOf(first);
+    EXPECT_LT(seconds, 10) << detail;
+    EXPECT_NE(detail.find("every locator names cell us2"), std::string::npos) << detail;
+    const auto answers = api.status(first).relocation.drainAnswers;
+    EXPECT_NE(answers.find(" " + request.org + " → us2"), std::string::npos) << answers;
+    EXPECT_GE(probe.asked, 3); // id, slug and at least one DSN key
+
+    request.org = slugs[1][0].as<std::string>();
+    request.drainSeconds = 2;
+    request.verifyLocators = {stale.url().toString().toStdString()};
+    const std::int64_t second = api.start(request);
+    ASSERT_EQ(api.run(second, quiet, &probe), relocation::Outcome::Done);
+    const auto [waited, staleDetail] = drainOf(second);
+    EXPECT_GE(waited, 1.5) << staleDetail;
+    EXPECT_NE(staleDetail.find("not every locator names cell us2"), std::string::npos) << staleDetail;
+    EXPECT_NE(api.status(second).relocation.drainAnswers.find("→ us1"), std::string::npos);
 }
