@@ -1,5 +1,6 @@
 #include "ui/relocation_service.h"
 
+#include "core/net/locator_client.h"
 #include "core/util/error.h"
 #include "ui/background.h"
 
@@ -255,6 +256,22 @@ void RelocationService::diagnose(qint64 id)
     }
 }
 
+namespace {
+
+// The drain's questions to the locators, asked from the runner's worker (its event loop waits).
+class LocatorsOverHttp : public relocation::LocatorProbe
+{
+public:
+    relocation::LocatorReply ask(const std::string& url, const std::string& id,
+                                 const std::string& locality) override
+    {
+        const net::LocatorAnswer answer = net::askLocator(QUrl(QString::fromStdString(url)), id, locality);
+        return {answer.cell, answer.message};
+    }
+};
+
+} // namespace
+
 void RelocationService::launch(std::int64_t id)
 {
     reapFinished();
@@ -267,8 +284,9 @@ void RelocationService::launch(std::int64_t id)
     raw->worker = std::make_unique<Worker>(QStringLiteral("cellscope-relocation-%1").arg(id));
     raw->worker->post([this, raw, relocations, id]() noexcept {
         ForwardingObserver observer(*this, id, raw->stop);
+        LocatorsOverHttp locators;
         try {
-            const Outcome outcome = relocations.run(id, observer);
+            const Outcome outcome = relocations.run(id, observer, &locators);
             emit runEnded(id, outcomeText(id, outcome), false);
         } catch (const std::exception& e) {
             emit runEnded(id, messageOf(e), true);

@@ -323,15 +323,15 @@ std::string OrgTableSql::keyCondition(const std::vector<std::int64_t>& keys, boo
            "}'::bigint[]))";
 }
 
-std::string OrgTableSql::updateFromStaging(const std::string& staging) const
+std::string OrgTableSql::updateFromStaging(const std::string& staging,
+                                           const std::vector<std::int64_t>& keys) const
 {
     // Subqueries rather than UPDATE … FROM, so the org filter's unqualified columns name the table's.
     const std::string& key = m_table.keyColumns;
     return "WITH updated AS (UPDATE " + m_table.sqlName + " AS t SET (" + m_columns + ") = (SELECT " +
            m_stagedColumns + " FROM " + staging + " AS staged WHERE staged." + key + " = t." + key +
-           ") WHERE " + key + " IN (SELECT " + key + " FROM " + staging + ") AND " + filter() +
-           " RETURNING t." + key + ") DELETE FROM " + staging + " WHERE " + key + " IN (SELECT " + key +
-           " FROM updated)";
+           ") WHERE " + keyCondition(keys) + " AND " + filter() + " RETURNING t." + key + ") DELETE FROM " +
+           staging + " WHERE " + key + " IN (SELECT " + key + " FROM updated)";
 }
 
 std::string OrgTableSql::deleteItem(const std::string& name, const std::vector<std::int64_t>& keys,

@@ -116,9 +116,10 @@ public:
                         const std::string& also = {}) const;
     // Batched tables only: the key is (or, `negated`, is not) one of `keys`.
     std::string keyCondition(const std::vector<std::int64_t>& keys, bool negated = false) const;
-    // Batched tables only: updates the org's rows that `staging` holds a new version of, in place
-    // (their children keep pointing at them), and removes those from `staging`; $1 org.
-    std::string updateFromStaging(const std::string& staging) const;
+    // Batched tables only: updates the org's rows that `staging` holds a new version of (their keys
+    // are `keys`), in place (their children keep pointing at them), and removes those from
+    // `staging`; $1 org. The keys as a list, so the table is searched by its key's index.
+    std::string updateFromStaging(const std::string& staging, const std::vector<std::int64_t>& keys) const;
     // Deletes the org's rows with a key in `keys` (all of them when `whole`), as a data-modifying
     // WITH item named `name`, so several tables go in one statement; $1 org.
     std::string deleteItem(const std::string& name, const std::vector<std::int64_t>& keys, bool whole) const;

@@ -561,7 +561,7 @@ private:
                              "::regclass, " + org + ", " + to.quoteLiteral(staging) + "::regclass)");
                     continue;
                 }
-                to.query(sql.updateFromStaging(staging), {org});
+                to.query(sql.updateFromStaging(staging, found), {org});
                 to.query("SELECT cellscope.load_org_rows(" + to.quoteLiteral(table.sqlName) + "::regclass, " +
                          org + ", " + to.quoteLiteral(staging) + "::regclass)");
                 std::vector<std::int64_t> gone;

@@ -221,6 +221,7 @@ private slots:
         wizard->back();
         wizard->setTarget(QStringLiteral("us3"));
         wizard->drainField()->setValue(0);
+        QVERIFY(!wizard->offlineField()->isChecked()); // online unless asked
         wizard->next();
         QVERIFY(planShown.wait(20000));
         QVERIFY2(wizard->plan() && wizard->plan()->ok(), qPrintable(wizard->planProblem()));
@@ -265,6 +266,10 @@ private slots:
                                          State::Done,
                                  10000);
         QTRY_VERIFY_WITH_TIMEOUT(view->sentenceText().contains(QStringLiteral("is done")), 10000);
+        // Moved online: the figures say so, and how long writes were refused.
+        QVERIFY2(view->figuresText().contains(QStringLiteral(" · online · ")), qPrintable(view->figuresText()));
+        QVERIFY2(view->figuresText().contains(QStringLiteral("writes were refused for")),
+                 qPrintable(view->figuresText()));
         QCOMPARE(view->selectedId(), std::optional<std::int64_t>(id));
         QVERIFY(!view->button(RelocationService::Action::Cancel)->isVisible());
         QVERIFY(!view->button(RelocationService::Action::Pause)->isVisible());

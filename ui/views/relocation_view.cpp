@@ -411,6 +411,18 @@ void RelocationView::showStatus(const Status& status)
     figures << tr("%1 of %2 rows copied")
                    .arg(QString::fromStdString(groupedNumber(status.copiedRows)),
                         QString::fromStdString(groupedNumber(status.plannedRows)));
+    figures << (r.online ? tr("online") : tr("offline"));
+    if (r.online && r.lagRows && beforeSwitch(r.step))
+        figures << (*r.lagRows > 0 ? tr("%1 changes waiting (oldest %2)")
+                                         .arg(QString::fromStdString(groupedNumber(*r.lagRows)),
+                                              duration(r.lagSeconds.value_or(0)))
+                                   : tr("caught up"));
+    if (status.cutoverInSeconds)
+        figures << tr("cut-over in about %1").arg(duration(*status.cutoverInSeconds));
+    if (status.freezeSeconds)
+        figures << (status.freezeEndedAt ? tr("writes were refused for %1 s")
+                                         : tr("writes refused for %1 s so far"))
+                       .arg(*status.freezeSeconds, 0, 'f', 2);
     figures << tr("copy %1").arg(rate(status.copyRowsPerSecond));
     figures << tr("verify %1").arg(rate(status.verifyRowsPerSecond));
     if (status.etaSeconds)
@@ -433,6 +445,13 @@ void RelocationView::showStatus(const Status& status)
                                        QString::fromStdString(status.lastAction->reason).toHtmlEscaped()));
     else
         m_lastAction->clear();
+    if (!r.drainAnswers.empty())
+        m_lastAction->setText(m_lastAction->text() +
+                              tr("<br><b>Locators:</b> %1")
+                                  .arg(QString::fromStdString(r.drainAnswers)
+                                           .trimmed()
+                                           .toHtmlEscaped()
+                                           .replace(QLatin1Char('\n'), QStringLiteral("<br>"))));
     if (!r.lastError.empty() && (r.state == State::Failed || r.state == State::Aborted))
         m_lastAction->setText(m_lastAction->text() +
                               tr("<br><span style='color:#b3261e'><b>Error:</b> %1</span>")
@@ -645,6 +664,11 @@ QString RelocationView::readOnlyReason()
 QString RelocationView::sentenceText() const
 {
     return m_sentence->text();
+}
+
+QString RelocationView::figuresText() const
+{
+    return m_figures->text();
 }
 
 QString RelocationView::messageText() const

@@ -62,6 +62,7 @@ public:
     RelocationService* service() const { return m_service; }
     std::optional<std::int64_t> selectedId() const { return m_selected; }
     QString sentenceText() const;
+    QString figuresText() const;
     QString messageText() const;
     QPushButton* button(RelocationService::Action action) const;
     QTreeWidget* historyTree() const { return m_history; }

@@ -12,6 +12,7 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSpinBox>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -105,6 +106,17 @@ QWizardPage* RelocationWizard::buildChoosePage()
     form->addRow(tr("Throttle:"), m_throttle);
     form->addRow(tr("Rows per batch:"), m_batchRows);
     form->addRow(tr("Drain wait:"), m_drain);
+    m_locators = new QLineEdit(page);
+    m_locators->setPlaceholderText(tr("http://locator.us.internal:3000/ …"));
+    m_locators->setToolTip(tr("Router APIs to ask after the switch (space-separated): the drain ends as soon "
+                              "as each names the new cell for the organization's id, slug and DSN keys, and "
+                              "waits the drain time at most."));
+    form->addRow(tr("Verify with locators:"), m_locators);
+    m_offline =
+        new QCheckBox(tr("Offline: refuse the organization's writes from before the copy (the default "
+                         "keeps it writable until a short freeze before the switch)"),
+                      page);
+    form->addRow(QString(), m_offline);
     connect(m_org, &QLineEdit::textChanged, this, &RelocationWizard::updateOrg);
     connect(m_target, &QComboBox::currentIndexChanged, page, [page] { recheck(page); });
     return page;
@@ -218,6 +230,10 @@ Request RelocationWizard::request() const
         request.throttle = m_throttle->value();
     request.batchRows = m_batchRows->value();
     request.drainSeconds = m_drain->value();
+    request.offline = m_offline->isChecked();
+    for (const QString& url :
+         m_locators->text().split(QRegularExpression(QStringLiteral("[\\s,]+")), Qt::SkipEmptyParts))
+        request.verifyLocators.push_back(url.toStdString());
     request.reason = m_reason->toPlainText().trimmed().toStdString();
     return request;
 }

@@ -49,6 +49,8 @@ public:
     QComboBox* targetField() const { return m_target; }
     QCheckBox* crossLocalityField() const { return m_crossLocality; }
     QSpinBox* drainField() const { return m_drain; }
+    QLineEdit* locatorsField() const { return m_locators; }
+    QCheckBox* offlineField() const { return m_offline; }
     QLineEdit* confirmField() const { return m_confirm; }
     QPlainTextEdit* reasonField() const { return m_reason; }
     QTreeWidget* checksTree() const { return m_checks; }
@@ -87,6 +89,8 @@ private:
     QSpinBox* m_throttle;
     QSpinBox* m_batchRows;
     QSpinBox* m_drain;
+    QLineEdit* m_locators;
+    QCheckBox* m_offline;
     QLabel* m_planSummary;
     QTreeWidget* m_checks;
     QLabel* m_confirmSummary;
