@@ -35,6 +35,8 @@ constexpr const char* kFreezeLockTimeout = "30s";
 constexpr std::int64_t kSmallLagRows = 2000;
 // … or until this many rounds did not get there (writers outpace the apply: the freeze takes the rest).
 constexpr int kMaxCatchUpRounds = 50;
+// Online comparisons of the rows changed since the last one, before the freeze, at most.
+constexpr int kMaxRecheckPasses = 5;
 
 // Thrown at a batch boundary to stop there; never escapes the runner.
 struct StopSignal
@@ -296,7 +298,10 @@ private:
             say("catching up with organization " + m_relocation.orgSlug +
                 "'s latest changes before the freeze");
             catchUpUntilSmall();
-            verifyChangedOnline();
+            // Each pass compares what changed during the one before, so the passes shrink to what
+            // writers change in a moment; settle compares only what changes after the last.
+            for (int pass = 1; verifyChangedOnline() > kSmallLagRows / 10 && pass < kMaxRecheckPasses; ++pass)
+                catchUpRound();
         }
         say("freezing organization " + m_relocation.orgSlug + " in cell " + m_relocation.sourceCell +
             ": its rows there refuse writes from now on");
@@ -671,7 +676,8 @@ private:
     // Online verify again, for the rows changed since it last compared: the source at one snapshot
     // against the target at the same point of the change log, rows still waiting left out. What
     // settle compares inside the freeze is then only what changed during this pass.
-    void verifyChangedOnline()
+    // Returns how many rows it compared.
+    std::int64_t verifyChangedOnline()
     {
         if (!m_relocation.verifiedRound)
             fail(ErrorCode::Internal, "the journal has no round online verify compared");
@@ -716,6 +722,7 @@ private:
         m_store->recordVerifiedRound(m_id, round, false);
         m_relocation.verifiedRound = round;
         say(groupedNumber(compared) + " rows changed during online verify are equal in both cells");
+        return compared;
     }
 
     // Inside the freeze: applies what is left, then compares every row changed since online verify.
@@ -728,6 +735,7 @@ private:
                  "settle needs the round online verify compared, and the journal has none");
         say("settling: applying the last changes of organization " + m_relocation.orgSlug +
             " and comparing them");
+        const auto started = Clock::now();
         // The source refuses writes now: one round takes everything, a second finds nothing.
         for (int rounds = 1; catchUpRound().lagRows > 0; ++rounds)
             if (rounds == kMaxCatchUpRounds)
@@ -751,7 +759,9 @@ private:
                                                                         : sql.keyCondition(changed[i].keys)));
         }
         faultPoint("settle.compared");
-        return groupedNumber(compared) + " rows changed since online verify are equal in both cells";
+        const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        return groupedNumber(compared) + " rows changed since online verify are equal in both cells (" +
+               std::to_string(static_cast<int>(seconds * 1000)) + " ms)";
     }
 
     // Compares the rows `copyOut` selects in both cells, in key order; CheckFailed at the first
