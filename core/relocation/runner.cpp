@@ -35,8 +35,10 @@ constexpr const char* kFreezeLockTimeout = "30s";
 constexpr std::int64_t kSmallLagRows = 2000;
 // … or until this many rounds did not get there (writers outpace the apply: the freeze takes the rest).
 constexpr int kMaxCatchUpRounds = 50;
-// Online comparisons of the rows changed since the last one, before the freeze, at most.
-constexpr int kMaxRecheckPasses = 5;
+// Before the freeze, online comparisons of the rows changed since the last one go on until one
+// compares at most this many rows (what writers change while a pass runs), or this many passes.
+constexpr std::int64_t kSmallRecheckRows = 64;
+constexpr int kMaxRecheckPasses = 8;
 
 // Thrown at a batch boundary to stop there; never escapes the runner.
 struct StopSignal
@@ -282,9 +284,14 @@ private:
                                           m_relocation.sourceCell);
         if (const Check* failure = plan.firstFailure())
             fail(failure->failure, "preflight: " + failure->message);
-        if (m_relocation.online && !plan.online)
-            fail(ErrorCode::Conflict, "preflight: the relocation was started online, and now " +
-                                          plan.checks.back().message + "; cancel it and start it again");
+        if (m_relocation.online && !plan.online) {
+            const auto mode = std::find_if(plan.checks.begin(), plan.checks.end(),
+                                           [](const Check& check) { return check.name == "mode"; });
+            fail(ErrorCode::Conflict,
+                 "preflight: the relocation was started online, and now " +
+                     (mode == plan.checks.end() ? std::string("it cannot run online") : mode->message) +
+                     "; cancel it and start it again");
+        }
         confirmPlannedTables(plan);
         return "all " + std::to_string(plan.checks.size()) + " checks passed; " +
                groupedNumber(plan.totalRows) + " rows to move";
@@ -300,7 +307,7 @@ private:
             catchUpUntilSmall();
             // Each pass compares what changed during the one before, so the passes shrink to what
             // writers change in a moment; settle compares only what changes after the last.
-            for (int pass = 1; verifyChangedOnline() > kSmallLagRows / 10 && pass < kMaxRecheckPasses; ++pass)
+            for (int pass = 1; verifyChangedOnline() > kSmallRecheckRows && pass < kMaxRecheckPasses; ++pass)
                 catchUpRound();
         }
         say("freezing organization " + m_relocation.orgSlug + " in cell " + m_relocation.sourceCell +
@@ -461,7 +468,6 @@ private:
         std::int64_t changes = 0;
         std::int64_t lagRows = 0;
         double lagSeconds = 0;
-        double seconds = 0;
     };
 
     // Changed keys of one table, in the order of the plan.
@@ -503,13 +509,11 @@ private:
     }
 
     // One round: takes every change logged so far and applies the current rows of the changed keys,
-    // read from one snapshot of the source, to the target in one transaction — deletes in one
-    // statement (keys checked at its end, so no order matters), then loads parents first. The
+    // read from one snapshot of the source, to the target in one transaction (see below). The
     // source marks the changes applied only after the target committed: a runner that dies between
     // the two applies them again, which is harmless.
     Round catchUpRound()
     {
-        const auto started = Clock::now();
         const std::string id = std::to_string(m_id);
         const std::string org = std::to_string(m_relocation.organizationId);
         const auto tables = m_store->tables(m_id);
@@ -589,7 +593,6 @@ private:
                             .at(0);
         round.lagRows = std::stoll(lag.at(0));
         round.lagSeconds = std::stod(lag.at(1));
-        round.seconds = std::chrono::duration<double>(Clock::now() - started).count();
         honour(m_store->recordCatchUp(m_id, round.round, round.changes, round.lagRows, round.lagSeconds));
         return round;
     }

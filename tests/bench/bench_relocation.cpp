@@ -6,7 +6,7 @@
 // (psql -c "\copy (…) TO STDOUT" | psql -c "\copy … FROM STDIN", table by table), the writer's
 // committed, refused and lost writes, and the peak RSS.
 // Usage: bench_relocation --server CONNINFO [--issues N] [--batch-rows N] [--writes-per-second N]
-//                         [--runs N] [--keep]
+//                         [--writers N] [--runs N] [--online-only] [--keep]
 // CONNINFO names a PostgreSQL server on which the bench may create databases bench_reloc_*
 // (tests/bench/relocation.sh starts a throwaway one).
 #include "core/db/database.h"
@@ -277,6 +277,7 @@ int main(int argc, char** argv)
     std::int64_t batchRows = kDefaultBatchRows;
     double writesPerSecond = 700;
     int writerCount = 2;
+    bool onlineOnly = false;
     int runs = 3;
     bool keep = false;
     for (int i = 1; i < argc; ++i) {
@@ -289,6 +290,8 @@ int main(int argc, char** argv)
             batchRows = std::atoll(argv[++i]);
         else if (arg == "--writes-per-second" && i + 1 < argc)
             writesPerSecond = std::atof(argv[++i]);
+        else if (arg == "--online-only")
+            onlineOnly = true;
         else if (arg == "--writers" && i + 1 < argc)
             writerCount = std::atoi(argv[++i]);
         else if (arg == "--runs" && i + 1 < argc)
@@ -297,7 +300,7 @@ int main(int argc, char** argv)
             keep = true;
         else {
             std::cerr << "usage: bench_relocation --server CONNINFO [--issues N] [--batch-rows N] "
-                         "[--writes-per-second N] [--writers N] [--runs N] [--keep]\n";
+                         "[--writes-per-second N] [--writers N] [--runs N] [--online-only] [--keep]\n";
             return 2;
         }
     }
@@ -344,6 +347,29 @@ int main(int argc, char** argv)
                 "(SELECT array_agg(id ORDER BY id) AS ids FROM sentry_project WHERE organization_id = $1) p",
                 org, issues);
             tx.exec0("VACUUM ANALYZE");
+        }
+        // What the freeze guard (and its change capture) costs a cell when no relocation runs: the
+        // same single-row updates, each its own transaction, with and without its triggers.
+        double guardedMicros = 0;
+        double bareMicros = 0;
+        {
+            auto source = db::connect(sourceInfo);
+            pqxx::nontransaction tx(*source);
+            source->prepare("touch",
+                            "UPDATE sentry_groupedmessage SET times_seen = times_seen + 1 WHERE id = $1");
+            auto writes = [&] {
+                const auto started = Clock::now();
+                for (std::int64_t i = 0; i < 20000; ++i)
+                    tx.exec_prepared("touch", 5000000000001 + (i * 7919) % issues);
+                return secondsSince(started) / 20000 * 1e6;
+            };
+            writes(); // warm
+            for (int round = 0; round < 3; ++round) {
+                guardedMicros += writes() / 3;
+                tx.exec0("ALTER TABLE sentry_groupedmessage DISABLE TRIGGER USER");
+                bareMicros += writes() / 3;
+                tx.exec0("ALTER TABLE sentry_groupedmessage ENABLE TRIGGER USER");
+            }
         }
         const Relocations api(config);
         Request request;
@@ -407,6 +433,8 @@ int main(int argc, char** argv)
         std::string to = kTarget;
         for (int run = 0; run < runs; ++run)
             for (const bool online : {true, false}) {
+                if (!online && onlineOnly)
+                    continue;
                 const std::string mode = online ? "online" : "offline";
                 std::cerr << "relocating " << mode << " from " << from << " to " << to << " (run " << run + 1
                           << ")…\n";
@@ -465,7 +493,7 @@ int main(int argc, char** argv)
                 std::swap(from, to);
             }
 
-        std::cout << std::fixed << std::setprecision(2);
+        std::cout << std::fixed << std::setprecision(3);
         std::cout << "\nRelocation of organization " << org << " (" << groupedNumber(plan.totalRows)
                   << " rows in " << plan.tables.size() << " tables, batch " << groupedNumber(batchRows)
                   << " rows) between " << kSource << " and " << kTarget << ", medians of " << runs
@@ -489,6 +517,9 @@ int main(int argc, char** argv)
         line("writes refused", static_cast<double>(on.refused), static_cast<double>(off.refused), "");
         line("writes lost", static_cast<double>(on.lost), static_cast<double>(off.lost), "0");
         line("peak RSS (MiB)", on.peak, off.peak, "");
+        std::cout << "\n  an idle cell's write with the guard (no relocation running): " << guardedMicros
+                  << " us, without its triggers " << bareMicros << " us (" << guardedMicros / bareMicros
+                  << "x; single-row updates, each its own transaction, mean of 3 x 20,000)\n";
         for (const auto& [mode, steps] : stepFigures) {
             std::cout << "\n  " << mode << " steps (median s):";
             for (const auto& [step, seconds] : steps)
