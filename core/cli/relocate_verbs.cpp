@@ -164,7 +164,11 @@ void writeStatusJson(JsonWriter& w, const Status& s)
         w.key("applied_changes").value(r.appliedChanges).key("rounds").value(r.appliedRound);
         optionalNumber(w, "lag_rows",
                        r.lagRows ? std::optional<double>(static_cast<double>(*r.lagRows)) : std::nullopt);
-        optionalNumber(w, "lag_seconds", r.lagSeconds);
+        w.key("lag_seconds");
+        if (r.lagSeconds)
+            w.decimal(*r.lagSeconds, 3);
+        else
+            w.null();
         optionalTime(w, "measured_at", r.lagAt);
         w.endObject();
     } else {
@@ -184,10 +188,19 @@ void writeStatusJson(JsonWriter& w, const Status& s)
     w.endArray();
     w.key("write_freeze");
     if (s.freezeStartedAt) {
+        // Milliseconds: a freeze is meant to be shorter than a second.
         w.beginObject();
-        optionalTime(w, "started_at", s.freezeStartedAt);
-        optionalTime(w, "ended_at", s.freezeEndedAt);
-        optionalNumber(w, "seconds", s.freezeSeconds);
+        w.key("started_at").value(formatIsoTimestampMillis(*s.freezeStartedAt));
+        w.key("ended_at");
+        if (s.freezeEndedAt)
+            w.value(formatIsoTimestampMillis(*s.freezeEndedAt));
+        else
+            w.null();
+        w.key("seconds");
+        if (s.freezeSeconds)
+            w.decimal(*s.freezeSeconds, 3);
+        else
+            w.null();
         w.endObject();
     } else {
         w.null();

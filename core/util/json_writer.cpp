@@ -1,5 +1,8 @@
 #include "core/util/json_writer.h"
 
+#include <cmath>
+#include <cstdio>
+
 namespace cellscope {
 
 void JsonWriter::writeString(std::ostream& out, std::string_view text)
@@ -119,6 +122,15 @@ JsonWriter& JsonWriter::value(std::int64_t number)
 {
     beforeValue();
     m_out << number;
+    return *this;
+}
+
+JsonWriter& JsonWriter::decimal(double number, int places)
+{
+    beforeValue();
+    char text[64];
+    std::snprintf(text, sizeof text, "%.*f", places, std::isfinite(number) ? number : 0.0);
+    m_out << text;
     return *this;
 }
 

@@ -26,6 +26,9 @@ public:
     JsonWriter& value(int number) { return value(static_cast<std::int64_t>(number)); }
     JsonWriter& value(std::size_t number) { return value(static_cast<std::int64_t>(number)); }
     JsonWriter& value(bool flag);
+    // A number with a fraction, `places` digits after the point (a separate name: an overload for
+    // double would make calls with other integer types ambiguous).
+    JsonWriter& decimal(double number, int places);
     JsonWriter& null();
     // Puts the next value on a new line (after its comma): one record per line in big compact arrays.
     JsonWriter& breakLine()

@@ -1,5 +1,6 @@
 #include "core/util/time_format.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace cellscope {
@@ -70,6 +71,22 @@ std::string formatTimestamp(std::int64_t unixSeconds)
 std::string formatIsoTimestamp(std::int64_t unixSeconds)
 {
     return format(unixSeconds, "%04d-%02u-%02uT%02d:%02d:%02dZ");
+}
+
+std::string formatIsoTimestampMillis(double unixSeconds)
+{
+    const auto millis = static_cast<std::int64_t>(std::llround(unixSeconds * 1000));
+    std::int64_t seconds = millis / 1000;
+    std::int64_t fraction = millis % 1000;
+    if (fraction < 0) {
+        fraction += 1000;
+        --seconds;
+    }
+    std::string text = formatIsoTimestamp(seconds);
+    char tail[8];
+    std::snprintf(tail, sizeof tail, ".%03dZ", static_cast<int>(fraction));
+    text.replace(text.size() - 1, 1, tail);
+    return text;
 }
 
 std::optional<std::int64_t> parseTimestamp(std::string_view text) noexcept

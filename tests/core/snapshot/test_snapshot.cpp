@@ -5,10 +5,12 @@
 #include "core/snapshot/search_text.h"
 #include "core/snapshot/snapshot.h"
 #include "core/util/error.h"
+#include "core/util/json_writer.h"
 #include "core/util/time_format.h"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <set>
 #include <sstream>
 
@@ -290,11 +292,23 @@ TEST(CopyText, SplitsFieldsAndUnescapes)
     EXPECT_THROW(line.integer(0), Error);
 }
 
+// Fractions are written with the places asked for; a value JSON cannot hold is written as 0.
+TEST(JsonWriterTest, WritesDecimals)
+{
+    std::ostringstream out;
+    JsonWriter w(out);
+    w.beginArray().decimal(0.0456, 3).decimal(12.5, 1).decimal(std::nan(""), 2).endArray();
+    EXPECT_EQ(out.str(), "[0.046,12.5,0.00]");
+}
+
 TEST(TimeFormat, FormatsAndParsesUtc)
 {
     EXPECT_EQ(formatTimestamp(0), "1970-01-01 00:00:00+00");
     EXPECT_EQ(formatIsoTimestamp(1451606400), "2016-01-01T00:00:00Z");
     EXPECT_EQ(formatIsoTimestamp(951782400), "2000-02-29T00:00:00Z");
+    EXPECT_EQ(formatIsoTimestampMillis(1451606400.0456), "2016-01-01T00:00:00.046Z");
+    EXPECT_EQ(formatIsoTimestampMillis(1451606399.9996), "2016-01-01T00:00:00.000Z");
+    EXPECT_EQ(formatIsoTimestampMillis(-0.25), "1969-12-31T23:59:59.750Z");
     EXPECT_EQ(parseTimestamp("2016-01-01 00:00:00+00"), 1451606400);
     EXPECT_EQ(parseTimestamp("2016-01-01T01:00:00.123456+01:00"), 1451606400);
     EXPECT_EQ(parseTimestamp("2016-01-01T00:00:00Z"), 1451606400);
