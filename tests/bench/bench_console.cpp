@@ -7,8 +7,10 @@
 // With --cache, only this figure instead: window to usable table (from constructing the window to
 // the first rows in its organizations table) with the console's cache of the source's last world
 // (ui/world_cache.h) against the same without it (the baseline: the live load from PostgreSQL),
-// and when the live world was swapped in behind the cached one.
-// Usage: bench_console [--home DIR] [--cache [--runs N]] (the world bench_foundation seeded; run it first)
+// and when the live world was swapped in behind the cached one; --snapshot FILE measures the same
+// over a snapshot file (JSON) instead of the database.
+// Usage: bench_console [--home DIR] [--cache [--runs N] [--snapshot FILE]] (the world bench_foundation
+// seeded; run it first)
 #include "core/db/embedded_cluster.h"
 #include "core/snapshot/org_list.h"
 #include "core/sources/pg_loader.h"
@@ -68,6 +70,7 @@ struct WindowTimes
 {
     double usable = -1; // seconds from constructing the window to the first rows in its table
     double live = -1;   // to the live world's first rows
+    std::size_t orgs = 0;
 };
 
 // One window over `source`, with the cache in `cacheDir` (none when empty), until the live world's
@@ -94,6 +97,7 @@ WindowTimes openWindow(const sources::SourceOptions& source, const QString& cach
         rows.wait(1000);
     if (rowsBeforeLive >= 0 && rows.count() > rowsBeforeLive)
         times.live = static_cast<double>(timer.nsecsElapsed()) / 1e9;
+    times.orgs = window.snapshot() ? window.snapshot()->organizations().size() : 0;
     return times;
 }
 
@@ -101,6 +105,7 @@ int cacheFigure(const sources::SourceOptions& source, int runs)
 {
     QTemporaryDir cacheDir;
     std::vector<double> without, with, liveBehind;
+    std::size_t orgs = 0;
     for (int i = 0; i < runs; ++i) {
         const WindowTimes times = openWindow(source, QString());
         if (times.usable < 0) {
@@ -108,6 +113,7 @@ int cacheFigure(const sources::SourceOptions& source, int runs)
             return 1;
         }
         without.push_back(times.usable);
+        orgs = times.orgs;
     }
     // The first window with the cache has none yet: it writes it after its live load.
     openWindow(source, cacheDir.path());
@@ -130,11 +136,18 @@ int cacheFigure(const sources::SourceOptions& source, int runs)
         liveBehind.push_back(times.live);
     }
     std::printf("cache file: %.0f MB\n", static_cast<double>(QFileInfo(file).size()) / 1e6);
-    std::printf(
-        "window to usable table (median of %d): with the cache %.2f s (live world swapped in at %.2f s)   "
-        "without (live load, the baseline): %.2f s   %.1fx sooner\n",
-        runs, median(with), median(liveBehind), median(without), median(without) / median(with));
+    std::printf("window to usable table at %zu organizations (median of %d): with the cache %.2f s (live "
+                "world swapped in at %.2f s)   "
+                "without (live load, the baseline): %.2f s   %.1fx sooner\n",
+                orgs, runs, median(with), median(liveBehind), median(without),
+                median(without) / median(with));
     return 0;
+}
+
+int runsOption(const QStringList& args)
+{
+    const auto at = args.indexOf(QStringLiteral("--runs"));
+    return at >= 0 && at + 1 < args.size() ? std::max(1, args[at + 1].toInt()) : 3;
 }
 
 } // namespace
@@ -150,15 +163,18 @@ int main(int argc, char** argv)
     const auto at = args.indexOf(QStringLiteral("--home"));
     const std::string home =
         at >= 0 && at + 1 < args.size() ? args[at + 1].toStdString() : "/tmp/cellscope-bench";
+    if (const auto snapshotAt = args.indexOf(QStringLiteral("--snapshot"));
+        args.contains(QStringLiteral("--cache")) && snapshotAt >= 0 && snapshotAt + 1 < args.size()) {
+        sources::SourceOptions file; // the same figure over a snapshot file instead of the database
+        file.snapshotFile = args[snapshotAt + 1].toStdString();
+        return cacheFigure(file, runsOption(args));
+    }
     db::EmbeddedCluster cluster(home);
     cluster.acquire();
     sources::SourceOptions source;
     source.db = cluster.conninfo(sources::kEmbeddedControlDatabase);
-    if (args.contains(QStringLiteral("--cache"))) {
-        const auto runsAt = args.indexOf(QStringLiteral("--runs"));
-        const int runs = runsAt >= 0 && runsAt + 1 < args.size() ? std::max(1, args[runsAt + 1].toInt()) : 3;
-        return cacheFigure(source, runs);
-    }
+    if (args.contains(QStringLiteral("--cache")))
+        return cacheFigure(source, runsOption(args));
 
     // Window shown, and GUI-thread stalls while the snapshot loads (a 5 ms watchdog timer).
     ui::MainWindow window(source);
