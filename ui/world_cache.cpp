@@ -62,7 +62,10 @@ QString worldCacheFile(const QString& directory, const sources::SourceOptions& o
 void writeWorldCache(const Snapshot& snapshot, const QString& path)
 {
     const QFileInfo target(path);
-    if (!QDir().mkpath(target.absolutePath()))
+    // A world holds members' e-mail addresses: the cache is for this user's eyes only.
+    constexpr QFileDevice::Permissions kOwnerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+    if (!QDir().mkpath(target.absolutePath()) ||
+        !QFile::setPermissions(target.absolutePath(), kOwnerOnly | QFileDevice::ExeOwner))
         fail(ErrorCode::BadInput, "cannot create the cache directory " + target.absolutePath().toStdString());
     // writeSnapshotBinaryFile() writes next to its target and renames, but under one fixed name: a
     // name of our own keeps two writers of the same cache apart.
@@ -70,6 +73,9 @@ void writeWorldCache(const Snapshot& snapshot, const QString& path)
         path + QLatin1Char('.') + QUuid::createUuid().toString(QUuid::WithoutBraces) + QStringLiteral(".tmp");
     try {
         writeSnapshotBinaryFile(snapshot, temporary.toStdString());
+        if (!QFile::setPermissions(temporary, kOwnerOnly))
+            fail(ErrorCode::BadInput,
+                 "cannot restrict the cached snapshot " + temporary.toStdString() + " to its owner");
     } catch (...) {
         QFile::remove(temporary);
         QFile::remove(temporary + QStringLiteral(".partial"));

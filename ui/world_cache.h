@@ -26,7 +26,7 @@ QString worldCacheFile(const QString& directory, const sources::SourceOptions& o
 
 // Writes `snapshot` to `path` so that no reader sees half a file, even with other windows or
 // processes writing the same cache: a uniquely named file next to it, renamed over it. Creates the
-// directory. Error(BadInput) when it cannot.
+// directory; both are readable by their owner only. Error(BadInput) when it cannot.
 void writeWorldCache(const Snapshot& snapshot, const QString& path);
 
 // "45 s ago", "12 min ago", "3 h ago", "2 days ago".

@@ -171,8 +171,15 @@ private slots:
         QCOMPARE(cached.count(), 0); // nothing cached yet
         QVERIFY(!window.showingCachedWorld());
         QTRY_VERIFY_WITH_TIMEOUT(cacheHolds(cacheDir, fileSource(world), 40), 10000);
-        // Nothing is left next to it (the temporary file is renamed into place).
+        // Nothing is left next to it (the temporary file is renamed into place), and only its owner
+        // may read it: a world holds members' e-mail addresses.
         QCOMPARE(QDir(cacheDir).entryList(QDir::Files).size(), 1);
+        const QFileDevice::Permissions others = QFileDevice::ReadGroup | QFileDevice::WriteGroup |
+                                                QFileDevice::ExeGroup | QFileDevice::ReadOther |
+                                                QFileDevice::WriteOther | QFileDevice::ExeOther;
+        QCOMPARE(QFileInfo(worldCacheFile(cacheDir, fileSource(world))).permissions() & others,
+                 QFileDevice::Permissions());
+        QCOMPARE(QFileInfo(cacheDir).permissions() & others, QFileDevice::Permissions());
     }
 
     void aBinarySnapshotSourceIsNotCached()
