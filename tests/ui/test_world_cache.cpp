@@ -240,6 +240,8 @@ private slots:
         window.orgTable()->scrollTo(window.orgModel()->index(rowOfId(window, 1700), 0),
                                     QAbstractItemView::PositionAtTop);
         QTRY_COMPARE_WITH_TIMEOUT(topId(window), std::int64_t{1700}, 2000);
+        if (const QByteArray shots = qgetenv("CELLSCOPE_SCREENSHOT_DIR"); !shots.isEmpty())
+            window.grab().save(QStringLiteral("%1/cached-world.png").arg(QString::fromLocal8Bit(shots)));
 
         gate->release(); // the live world arrives
         QVERIFY(live.wait(10000));
@@ -287,6 +289,9 @@ private slots:
         QVERIFY2(banner.contains(failed.first().first().toString().toHtmlEscaped()), qPrintable(banner));
         QVERIFY2(banner.contains(QStringLiteral("showing the cached snapshot from")), qPrintable(banner));
         QVERIFY(banner.contains(QStringLiteral(" ago")));
+        if (const QByteArray shots = qgetenv("CELLSCOPE_SCREENSHOT_DIR"); !shots.isEmpty())
+            window.grab().save(
+                QStringLiteral("%1/cached-world-live-failed.png").arg(QString::fromLocal8Bit(shots)));
         // The cache is kept for the next try.
         QVERIFY(cacheHolds(cacheDir, fileSource(world), 50));
     }
