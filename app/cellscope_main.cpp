@@ -1,6 +1,7 @@
 // The cellscope console: a thin main over cellscope_ui.
 #include "core/util/version.h"
 #include "ui/views/main_window.h"
+#include "ui/world_cache.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -116,6 +117,8 @@ int main(int argc, char** argv)
         return screenshot(window, parser.value(QStringLiteral("screenshot")),
                           parser.value(QStringLiteral("view")), QSize(width, height));
     }
+    // The last world of the source shows at once, marked cached, while the live one loads.
+    window.setWorldCache(cellscope::ui::defaultWorldCacheDirectory());
     window.show();
     window.load();
     return QApplication::exec();

@@ -4,18 +4,28 @@
 //   - sorting by slug off the GUI thread (target ≤ 300 ms),
 //   - the longest GUI-thread stall while the main window loads the snapshot (target ≤ 100 ms),
 //   - time from start to the window being shown (target ≤ 2 s).
-// Usage: bench_console [--home DIR] (the world bench_foundation seeded; run it first)
+// With --cache, only this figure instead: window to usable table (from constructing the window to
+// the first rows in its organizations table) with the console's cache of the source's last world
+// (ui/world_cache.h) against the same without it (the baseline: the live load from PostgreSQL),
+// and when the live world was swapped in behind the cached one; --snapshot FILE measures the same
+// over a snapshot file (JSON) instead of the database.
+// Usage: bench_console [--home DIR] [--cache [--runs N] [--snapshot FILE]] (the world bench_foundation
+// seeded; run it first)
 #include "core/db/embedded_cluster.h"
 #include "core/snapshot/org_list.h"
 #include "core/sources/pg_loader.h"
 #include "core/sources/world_source.h"
 #include "ui/models/org_table_model.h"
 #include "ui/views/main_window.h"
+#include "ui/world_cache.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
+#include <QTemporaryDir>
+#include <QTest>
 #include <QTimer>
 
 #include <algorithm>
@@ -56,6 +66,90 @@ public:
     }
 };
 
+struct WindowTimes
+{
+    double usable = -1; // seconds from constructing the window to the first rows in its table
+    double live = -1;   // to the live world's first rows
+    std::size_t orgs = 0;
+};
+
+// One window over `source`, with the cache in `cacheDir` (none when empty), until the live world's
+// rows are in its table.
+WindowTimes openWindow(const sources::SourceOptions& source, const QString& cacheDir)
+{
+    WindowTimes times;
+    QElapsedTimer timer;
+    timer.start();
+    ui::MainWindow window(source);
+    window.setWorldCache(cacheDir);
+    QSignalSpy rows(window.orgModel(), &ui::OrgTableModel::rowsReady);
+    qsizetype rowsBeforeLive = -1;
+    QObject::connect(&window, &ui::MainWindow::snapshotLoaded, [&] { rowsBeforeLive = rows.count(); });
+    window.resize(1400, 900);
+    window.show();
+    window.load();
+    if (rows.isEmpty() && !rows.wait(300000))
+        return times;
+    times.usable = static_cast<double>(timer.nsecsElapsed()) / 1e9;
+    QElapsedTimer patience;
+    patience.start();
+    while ((rowsBeforeLive < 0 || rows.count() <= rowsBeforeLive) && patience.elapsed() < 300000)
+        rows.wait(1000);
+    if (rowsBeforeLive >= 0 && rows.count() > rowsBeforeLive)
+        times.live = static_cast<double>(timer.nsecsElapsed()) / 1e9;
+    times.orgs = window.snapshot() ? window.snapshot()->organizations().size() : 0;
+    return times;
+}
+
+int cacheFigure(const sources::SourceOptions& source, int runs)
+{
+    QTemporaryDir cacheDir;
+    std::vector<double> without, with, liveBehind;
+    std::size_t orgs = 0;
+    for (int i = 0; i < runs; ++i) {
+        const WindowTimes times = openWindow(source, QString());
+        if (times.usable < 0) {
+            std::fprintf(stderr, "the window did not load the world\n");
+            return 1;
+        }
+        without.push_back(times.usable);
+        orgs = times.orgs;
+    }
+    // The first window with the cache has none yet: it writes it after its live load.
+    openWindow(source, cacheDir.path());
+    const QString file = ui::worldCacheFile(cacheDir.path(), source);
+    QElapsedTimer patience;
+    patience.start();
+    while (!QFileInfo::exists(file) && patience.elapsed() < 120000)
+        QTest::qWait(100);
+    if (!QFileInfo::exists(file)) {
+        std::fprintf(stderr, "the cache was not written\n");
+        return 1;
+    }
+    for (int i = 0; i < runs; ++i) {
+        const WindowTimes times = openWindow(source, cacheDir.path());
+        if (times.usable < 0 || times.live < 0) {
+            std::fprintf(stderr, "the window did not load the world\n");
+            return 1;
+        }
+        with.push_back(times.usable);
+        liveBehind.push_back(times.live);
+    }
+    std::printf("cache file: %.0f MB\n", static_cast<double>(QFileInfo(file).size()) / 1e6);
+    std::printf("window to usable table at %zu organizations (median of %d): with the cache %.2f s (live "
+                "world swapped in at %.2f s)   "
+                "without (live load, the baseline): %.2f s   %.1fx sooner\n",
+                orgs, runs, median(with), median(liveBehind), median(without),
+                median(without) / median(with));
+    return 0;
+}
+
+int runsOption(const QStringList& args)
+{
+    const auto at = args.indexOf(QStringLiteral("--runs"));
+    return at >= 0 && at + 1 < args.size() ? std::max(1, args[at + 1].toInt()) : 3;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -69,10 +163,18 @@ int main(int argc, char** argv)
     const auto at = args.indexOf(QStringLiteral("--home"));
     const std::string home =
         at >= 0 && at + 1 < args.size() ? args[at + 1].toStdString() : "/tmp/cellscope-bench";
+    if (const auto snapshotAt = args.indexOf(QStringLiteral("--snapshot"));
+        args.contains(QStringLiteral("--cache")) && snapshotAt >= 0 && snapshotAt + 1 < args.size()) {
+        sources::SourceOptions file; // the same figure over a snapshot file instead of the database
+        file.snapshotFile = args[snapshotAt + 1].toStdString();
+        return cacheFigure(file, runsOption(args));
+    }
     db::EmbeddedCluster cluster(home);
     cluster.acquire();
     sources::SourceOptions source;
     source.db = cluster.conninfo(sources::kEmbeddedControlDatabase);
+    if (args.contains(QStringLiteral("--cache")))
+        return cacheFigure(source, runsOption(args));
 
     // Window shown, and GUI-thread stalls while the snapshot loads (a 5 ms watchdog timer).
     ui::MainWindow window(source);

@@ -10,6 +10,7 @@
 #include "ui/views/relocation_view.h"
 #include "ui/views/trace_workbench.h"
 #include "ui/views/user_lens.h"
+#include "ui/world_cache.h"
 #include "ui/world_loader.h"
 
 #include <QAction>
@@ -42,6 +43,11 @@ namespace cellscope::ui {
 namespace {
 
 constexpr int kMaxRecent = 8;
+const QString kErrorBannerStyle =
+    QStringLiteral("QLabel { background: #b3261e; color: white; border-radius: 4px; }");
+// The cached world: readable on light and dark palettes alike, and unlike the error's red.
+const QString kCachedBannerStyle =
+    QStringLiteral("QLabel { background: #8a5300; color: white; border-radius: 4px; }");
 
 } // namespace
 
@@ -68,8 +74,8 @@ MainWindow::MainWindow(sources::SourceOptions options, QWidget* parent)
     m_banner = new QLabel(central);
     m_banner->setWordWrap(true);
     m_banner->setMargin(8);
-    m_banner->setStyleSheet(
-        QStringLiteral("QLabel { background: #b3261e; color: white; border-radius: 4px; }"));
+    m_banner->setObjectName(QStringLiteral("banner"));
+    m_banner->setStyleSheet(kErrorBannerStyle);
     m_banner->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_banner->hide();
     centralLayout->addWidget(m_banner);
@@ -155,9 +161,22 @@ MainWindow::MainWindow(sources::SourceOptions options, QWidget* parent)
         m_relocations->setDatabases(config);
     });
     connect(m_loader, &WorldLoader::loaded, this, &MainWindow::applySnapshot);
+    connect(m_loader, &WorldLoader::cachedLoaded, this, &MainWindow::applyCachedSnapshot);
+    connect(m_loader, &WorldLoader::cacheNote, this, [this](const QString& message) {
+        m_cacheNote = message;
+        statusBar()->showMessage(message, 15000);
+        emit cacheNote(message);
+    });
     connect(m_loader, &WorldLoader::failed, this, [this](const QString& message) {
         m_progress->hide();
-        showError(message);
+        if (m_showingCached) {
+            // The cached world stays up, still marked, with what went wrong.
+            m_liveError = message;
+            updateCacheBanner();
+            statusBar()->showMessage(message);
+        } else {
+            showError(message);
+        }
         emit loadFailed(message);
     });
     connect(m_loader, &WorldLoader::projectsReady, m_detail, &OrgDetail::setProjects);
@@ -175,6 +194,10 @@ MainWindow::MainWindow(sources::SourceOptions options, QWidget* parent)
     connect(m_orgModel, &OrgTableModel::rowsReady, this, [this](qint64, int rows) {
         m_countLabel->setText(
             tr("%L1 of %L2").arg(rows).arg(m_snapshot ? m_snapshot->organizations().size() : 0));
+        if (m_restorePending) {
+            m_restorePending = false;
+            restoreTablePlace();
+        }
         if (const auto org = m_detail->currentOrg()) {
             if (const int row = m_orgModel->rowOfOrg(*org); row >= 0)
                 m_orgTable->selectRow(row);
@@ -318,7 +341,25 @@ void MainWindow::buildMenus()
 void MainWindow::load()
 {
     m_progress->show();
-    QMetaObject::invokeMethod(m_loader, [loader = m_loader] { loader->load(); });
+    if (m_showingCached) {
+        m_liveError.clear();
+        updateCacheBanner();
+    }
+    // The cache stands in only while there is nothing to show: at start, or after a failed start.
+    const bool cacheFirst = !m_snapshot;
+    QMetaObject::invokeMethod(m_loader, [loader = m_loader, cacheFirst] { loader->load(cacheFirst); });
+}
+
+void MainWindow::setWorldCache(const QString& directory)
+{
+    QMetaObject::invokeMethod(m_loader,
+                              [loader = m_loader, directory] { loader->setCacheDirectory(directory); });
+}
+
+void MainWindow::setBeforeLiveLoad(std::function<void()> hook)
+{
+    QMetaObject::invokeMethod(
+        m_loader, [loader = m_loader, hook = std::move(hook)] { loader->setBeforeLiveLoad(hook); });
 }
 
 void MainWindow::openSource(const sources::SourceOptions& options)
@@ -327,6 +368,9 @@ void MainWindow::openSource(const sources::SourceOptions& options)
     rememberRecent(recentEntry(options));
     m_progress->show();
     m_banner->hide();
+    // Until another world arrives, the one shown stays what it is, marked cached if it is.
+    m_liveError.clear();
+    updateCacheBanner();
     QMetaObject::invokeMethod(m_loader, [loader = m_loader, options] { loader->reopen(options); });
 }
 
@@ -356,10 +400,8 @@ void MainWindow::updateRecentMenu()
     m_recentMenu->setEnabled(!recent.isEmpty());
 }
 
-void MainWindow::applySnapshot(const SnapshotPtr& snapshot, const QString& description, bool)
+void MainWindow::showWorld(const SnapshotPtr& snapshot, const QString& description)
 {
-    m_progress->hide();
-    m_banner->hide();
     m_snapshot = snapshot;
     m_sourceLabel->setText(
         tr("%1 · %L2 organizations").arg(description).arg(snapshot->organizations().size()));
@@ -370,10 +412,89 @@ void MainWindow::applySnapshot(const SnapshotPtr& snapshot, const QString& descr
     m_relocations->setSnapshot(snapshot);
     m_relocations->setWorld(m_options);
     m_detail->clear();
+}
+
+void MainWindow::applySnapshot(const SnapshotPtr& snapshot, const QString& description, bool)
+{
+    // The live world replaces the cached one where the person is: the same organization selected
+    // and the same one at the top of the table, found by id (the search text stays in the model).
+    m_restorePending = false;
+    if (m_showingCached && m_snapshot) {
+        auto idOfRow = [this](int row) -> std::optional<std::int64_t> {
+            if (row < 0 || row >= m_orgModel->rowCount())
+                return std::nullopt;
+            return m_snapshot->organizations()[m_orgModel->orgAt(row)].id;
+        };
+        const QModelIndexList selected = m_orgTable->selectionModel()->selectedRows();
+        m_restoreSelected = !selected.isEmpty() ? idOfRow(selected.first().row())
+                            : m_detail->currentOrg()
+                                ? std::optional(m_snapshot->organizations()[*m_detail->currentOrg()].id)
+                                : std::nullopt;
+        m_restoreTop = idOfRow(m_orgTable->rowAt(0));
+        m_restorePending = m_restoreSelected || m_restoreTop;
+    }
+    m_showingCached = false;
+    m_liveError.clear();
+    m_progress->hide();
+    m_banner->hide();
+    showWorld(snapshot, description);
     rememberRecent(recentEntry(m_options));
     updateAge();
-    statusBar()->showMessage(tr("Snapshot loaded"), 5000);
+    statusBar()->showMessage(m_cacheNote.isEmpty() ? tr("Snapshot loaded")
+                                                   : tr("Snapshot loaded; %1").arg(m_cacheNote),
+                             m_cacheNote.isEmpty() ? 5000 : 15000);
+    m_cacheNote.clear();
     emit snapshotLoaded();
+}
+
+void MainWindow::applyCachedSnapshot(const SnapshotPtr& snapshot, const QString& description, qint64 savedAt)
+{
+    m_restorePending = false;
+    m_showingCached = true;
+    m_cachedSavedAt = savedAt;
+    m_liveError.clear();
+    showWorld(snapshot, tr("%1 (cached)").arg(description));
+    updateAge(); // and the banner
+    emit cachedSnapshotShown();
+}
+
+void MainWindow::restoreTablePlace()
+{
+    if (!m_snapshot)
+        return;
+    auto rowOfId = [this](std::optional<std::int64_t> id) {
+        const auto org = id ? m_snapshot->findOrgById(*id) : std::nullopt;
+        return org ? m_orgModel->rowOfOrg(*org) : -1;
+    };
+    // Select first: selecting scrolls the row into view, and the top row then puts the scroll back.
+    if (const int row = rowOfId(m_restoreSelected); row >= 0)
+        m_orgTable->selectRow(row);
+    else if (const auto org = m_restoreSelected ? m_snapshot->findOrgById(*m_restoreSelected) : std::nullopt)
+        m_detail->showOrg(m_snapshot, *org); // filtered out of the table, as on the cached world
+    if (const int row = rowOfId(m_restoreTop); row >= 0)
+        m_orgTable->scrollTo(m_orgModel->index(row, 0), QAbstractItemView::PositionAtTop);
+    m_restoreSelected.reset();
+    m_restoreTop.reset();
+}
+
+void MainWindow::updateCacheBanner()
+{
+    if (!m_showingCached)
+        return;
+    const QString ago = describeAgo(QDateTime::currentSecsSinceEpoch() - m_cachedSavedAt);
+    const QString saved =
+        QDateTime::fromSecsSinceEpoch(m_cachedSavedAt).toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+    if (m_liveError.isEmpty()) {
+        m_banner->setStyleSheet(kCachedBannerStyle);
+        m_banner->setText(
+            tr("<b>Showing the cached snapshot from %1</b> (saved %2) — loading the live source…")
+                .arg(ago, saved));
+    } else {
+        m_banner->setStyleSheet(kErrorBannerStyle);
+        m_banner->setText(tr("<b>Live load failed:</b> %1 — showing the cached snapshot from %2 (saved %3).")
+                              .arg(m_liveError.toHtmlEscaped(), ago, saved));
+    }
+    m_banner->show();
 }
 
 void MainWindow::updateAge()
@@ -381,13 +502,16 @@ void MainWindow::updateAge()
     if (!m_snapshot)
         return;
     const qint64 seconds = QDateTime::currentSecsSinceEpoch() - m_snapshot->info().takenAt;
-    m_ageLabel->setText(seconds < 60     ? tr("snapshot %1 s old").arg(seconds)
+    const QString age = seconds < 60     ? tr("snapshot %1 s old").arg(seconds)
                         : seconds < 7200 ? tr("snapshot %1 min old").arg(seconds / 60)
-                                         : tr("snapshot %1 h old").arg(seconds / 3600));
+                                         : tr("snapshot %1 h old").arg(seconds / 3600);
+    m_ageLabel->setText(m_showingCached ? tr("cached · %1").arg(age) : age);
+    updateCacheBanner();
 }
 
 void MainWindow::showError(const QString& message)
 {
+    m_banner->setStyleSheet(kErrorBannerStyle);
     m_banner->setText(tr("<b>Could not load the world.</b> %1").arg(message.toHtmlEscaped()));
     m_banner->show();
     statusBar()->showMessage(message);
