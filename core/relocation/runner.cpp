@@ -508,6 +508,42 @@ private:
         return out;
     }
 
+    // The changes logged but not applied yet, and those applied in rounds after `round`, as the
+    // source's current snapshot sees them; the last round applied.
+    std::vector<Changes> pendingChanges(const std::vector<TableProgress>& tables)
+    {
+        return groupChanges(
+            source().query("SELECT table_oid, coalesce(key::text, '') FROM cellscope.org_change "
+                           "WHERE relocation_id = $1 AND round IS NULL",
+                           {std::to_string(m_id)}),
+            tables);
+    }
+
+    std::vector<Changes> changesAfter(const std::vector<TableProgress>& tables, int round)
+    {
+        return groupChanges(
+            source().query("SELECT table_oid, coalesce(key::text, '') FROM cellscope.org_change "
+                           "WHERE relocation_id = $1 AND round > $2",
+                           {std::to_string(m_id), std::to_string(round)}),
+            tables);
+    }
+
+    int lastRound()
+    {
+        return std::stoi(
+            source()
+                .query("SELECT coalesce(max(round), 0) FROM cellscope.org_change WHERE relocation_id = $1",
+                       {std::to_string(m_id)})
+                .at(0)
+                .at(0));
+    }
+
+    // The rows of `changes` in one table: a condition on its key, none when the table changed whole.
+    static std::string rowsOf(const OrgTableSql& sql, const Changes& changes)
+    {
+        return changes.whole ? std::string() : sql.keyCondition(changes.keys);
+    }
+
     // One round: takes every change logged so far and applies the current rows of the changed keys,
     // read from one snapshot of the source, to the target in one transaction (see below). The
     // source marks the changes applied only after the target committed: a runner that dies between
@@ -553,9 +589,7 @@ private:
                 const OrgTableSql sql(table, from);
                 const std::string staging = stagingTable(to, tables[i]);
                 CopyOutStream rows(
-                    from,
-                    sql.copyOut(m_relocation.organizationId, std::nullopt,
-                                changes[i].whole ? std::string() : sql.keyCondition(changes[i].keys)),
+                    from, sql.copyOut(m_relocation.organizationId, std::nullopt, rowsOf(sql, changes[i])),
                     table.batched);
                 CopyInBatch batch(to, sql.copyIn(staging));
                 std::vector<std::int64_t> found;
@@ -628,9 +662,9 @@ private:
         say("catching up: applying the changes made to organization " + m_relocation.orgSlug +
             "'s rows while it was copied");
         const Round last = catchUpUntilSmall();
-        return groupedNumber(m_store->load(m_id).appliedChanges) + " changes applied in " +
-               std::to_string(m_store->load(m_id).appliedRound) + " rounds; " + groupedNumber(last.lagRows) +
-               " waiting";
+        const Relocation now = m_store->load(m_id);
+        return groupedNumber(now.appliedChanges) + " changes applied in " + std::to_string(now.appliedRound) +
+               " rounds; " + groupedNumber(last.lagRows) + " waiting";
     }
 
     // Like Vitess's VDiff: the source at one snapshot against the target at the same point of the
@@ -645,16 +679,8 @@ private:
         auto tables = m_store->tables(m_id);
         CellSession& from = source();
         from.exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
-        const auto pending =
-            groupChanges(from.query("SELECT table_oid, coalesce(key::text, '') FROM cellscope.org_change "
-                                    "WHERE relocation_id = $1 AND round IS NULL",
-                                    {std::to_string(m_id)}),
-                         tables);
-        const int round = std::stoi(
-            from.query("SELECT coalesce(max(round), 0) FROM cellscope.org_change WHERE relocation_id = $1",
-                       {std::to_string(m_id)})
-                .at(0)
-                .at(0));
+        const auto pending = pendingChanges(tables);
+        const int round = lastRound();
         std::int64_t total = 0;
         for (std::size_t i = 0; i < tables.size(); ++i) {
             TableProgress& progress = tables[i];
@@ -685,24 +711,11 @@ private:
         if (!m_relocation.verifiedRound)
             fail(ErrorCode::Internal, "the journal has no round online verify compared");
         auto tables = m_store->tables(m_id);
-        const std::string id = std::to_string(m_id);
         CellSession& from = source();
         from.exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
-        const auto pending =
-            groupChanges(from.query("SELECT table_oid, coalesce(key::text, '') FROM cellscope.org_change "
-                                    "WHERE relocation_id = $1 AND round IS NULL",
-                                    {id}),
-                         tables);
-        const auto changed =
-            groupChanges(from.query("SELECT table_oid, coalesce(key::text, '') FROM cellscope.org_change "
-                                    "WHERE relocation_id = $1 AND round > $2",
-                                    {id, std::to_string(*m_relocation.verifiedRound)}),
-                         tables);
-        const int round = std::stoi(
-            from.query("SELECT coalesce(max(round), 0) FROM cellscope.org_change WHERE relocation_id = $1",
-                       {id})
-                .at(0)
-                .at(0));
+        const auto pending = pendingChanges(tables);
+        const auto changed = changesAfter(tables, *m_relocation.verifiedRound);
+        const int round = lastRound();
         std::int64_t compared = 0;
         for (std::size_t i = 0; i < tables.size(); ++i) {
             if (pending[i].whole || (!changed[i].whole && changed[i].keys.empty()))
@@ -746,20 +759,13 @@ private:
                                               m_relocation.sourceCell +
                                               " although the organization is frozen");
         auto tables = m_store->tables(m_id);
-        CellSession& from = source();
-        const auto changed =
-            groupChanges(from.query("SELECT table_oid, coalesce(key::text, '') FROM cellscope.org_change "
-                                    "WHERE relocation_id = $1 AND round > $2",
-                                    {std::to_string(m_id), std::to_string(*m_relocation.verifiedRound)}),
-                         tables);
+        const auto changed = changesAfter(tables, *m_relocation.verifiedRound);
         std::int64_t compared = 0;
         for (std::size_t i = 0; i < tables.size(); ++i) {
-            const OrgTableSql sql(planned(tables[i]), from);
+            const OrgTableSql sql(planned(tables[i]), source());
             if (changed[i].whole || !changed[i].keys.empty())
-                compared +=
-                    compareRows(tables[i], sql.copyOut(m_relocation.organizationId, std::nullopt,
-                                                       changed[i].whole ? std::string()
-                                                                        : sql.keyCondition(changed[i].keys)));
+                compared += compareRows(tables[i], sql.copyOut(m_relocation.organizationId, std::nullopt,
+                                                               rowsOf(sql, changed[i])));
         }
         faultPoint("settle.compared");
         const double seconds = std::chrono::duration<double>(Clock::now() - started).count();

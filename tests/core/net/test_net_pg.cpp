@@ -58,6 +58,29 @@ protected:
     std::string m_prefix;
 };
 
+// Cellscope's control-API server over the control database, and its client pulling from it.
+struct Puller
+{
+    Puller(const db::DatabaseConfig& config, const Snapshot& world, int perPage)
+        : server(controlApiHandler(std::make_shared<PostgresMappingTable>(config.control),
+                                   controlTopology(world), "pg-secret"))
+    {
+        ControlApiOptions options;
+        options.url = server.service.url();
+        options.secret = "pg-secret";
+        options.perPage = perPage;
+        options.settings.backupFile = dir.filePath(QStringLiteral("backup.json")).toStdString();
+        source = std::make_unique<ControlApiSource>(options);
+        QObject::connect(source.get(), &ControlApiSource::snapshotChanged, [this] { ++changes; });
+        source->start();
+    }
+
+    test::TestServer server;
+    QTemporaryDir dir;
+    std::unique_ptr<ControlApiSource> source;
+    int changes = 0;
+};
+
 } // namespace
 
 TEST_F(NetPg, PagesEveryRowOnceAcrossSubSecondTimestamps)
@@ -113,18 +136,9 @@ TEST_F(NetPg, ALockedDatabaseTimesOutInsteadOfFreezingTheServer)
 TEST_F(NetPg, ClientPullsTheDatabaseAndSeesLaterChanges)
 {
     const SnapshotPtr world = sources::loadSnapshotFromPostgres(config.control);
-    test::TestServer server(controlApiHandler(std::make_shared<PostgresMappingTable>(config.control),
-                                              controlTopology(*world), "pg-secret"));
-    QTemporaryDir dir;
-    ControlApiOptions options;
-    options.url = server.service.url();
-    options.secret = "pg-secret";
-    options.perPage = 40;
-    options.settings.backupFile = dir.filePath(QStringLiteral("backup.json")).toStdString();
-    ControlApiSource source(options);
-    int changes = 0;
-    QObject::connect(&source, &ControlApiSource::snapshotChanged, [&] { ++changes; });
-    source.start();
+    Puller puller(config, *world, 40);
+    ControlApiSource& source = *puller.source;
+    int& changes = puller.changes;
     ASSERT_TRUE(test::waitUntil([&] { return changes == 1; }));
     const SnapshotPtr pulled = source.snapshot();
     ASSERT_EQ(pulled->organizations().size(), world->organizations().size());
@@ -160,18 +174,11 @@ TEST_F(NetPg, ClientPullsTheDatabaseAndSeesLaterChanges)
 TEST_F(NetPg, ASwitchThatCommitsLateIsPulledAllTheSame)
 {
     const SnapshotPtr world = sources::loadSnapshotFromPostgres(config.control);
-    test::TestServer server(controlApiHandler(std::make_shared<PostgresMappingTable>(config.control),
-                                              controlTopology(*world), "pg-secret"));
-    QTemporaryDir dir;
-    ControlApiOptions options;
-    options.url = server.service.url();
-    options.secret = "pg-secret";
-    options.settings.backupFile = dir.filePath(QStringLiteral("backup.json")).toStdString();
-    ControlApiSource source(options);
-    int changes = 0;
-    QObject::connect(&source, &ControlApiSource::snapshotChanged, [&] { ++changes; });
-    source.start();
+    Puller puller(config, *world, kMaxPerPage);
+    ControlApiSource& source = *puller.source;
+    int& changes = puller.changes;
     ASSERT_TRUE(test::waitUntil([&] { return changes == 1; }));
+    QTemporaryDir& dir = puller.dir;
 
     // The moved organization has the lowest mapping row id of us1; another row, stamped after its
     // switch in the same second, has the highest id of all.

@@ -314,6 +314,20 @@ protected:
         return r;
     }
 
+    // Starts the relocation and stops its runner after the first copied batch: running, unowned,
+    // for the test to act on before it resumes.
+    std::int64_t startAndStopInTheCopy(const Request& r)
+    {
+        const Relocations api(config);
+        Hook hook;
+        hook.onProgress = [&](Step step, const TableProgress&) {
+            hook.stop = step == Step::Copy;
+        };
+        const std::int64_t id = api.start(r);
+        EXPECT_EQ(api.run(id, hook), Outcome::Detached);
+        return id;
+    }
+
     // A login for `role`'s group (cellscope_viewer or cellscope_staff) and the databases as it sees them.
     db::DatabaseConfig loginAs(const std::string& suffix, const std::string& group)
     {
@@ -745,14 +759,9 @@ TEST_F(RelocationWorld, TwoConcurrentStartsExactlyOneWins)
 TEST_F(RelocationWorld, WritesToAFrozenOrgAreRefusedByTheDatabase)
 {
     const Relocations api(config);
-    Hook hook;
-    hook.onProgress = [&](Step step, const TableProgress&) {
-        hook.stop = step == Step::Copy;
-    };
     Request offline = request();
     offline.offline = true;
-    const std::int64_t id = api.start(offline);
-    ASSERT_EQ(api.run(id, hook), Outcome::Detached);
+    const std::int64_t id = startAndStopInTheCopy(offline);
 
     auto source = db::connect(config.cellConninfo(kSource));
     auto refused = [&](const std::string& sql) {
@@ -798,12 +807,7 @@ TEST_F(RelocationWorld, WritesToAFrozenOrgAreRefusedByTheDatabase)
 TEST_F(RelocationWorld, WritesDuringAnOnlineCopyAreCapturedAndArrive)
 {
     const Relocations api(config);
-    Hook hook;
-    hook.onProgress = [&](Step step, const TableProgress&) {
-        hook.stop = step == Step::Copy;
-    };
-    const std::int64_t id = api.start(request());
-    ASSERT_EQ(api.run(id, hook), Outcome::Detached);
+    const std::int64_t id = startAndStopInTheCopy(request());
     {
         auto source = db::connect(config.cellConninfo(kSource));
         pqxx::nontransaction tx(*source);
@@ -943,12 +947,7 @@ TEST_F(RelocationWorld, JepsenStyleRunsWithKillsLoseNothing)
 TEST_F(RelocationWorld, CancelDuringCaptureStopsItAndLeavesNothingBehind)
 {
     const Relocations api(config);
-    Hook hook;
-    hook.onProgress = [&](Step step, const TableProgress&) {
-        hook.stop = step == Step::Copy;
-    };
-    const std::int64_t id = api.start(request());
-    ASSERT_EQ(api.run(id, hook), Outcome::Detached);
+    const std::int64_t id = startAndStopInTheCopy(request());
     {
         auto source = db::connect(config.cellConninfo(kSource));
         pqxx::nontransaction(*source).exec_params0(
