@@ -3,6 +3,7 @@
 #include "core/snapshot/cell_settings.h"
 #include "core/snapshot/json_snapshot.h"
 #include "core/util/error.h"
+#include "core/util/parallel.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstddef>
@@ -17,6 +19,8 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <numeric>
+#include <thread>
 
 namespace cellscope {
 
@@ -393,11 +397,25 @@ void BinarySnapshotCodec::write(const Snapshot& s, std::ostream& out)
     }
 }
 
-// Reads the sections in order with large pread calls straight into the snapshot's arrays, checking
-// each section's checksum as it goes, then checks the indexes the queries follow.
+// Reads the header and the small compact sections in order, then locates every large section by
+// its header alone, so their bytes can be read with large pread calls straight into the snapshot's
+// arrays — on several threads at once, each checksumming and checking its section while the bytes
+// are still in the cache.
 class BinarySnapshotCodec::Reader
 {
 public:
+    // A large section found by its header: the checked header and where its bytes start.
+    struct Located
+    {
+        SectionHeader header{};
+        std::uint64_t at = 0;
+        template <typename T>
+        std::size_t count() const noexcept
+        {
+            return header.length / sizeof(T);
+        }
+    };
+
     explicit Reader(std::string path) : m_path(std::move(path))
     {
         m_fd = ::open(m_path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -413,6 +431,8 @@ public:
     Reader(const Reader&) = delete;
     Reader& operator=(const Reader&) = delete;
 
+    std::uint64_t size() const noexcept { return m_size; }
+
     [[noreturn]] void refuse(const std::string& problem) const
     {
         fail(ErrorCode::BadInput, m_path + ": " + problem);
@@ -425,7 +445,7 @@ public:
     void readHeader()
     {
         FileHeader header{};
-        const std::uint64_t got = readSome(&header, std::min<std::uint64_t>(m_size, sizeof header));
+        const std::uint64_t got = readSome(&header, std::min<std::uint64_t>(m_size, sizeof header), 0);
         if (got < sizeof header.magic ||
             std::string_view(header.magic, sizeof header.magic) != kBinarySnapshotMagic)
             refuse("not a binary snapshot (it does not start with the CSSNAP magic bytes)");
@@ -458,64 +478,35 @@ public:
         m_offset = sizeof header;
     }
 
-    // A section of fixed-size elements into a vector.
-    template <typename T>
-    void readArray(std::uint32_t id, std::vector<T>& out)
-    {
-        const SectionHeader section = begin(id, sizeof(T));
-        Checksum sum(sectionSeed(id, sizeof(T), section.length));
-        out.resize(section.length / sizeof(T));
-        readHashed(out.data(), section.length, sum);
-        end(section, sum);
-    }
-
     // A compact section, to decode from memory.
     std::string readBytes(std::uint32_t id)
     {
-        const SectionHeader section = begin(id, 1);
-        Checksum sum(sectionSeed(id, 1, section.length));
-        std::string out(section.length, '\0');
-        readHashed(out.data(), section.length, sum);
-        end(section, sum);
+        const Located section = locate(id, 1);
+        std::string out(section.header.length, '\0');
+        readChecked(section, out.data());
         return out;
     }
 
-    // A string pool's used bytes into chunks of its own size, so every StrRef means what it meant.
-    void readPool(std::uint32_t id, StringPool& pool)
+    // The next section's header, checked; the cursor moves past its bytes without reading them.
+    Located locate(std::uint32_t id, std::uint32_t elementSize)
     {
-        const SectionHeader section = begin(id, 1);
-        if (section.length > std::uint64_t{StringPool::kMaxChunks} * StringPool::kChunkSize)
-            corrupt("the " + std::string(sectionName(id)) + " section is longer than a pool can be");
-        Checksum sum(sectionSeed(id, 1, section.length));
-        pool.m_chunks.clear();
-        pool.m_used = StringPool::kChunkSize;
-        for (std::uint64_t done = 0; done < section.length;) {
-            const auto size = static_cast<std::uint32_t>(
-                std::min<std::uint64_t>(section.length - done, StringPool::kChunkSize));
-            pool.m_chunks.push_back(std::make_unique_for_overwrite<char[]>(StringPool::kChunkSize));
-            readHashed(pool.m_chunks.back().get(), size, sum);
-            pool.m_used = size;
-            done += size;
-        }
-        end(section, sum);
-    }
-
-    // A FlatIndex over `records` records: its slot count follows from reset(), the one sizing rule.
-    void readIndex(std::uint32_t id, FlatIndex& index, std::size_t records)
-    {
-        index.reset(records);
-        const SectionHeader section = begin(id, sizeof(std::uint32_t));
-        if (section.length != index.m_slots.size() * sizeof(std::uint32_t))
-            corrupt("the " + std::string(sectionName(id)) + " section has " + std::to_string(section.length) +
-                    " bytes for " + std::to_string(records) + " records");
-        Checksum sum(sectionSeed(id, sizeof(std::uint32_t), section.length));
-        readHashed(index.m_slots.data(), section.length, sum);
-        end(section, sum);
-        for (const std::uint32_t stored : index.m_slots) {
-            const std::uint32_t value = stored & index.m_valueMask;
-            if (stored != 0 && (value == 0 || value > records))
-                corrupt("the " + std::string(sectionName(id)) + " section points past its records");
-        }
+        Located section;
+        SectionHeader& header = section.header;
+        if (m_size - m_offset < sizeof header)
+            corrupt("the " + std::string(sectionName(id)) + " section is missing");
+        if (readSome(&header, sizeof header, m_offset) != sizeof header)
+            refuse("the binary snapshot is truncated at byte " + std::to_string(m_offset));
+        if (header.id != id || header.elementSize != elementSize || header.reserved != 0)
+            corrupt("expected the " + std::string(sectionName(id)) + " section at byte " +
+                    std::to_string(m_offset));
+        m_offset += sizeof header;
+        if (header.length % elementSize != 0 || header.length > m_size - m_offset ||
+            padding(header.length) > m_size - m_offset - header.length)
+            corrupt("the " + std::string(sectionName(id)) + " section's length " +
+                    std::to_string(header.length) + " is wrong");
+        section.at = m_offset;
+        m_offset += header.length + padding(header.length);
+        return section;
     }
 
     void checkEnd() const
@@ -524,56 +515,107 @@ public:
             corrupt(std::to_string(m_size - m_offset) + " bytes follow its last section");
     }
 
-private:
-    SectionHeader begin(std::uint32_t id, std::uint32_t elementSize)
+    // The rest are safe to call from several threads at once (pread at explicit offsets).
+
+    // A section of fixed-size elements into a vector.
+    template <typename T>
+    void readArray(const Located& section, std::vector<T>& out) const
     {
-        SectionHeader section{};
-        if (m_size - m_offset < sizeof section)
-            corrupt("the " + std::string(sectionName(id)) + " section is missing");
-        readExact(&section, sizeof section);
-        if (section.id != id || section.elementSize != elementSize || section.reserved != 0)
-            corrupt("expected the " + std::string(sectionName(id)) + " section at byte " +
-                    std::to_string(m_offset - sizeof section));
-        if (section.length % elementSize != 0 || section.length > m_size - m_offset ||
-            padding(section.length) > m_size - m_offset - section.length)
-            corrupt("the " + std::string(sectionName(id)) + " section's length " +
-                    std::to_string(section.length) + " is wrong");
-        return section;
+        out.resize(section.count<T>());
+        readChecked(section, out.data());
     }
 
-    void end(const SectionHeader& section, const Checksum& sum)
+    // A string pool's chunks, sized by preparePool, filled with the section's bytes.
+    void readPool(const Located& section, StringPool& pool) const
     {
+        const std::uint64_t length = section.header.length;
+        Checksum sum(sectionSeed(section.header.id, 1, length));
+        for (std::size_t c = 0; c < pool.m_chunks.size(); ++c) {
+            const std::uint64_t done = std::uint64_t{c} * StringPool::kChunkSize;
+            const std::uint64_t piece = std::min<std::uint64_t>(length - done, StringPool::kChunkSize);
+            readHashed(pool.m_chunks[c].get(), piece, section.at + done, sum);
+        }
+        checkSum(section, sum);
+    }
+
+    // A pool's chunks for a section's bytes, allocated but not yet touched, so that the other
+    // sections' checks can follow text references (chunk count, used bytes) before the bytes arrive.
+    void preparePool(const Located& section, StringPool& pool) const
+    {
+        const std::uint64_t length = section.header.length;
+        if (length > std::uint64_t{StringPool::kMaxChunks} * StringPool::kChunkSize)
+            corrupt("the " + std::string(sectionName(section.header.id)) +
+                    " section is longer than a pool can be");
+        pool.m_chunks.clear();
+        pool.m_used = StringPool::kChunkSize;
+        for (std::uint64_t done = 0; done < length; done += StringPool::kChunkSize) {
+            pool.m_chunks.push_back(std::make_unique_for_overwrite<char[]>(StringPool::kChunkSize));
+            pool.m_used =
+                static_cast<std::uint32_t>(std::min<std::uint64_t>(length - done, StringPool::kChunkSize));
+        }
+    }
+
+    // A FlatIndex over `records` records: its slot count follows from reset(), the one sizing rule.
+    void readIndex(const Located& section, FlatIndex& index, std::size_t records) const
+    {
+        index.reset(records);
+        const std::uint32_t id = section.header.id;
+        if (section.header.length != index.m_slots.size() * sizeof(std::uint32_t))
+            corrupt("the " + std::string(sectionName(id)) + " section has " +
+                    std::to_string(section.header.length) + " bytes for " + std::to_string(records) +
+                    " records");
+        readChecked(section, index.m_slots.data());
+        // One branch-free pass: a slot is empty or holds a record number 1..records.
+        bool outOfRange = false;
+        for (const std::uint32_t stored : index.m_slots)
+            outOfRange |= stored != 0 && (stored & index.m_valueMask) - 1u >= records;
+        if (outOfRange)
+            corrupt("the " + std::string(sectionName(id)) + " section points past its records");
+    }
+
+private:
+    void readChecked(const Located& section, void* destination) const
+    {
+        const SectionHeader& header = section.header;
+        Checksum sum(sectionSeed(header.id, header.elementSize, header.length));
+        readHashed(destination, header.length, section.at, sum);
+        checkSum(section, sum);
+    }
+
+    void checkSum(const Located& section, const Checksum& sum) const
+    {
+        const SectionHeader& header = section.header;
         std::uint64_t zeros = 0;
-        readExact(&zeros, padding(section.length));
-        if (zeros != 0 || sum.finish() != section.checksum)
-            corrupt("the " + std::string(sectionName(section.id)) + " section's checksum does not match");
+        readExact(&zeros, padding(header.length), section.at + header.length);
+        if (zeros != 0 || sum.finish() != header.checksum)
+            corrupt("the " + std::string(sectionName(header.id)) + " section's checksum does not match");
     }
 
     // Large reads, each hashed while its bytes are still in the cache.
-    void readHashed(void* destination, std::uint64_t size, Checksum& sum)
+    void readHashed(void* destination, std::uint64_t size, std::uint64_t at, Checksum& sum) const
     {
         constexpr std::uint64_t kPiece = 8u << 20;
         auto out = static_cast<char*>(destination);
         for (std::uint64_t done = 0; done < size;) {
             const std::uint64_t piece = std::min(size - done, kPiece);
-            readExact(out + done, piece);
+            readExact(out + done, piece, at + done);
             sum.add(out + done, piece);
             done += piece;
         }
     }
 
-    void readExact(void* destination, std::uint64_t size)
+    void readExact(void* destination, std::uint64_t size, std::uint64_t at) const
     {
-        if (readSome(destination, size) != size)
-            refuse("the binary snapshot is truncated at byte " + std::to_string(m_offset));
+        if (readSome(destination, size, at) != size)
+            refuse("the binary snapshot is truncated at byte " + std::to_string(at));
     }
 
-    std::uint64_t readSome(void* destination, std::uint64_t size)
+    std::uint64_t readSome(void* destination, std::uint64_t size, std::uint64_t at) const
     {
         auto out = static_cast<char*>(destination);
         std::uint64_t done = 0;
         while (done < size) {
-            const ssize_t got = ::pread(m_fd, out + done, size - done, static_cast<off_t>(m_offset + done));
+            const ssize_t got = ::pread(m_fd, out + done, size - done, static_cast<off_t>(at + done));
             if (got < 0 && errno == EINTR)
                 continue;
             if (got < 0)
@@ -582,7 +624,6 @@ private:
                 break;
             done += static_cast<std::uint64_t>(got);
         }
-        m_offset += done;
         return done;
     }
 
@@ -648,6 +689,36 @@ private:
     std::string_view m_rest;
     std::function<void(const std::string&)> m_corrupt;
 };
+
+// Runs every job once on up to as many threads as there are cores, largest first so the last to
+// finish is a small one; a file under 8 MiB is read on the calling thread (a thread costs more than
+// it saves). When jobs fail, the error of the first in file order is thrown, whichever thread saw
+// its problem first, so the same file is always refused with the same message.
+void runLargestFirst(const std::vector<std::pair<std::uint32_t, std::function<void()>>>& jobs,
+                     const std::function<std::uint64_t(std::uint32_t)>& bytes, std::uint64_t fileSize)
+{
+    std::vector<std::size_t> order(jobs.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return bytes(jobs[a].first) > bytes(jobs[b].first);
+    });
+    std::vector<std::exception_ptr> errors(jobs.size());
+    std::atomic<std::size_t> next{0};
+    const unsigned threads =
+        fileSize < (8u << 20) ? 1u : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+    forEachSlice(threads, threads, [&](std::size_t, std::size_t, unsigned) {
+        for (std::size_t i; (i = next.fetch_add(1)) < order.size();) {
+            try {
+                jobs[order[i]].second();
+            } catch (...) {
+                errors[order[i]] = std::current_exception();
+            }
+        }
+    });
+    for (const std::exception_ptr& error : errors)
+        if (error)
+            std::rethrow_exception(error);
+}
 
 CellCategory category(Decoder& in, const std::function<void(const std::string&)>& corrupt)
 {
@@ -747,28 +818,51 @@ SnapshotPtr BinarySnapshotCodec::read(const std::string& path)
         in.corrupt(e.what());
     }
 
-    in.readPool(kMiscPoolBytes, s.m_pools[Snapshot::kMiscPool]);
-    in.readPool(kOrgPoolBytes, s.m_pools[Snapshot::kOrgPool]);
-    in.readPool(kMemberPoolBytes, s.m_pools[Snapshot::kMemberPool]);
-    in.readPool(kKeyPoolBytes, s.m_pools[Snapshot::kKeyPool]);
-    in.readArray(kOrganizations, s.m_orgs);
-    in.readArray(kOrgsPerCell, s.m_orgsPerCell);
-    in.readArray(kMembers, s.m_members);
-    in.readArray(kProjectKeys, s.m_keys);
-    in.readArray(kSlugReservations, s.m_reservations);
-    in.readIndex(kOrgById, s.m_orgById, s.m_orgs.size());
-    in.readIndex(kOrgBySlug, s.m_orgBySlug, s.m_orgs.size());
-    in.readIndex(kKeyByPublicKey, s.m_keyByPublicKey, s.m_keys.size());
-    in.readIndex(kReservationBySlug, s.m_reservationBySlug, s.m_reservations.size());
-    in.readArray(kOrgMemberStart, s.m_orgMemberStart);
-    in.readArray(kOrgMembers, s.m_orgMembers);
-    in.readArray(kMembersByUser, s.m_membersByUser);
-    in.readArray(kOrgKeyStart, s.m_orgKeyStart);
-    in.readArray(kOrgKeys, s.m_orgKeys);
+    // The large sections: each located by its header first, then all read at once, biggest first,
+    // each checked on its own thread against the counts the headers gave (the checksums catch
+    // damage; the checks catch a file that is consistent but wrong, written by something else,
+    // wherever a query would otherwise index out of range).
+    std::array<Reader::Located, kSectionEnd> at{};
+    const auto element = [](std::uint32_t id) -> std::uint32_t {
+        switch (id) {
+        case kOrganizations:
+            return sizeof(OrganizationMapping);
+        case kOrgsPerCell:
+            return sizeof(decltype(Snapshot::m_orgsPerCell)::value_type);
+        case kMembers:
+            return sizeof(MemberMapping);
+        case kProjectKeys:
+            return sizeof(ProjectKey);
+        case kSlugReservations:
+            return sizeof(SlugReservation);
+        case kMiscPoolBytes:
+        case kOrgPoolBytes:
+        case kMemberPoolBytes:
+        case kKeyPoolBytes:
+            return 1;
+        default:
+            return sizeof(std::uint32_t); // indexes and the CSR lists
+        }
+    };
+    for (std::uint32_t id = kMiscPoolBytes; id < kSectionEnd; ++id)
+        at[id] = in.locate(id, element(id));
     in.checkEnd();
+    const std::size_t orgCount = at[kOrganizations].count<OrganizationMapping>();
+    const std::size_t memberCount = at[kMembers].count<MemberMapping>();
+    const std::size_t keyCount = at[kProjectKeys].count<ProjectKey>();
+    const std::size_t cellCount = s.m_cells.size();
+    constexpr std::array<std::pair<std::uint32_t, std::size_t>, 4> kPools{
+        {{kMiscPoolBytes, Snapshot::kMiscPool},
+         {kOrgPoolBytes, Snapshot::kOrgPool},
+         {kMemberPoolBytes, Snapshot::kMemberPool},
+         {kKeyPoolBytes, Snapshot::kKeyPool}}};
+    for (const auto& [id, pool] : kPools)
+        in.preparePool(at[id], s.m_pools[pool]);
+    if (at[kOrgsPerCell].count<std::size_t>() != cellCount)
+        in.corrupt("the organizations-per-cell section does not match the cells");
+    if (at[kMembersByUser].count<MemberIndex>() != memberCount)
+        in.corrupt("the members-by-user list does not match the members");
 
-    // The checksums catch damage; these catch a file that is consistent but wrong (written by
-    // something else), wherever a query would otherwise index out of range. Each is one linear pass.
     auto validRef = [&](StrRef ref, std::uint32_t pool) {
         if (ref.length == 0)
             return true;
@@ -781,48 +875,77 @@ SnapshotPtr BinarySnapshotCodec::read(const std::string& path)
         return StringPool::poolOf(ref) == pool && chunk < owner.m_chunks.size() &&
                std::uint64_t{inChunk} + ref.length <= chunkEnd;
     };
-    const std::size_t cellCount = s.m_cells.size();
-    if (s.m_orgsPerCell.size() != cellCount)
-        in.corrupt("the organizations-per-cell section does not match the cells");
-    for (const OrganizationMapping& org : s.m_orgs)
-        if (org.cell >= cellCount || static_cast<std::uint16_t>(org.status) > 3 ||
-            !validRef(org.slug, Snapshot::kOrgPool) || !validRef(org.name, Snapshot::kOrgPool))
-            in.corrupt("organization " + std::to_string(org.id) + " has a cell or text out of range");
-    for (const MemberMapping& member : s.m_members)
-        if (static_cast<std::size_t>(member.role) >= s.m_roles.size() || member.userId < 0 ||
-            !validRef(member.email, Snapshot::kMemberPool))
-            in.corrupt("a member of organization " + std::to_string(member.organizationId) +
-                       " has a role or text out of range");
-    for (const ProjectKey& key : s.m_keys) {
-        StrRef ref;
-        std::memcpy(&ref, key.packed.data(), sizeof ref);
-        if ((key.cell >= cellCount && key.cell != kNoCell) || static_cast<int>(key.dsnFormat) > 2 ||
-            (!key.packedHex && (ref.length == 0 || !validRef(ref, Snapshot::kKeyPool))))
-            in.corrupt("project key " + std::to_string(key.projectKeyId) +
-                       " has a cell or text out of range");
-    }
-    for (const SlugReservation& reservation : s.m_reservations)
-        if ((reservation.cell >= cellCount && reservation.cell != kNoCell) || reservation.type > 2 ||
-            !validRef(reservation.slug, Snapshot::kMiscPool))
-            in.corrupt("a slug reservation of organization " + std::to_string(reservation.organizationId) +
-                       " has a cell or text out of range");
-    auto checkCsr = [&](std::uint32_t startId, const std::vector<std::uint32_t>& start, std::size_t groups,
-                        const std::vector<std::uint32_t>& list, std::size_t records) {
-        if (start.size() != groups + 1 || start.front() != 0 || start.back() != list.size() ||
-            !std::is_sorted(start.begin(), start.end()))
-            in.corrupt("the " + std::string(sectionName(startId)) + " section does not match its list");
-        for (const std::uint32_t record : list)
-            if (record >= records)
-                in.corrupt("the " + std::string(sectionName(startId + 1)) +
-                           " section points past its records");
+    // A CSR pair: starts[i]..starts[i+1] of group i index a list of records.
+    auto readStarts = [&](std::uint32_t id, std::vector<std::uint32_t>& starts, std::size_t listSize) {
+        in.readArray(at[id], starts);
+        if (starts.size() != orgCount + 1 || starts.front() != 0 || starts.back() != listSize ||
+            !std::is_sorted(starts.begin(), starts.end()))
+            in.corrupt("the " + std::string(sectionName(id)) + " section does not match its list");
     };
-    checkCsr(kOrgMemberStart, s.m_orgMemberStart, s.m_orgs.size(), s.m_orgMembers, s.m_members.size());
-    checkCsr(kOrgKeyStart, s.m_orgKeyStart, s.m_orgs.size(), s.m_orgKeys, s.m_keys.size());
-    if (s.m_membersByUser.size() != s.m_members.size())
-        in.corrupt("the members-by-user list does not match the members");
-    for (const MemberIndex member : s.m_membersByUser)
-        if (member >= s.m_members.size())
-            in.corrupt("the members-by-user list points past its records");
+    auto readList = [&](std::uint32_t id, std::vector<std::uint32_t>& list, std::size_t records) {
+        in.readArray(at[id], list);
+        bool outOfRange = false;
+        for (const std::uint32_t record : list)
+            outOfRange |= record >= records;
+        if (outOfRange)
+            in.corrupt("the " + std::string(sectionName(id)) + " section points past its records");
+    };
+    std::vector<std::pair<std::uint32_t, std::function<void()>>> jobs;
+    for (const auto& [id, pool] : kPools)
+        jobs.emplace_back(id, [&, id = id, pool = pool] { in.readPool(at[id], s.m_pools[pool]); });
+    jobs.emplace_back(kOrganizations, [&] {
+        in.readArray(at[kOrganizations], s.m_orgs);
+        for (const OrganizationMapping& org : s.m_orgs)
+            if (org.cell >= cellCount || static_cast<std::uint16_t>(org.status) > 3 ||
+                !validRef(org.slug, Snapshot::kOrgPool) || !validRef(org.name, Snapshot::kOrgPool))
+                in.corrupt("organization " + std::to_string(org.id) + " has a cell or text out of range");
+    });
+    jobs.emplace_back(kOrgsPerCell, [&] { in.readArray(at[kOrgsPerCell], s.m_orgsPerCell); });
+    jobs.emplace_back(kMembers, [&] {
+        in.readArray(at[kMembers], s.m_members);
+        for (const MemberMapping& member : s.m_members)
+            if (static_cast<std::size_t>(member.role) >= s.m_roles.size() || member.userId < 0 ||
+                !validRef(member.email, Snapshot::kMemberPool))
+                in.corrupt("a member of organization " + std::to_string(member.organizationId) +
+                           " has a role or text out of range");
+    });
+    jobs.emplace_back(kProjectKeys, [&] {
+        in.readArray(at[kProjectKeys], s.m_keys);
+        for (const ProjectKey& key : s.m_keys) {
+            StrRef ref;
+            std::memcpy(&ref, key.packed.data(), sizeof ref);
+            if ((key.cell >= cellCount && key.cell != kNoCell) || static_cast<int>(key.dsnFormat) > 2 ||
+                (!key.packedHex && (ref.length == 0 || !validRef(ref, Snapshot::kKeyPool))))
+                in.corrupt("project key " + std::to_string(key.projectKeyId) +
+                           " has a cell or text out of range");
+        }
+    });
+    jobs.emplace_back(kSlugReservations, [&] {
+        in.readArray(at[kSlugReservations], s.m_reservations);
+        for (const SlugReservation& reservation : s.m_reservations)
+            if ((reservation.cell >= cellCount && reservation.cell != kNoCell) || reservation.type > 2 ||
+                !validRef(reservation.slug, Snapshot::kMiscPool))
+                in.corrupt("a slug reservation of organization " +
+                           std::to_string(reservation.organizationId) + " has a cell or text out of range");
+    });
+    jobs.emplace_back(kOrgById, [&] { in.readIndex(at[kOrgById], s.m_orgById, orgCount); });
+    jobs.emplace_back(kOrgBySlug, [&] { in.readIndex(at[kOrgBySlug], s.m_orgBySlug, orgCount); });
+    jobs.emplace_back(kKeyByPublicKey,
+                      [&] { in.readIndex(at[kKeyByPublicKey], s.m_keyByPublicKey, keyCount); });
+    jobs.emplace_back(kReservationBySlug, [&] {
+        in.readIndex(at[kReservationBySlug], s.m_reservationBySlug,
+                     at[kSlugReservations].count<SlugReservation>());
+    });
+    jobs.emplace_back(kOrgMemberStart, [&] {
+        readStarts(kOrgMemberStart, s.m_orgMemberStart, at[kOrgMembers].count<MemberIndex>());
+    });
+    jobs.emplace_back(kOrgMembers, [&] { readList(kOrgMembers, s.m_orgMembers, memberCount); });
+    jobs.emplace_back(kMembersByUser, [&] { readList(kMembersByUser, s.m_membersByUser, memberCount); });
+    jobs.emplace_back(kOrgKeyStart,
+                      [&] { readStarts(kOrgKeyStart, s.m_orgKeyStart, at[kOrgKeys].count<KeyIndex>()); });
+    jobs.emplace_back(kOrgKeys, [&] { readList(kOrgKeys, s.m_orgKeys, keyCount); });
+    runLargestFirst(
+        jobs, [&](std::uint32_t id) { return at[id].header.length; }, in.size());
     return SnapshotPtr(snapshot.release());
 }
 

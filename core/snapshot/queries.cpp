@@ -118,10 +118,17 @@ std::vector<OrgIndex> findOrganizations(const Snapshot& snapshot, const OrgFilte
         ++count;
         matches.push_back(i);
     }
-    std::sort(matches.begin(), matches.end(),
-              [&](OrgIndex a, OrgIndex b) { return snapshot.org(a).id < snapshot.org(b).id; });
-    if (matches.size() > limit)
+    // Only the first `limit` need their order: a page of a million matches costs one pass, not a sort.
+    const auto byId = [&](OrgIndex a, OrgIndex b) {
+        return snapshot.org(a).id < snapshot.org(b).id;
+    };
+    if (matches.size() > limit) {
+        std::partial_sort(matches.begin(), matches.begin() + static_cast<std::ptrdiff_t>(limit),
+                          matches.end(), byId);
         matches.resize(limit);
+    } else {
+        std::sort(matches.begin(), matches.end(), byId);
+    }
     if (total)
         *total = count;
     return matches;

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 using namespace cellscope;
@@ -321,6 +322,47 @@ TEST_F(BinarySnapshotTest, AFlippedByteInAnySectionIsRefusedNamingTheSection)
         const std::string message = refusal(path("bad.cssnap"));
         ASSERT_EQ(message.rfind(path("bad.cssnap") + ": ", 0), 0u) << "byte " << at << ": " << message;
     }
+}
+
+// A file of more than 8 MiB is read on several threads at once, a section each: damage anywhere is
+// still refused naming its section, and damage in several sections always names the first in file
+// order, whichever thread found its own first.
+TEST_F(BinarySnapshotTest, ALargeFileReadOnSeveralThreadsNamesTheFirstDamagedSection)
+{
+    writeSnapshotBinaryFile(*demoWorld(40'000, std::string(100, 'x')), path("big.cssnap"));
+    const std::string good = readBytes(path("big.cssnap"));
+    ASSERT_GT(good.size(), std::size_t{8} << 20);
+    const auto spans = sections(good);
+    ASSERT_EQ(spans.size(), 23u);
+    std::string bad = good;
+    for (const SectionSpan& span : spans)
+        if (span.length > 0)
+            bad[span.data + span.length - 1] ^= 0x01;
+    writeBytes(path("bad.cssnap"), bad);
+    for (int run = 0; run < 5; ++run)
+        EXPECT_EQ(refusal(path("bad.cssnap")), path("bad.cssnap") +
+                                                   ": the binary snapshot is corrupt (the info "
+                                                   "section's checksum does not match)");
+    // From the sixth section on, the large ones are read at once: damage in a section and every
+    // later one is refused exactly as damage in that section alone.
+    auto damage = [&](std::size_t from, std::size_t to) {
+        std::string damaged = good;
+        for (std::size_t i = from; i < to; ++i)
+            if (spans[i].length > 0)
+                damaged[spans[i].data + spans[i].length / 2] ^= 0x40;
+        writeBytes(path("bad.cssnap"), damaged);
+        return refusal(path("bad.cssnap"));
+    };
+    std::set<std::string> named;
+    for (std::size_t first = 5; first < spans.size(); ++first) {
+        if (spans[first].length == 0)
+            continue;
+        const std::string alone = damage(first, first + 1);
+        EXPECT_NE(alone.find("section's checksum does not match"), std::string::npos) << alone;
+        EXPECT_EQ(damage(first, spans.size()), alone);
+        EXPECT_TRUE(named.insert(alone).second) << alone;
+    }
+    EXPECT_GE(named.size(), 15u);
 }
 
 // A file whose checksums are right but whose contents are not (written by a broken tool, or crafted):
