@@ -255,7 +255,7 @@ bool EmbeddedCluster::acquire()
             runServerProgram(QStringLiteral("initdb"),
                              {QStringLiteral("-D"), dataDir, QStringLiteral("-U"), QStringLiteral("postgres"),
                               QStringLiteral("-A"), QStringLiteral("trust"), QStringLiteral("-E"),
-                              QStringLiteral("UTF8"), QStringLiteral("--locale=C.UTF-8")});
+                              QStringLiteral("UTF8"), QStringLiteral("--locale=C.UTF-8"), QStringLiteral("--lc-collate=C")});
         if (init.exitCode != 0)
             fail(ErrorCode::Unreachable,
                  "initdb failed for the embedded cluster: " + tail(init.output, 3).toStdString());

@@ -15,6 +15,7 @@
 #include <pqxx/pqxx>
 
 #include <algorithm>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -182,6 +183,43 @@ TEST_F(PgWorld, ReseedReplacesTheWorld)
     for (const auto& cell : demo::demoCells())
         cellOrgs += count(config.cellConninfo(cell.name), "SELECT count(*) FROM sentry_organization");
     EXPECT_EQ(cellOrgs, 60);
+}
+
+// The seeder drops indexes, unique constraints and primary keys for the COPY and builds them again
+// after: every database ends with exactly the indexes and constraints its migrations made.
+TEST_F(PgWorld, SeedLeavesEveryIndexAndConstraintAsTheMigrationsMadeThem)
+{
+    const auto shape = [&](const std::string& conninfo) {
+        auto c = db::connect(conninfo);
+        pqxx::nontransaction tx(*c);
+        std::vector<std::string> lines;
+        for (const auto& row :
+             tx.exec("SELECT indexrelid::regclass::text || ': ' || pg_get_indexdef(indexrelid) "
+                     "FROM pg_index WHERE indrelid::regclass::text !~ '^pg_' "
+                     "UNION ALL SELECT conrelid::regclass::text || '.' || conname || ': ' || "
+                     "pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace IN "
+                     "(SELECT oid FROM pg_namespace WHERE nspname IN ('public', 'cellscope')) "
+                     "ORDER BY 1"))
+            lines.push_back(row[0].as<std::string>());
+        return lines;
+    };
+    std::map<std::string, std::vector<std::string>> before;
+    for (const auto& [conninfo, kind] : {std::pair{config.control, db::SchemaKind::Control},
+                                         std::pair{config.cellConninfo("us1"), db::SchemaKind::Cell}}) {
+        db::ensureDatabase(conninfo);
+        db::migrate(*db::connect(conninfo), kind);
+        before[conninfo] = shape(conninfo);
+        EXPECT_GT(before[conninfo].size(), 20u);
+    }
+    demo::seedDemoWorld(config, {5, 200});
+    for (const auto& [conninfo, lines] : before)
+        EXPECT_EQ(shape(conninfo), lines) << conninfo;
+    // The primary key that was rebuilt still refuses a duplicate.
+    auto c = db::connect(config.control);
+    pqxx::nontransaction tx(*c);
+    EXPECT_THROW(
+        tx.exec("INSERT INTO cellscope.projectkey_info SELECT * FROM cellscope.projectkey_info LIMIT 1"),
+        pqxx::unique_violation);
 }
 
 // The org-scoped tables come from the catalog: on the demo cell schema, every table, parents first,
