@@ -166,8 +166,16 @@ bool Catalog::Compiled::compileSegmentTrie(std::uint32_t endpoint, std::string_v
     std::vector<Step> steps;
     const std::size_t codeMark = code.size(), literalMark = literals.size(), slotMark = slotNameIds.size();
     try {
-        for (std::size_t i = 0; i < segments.size(); ++i)
+        // Each literal alternative is a path of its own in the trie, so alternations in several
+        // segments multiply; past kMaxTriePaths the pattern is left to the regex fallback, or a
+        // catalog could make compiling exponential (a fuzzed one took minutes).
+        std::size_t paths = 1;
+        for (std::size_t i = 0; i < segments.size(); ++i) {
             steps.push_back(compileStep(body, segments[i], !anchored && i + 1 == segments.size()));
+            paths *= std::max<std::size_t>(1, steps.back().texts.size());
+            if (paths > kMaxTriePaths)
+                throw Unsupported{};
+        }
     } catch (const Unsupported&) {
         code.resize(codeMark);
         literals.resize(literalMark);
@@ -216,8 +224,11 @@ Catalog::Compiled::Step Catalog::Compiled::compileStep(std::string_view body,
         return step;
     }
     if (!prefix && isLiteralSet(segment)) {
+        // The whole segment must equal one alternative, so their order and repeats do not matter.
         for (const auto& alternative : segment.front().alternatives)
             step.texts.push_back(charText(alternative));
+        std::sort(step.texts.begin(), step.texts.end());
+        step.texts.erase(std::unique(step.texts.begin(), step.texts.end()), step.texts.end());
         return step;
     }
     if (!prefix && compileRun(segment, step.edge))

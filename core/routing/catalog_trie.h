@@ -24,6 +24,10 @@ namespace cellscope::routing {
 // No endpoint, no child, an empty literal slot.
 inline constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
 
+// The most trie paths one pattern may expand to (the product of its segments' literal
+// alternatives); no pattern of the bundled catalog expands to more than two.
+inline constexpr std::size_t kMaxTriePaths = 4096;
+
 struct Catalog::Compiled
 {
     enum class EdgeKind : std::uint8_t
