@@ -6,6 +6,7 @@
 #include "tests/support/ui_test_support.h"
 #include "ui/models/org_table_model.h"
 #include "ui/views/main_window.h"
+#include "ui/views/navigator.h"
 #include "ui/world_cache.h"
 
 #include <QAbstractItemModelTester>
@@ -21,6 +22,7 @@
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QTreeView>
 #include <QtTest>
 
 #include <memory>
@@ -254,6 +256,52 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(window.orgModel()->rowCount(), 1000, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(selectedId(window), std::int64_t{1500}, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(topId(window), std::int64_t{1700}, 5000);
+    }
+
+    // The navigator's scope survives the swap by name: the live world shows the same cell.
+    void theLiveWorldKeepsTheNavigatorsCell()
+    {
+        QTemporaryDir dir;
+        const QString cacheDir = dir.filePath(QStringLiteral("cache"));
+        const QString world = dir.filePath(QStringLiteral("world.json"));
+        writeWorld(world, 300);
+        primeCache(cacheDir, world, 300);
+        if (QTest::currentTestFailed())
+            return;
+        MainWindow window(fileSource(world));
+        window.setWorldCache(cacheDir);
+        auto gate = std::make_shared<QSemaphore>();
+        window.setBeforeLiveLoad([gate] { gate->tryAcquire(1, 30000); });
+        QSignalSpy cached(&window, &MainWindow::cachedSnapshotShown);
+        QSignalSpy live(&window, &MainWindow::snapshotLoaded);
+        window.show();
+        window.load();
+        QVERIFY(cached.wait(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(window.orgModel()->rowCount(), 300, 5000);
+
+        QTreeView* tree = window.navigator()->tree();
+        const auto cellRow = [&] {
+            const QModelIndexList found =
+                tree->model()->match(tree->model()->index(0, 0), Qt::DisplayRole, QStringLiteral("de1"), 1,
+                                     Qt::MatchExactly | Qt::MatchRecursive);
+            return found.isEmpty() ? QModelIndex() : found.first();
+        };
+        QVERIFY(cellRow().isValid());
+        tree->setCurrentIndex(cellRow());
+        QTRY_COMPARE_WITH_TIMEOUT(window.orgModel()->rowCount(), 100, 5000); // ids 2, 5, … 299
+
+        gate->release();
+        QVERIFY(live.wait(10000));
+        QVERIFY(!window.showingCachedWorld());
+        QCOMPARE(tree->currentIndex().siblingAtColumn(0), cellRow());
+        QTRY_COMPARE_WITH_TIMEOUT(window.orgModel()->rowCount(), 100, 5000);
+        const auto de1 = window.snapshot()->findCell("de1");
+        QVERIFY(de1);
+        for (int row = 0; row < window.orgModel()->rowCount(); ++row)
+            QCOMPARE(window.snapshot()->org(window.orgModel()->orgAt(row)).cell, *de1);
+        if (const QByteArray shots = qgetenv("CELLSCOPE_SCREENSHOT_DIR"); !shots.isEmpty())
+            window.grab().save(
+                QStringLiteral("%1/live-world-same-cell.png").arg(QString::fromLocal8Bit(shots)));
     }
 
     void aFailedLiveLoadLeavesTheCachedWorldWithTheError()

@@ -405,8 +405,9 @@ void MainWindow::showWorld(const SnapshotPtr& snapshot, const QString& descripti
     m_snapshot = snapshot;
     m_sourceLabel->setText(
         tr("%1 · %L2 organizations").arg(description).arg(snapshot->organizations().size()));
-    m_navigator->setSnapshot(snapshot);
+    // The table first: the navigator then scopes it with the new world's cell indexes.
     m_orgModel->setSnapshot(snapshot);
+    m_navigator->setSnapshot(snapshot);
     m_userLens->setSnapshot(snapshot);
     m_workbench->setSnapshot(snapshot);
     m_relocations->setSnapshot(snapshot);

@@ -60,6 +60,7 @@ public:
     BacklogView* backlog() const { return m_backlog; }
     RelocationView* relocations() const { return m_relocations; }
     QTableView* orgTable() const { return m_orgTable; }
+    Navigator* navigator() const { return m_navigator; }
     QString bannerText() const;
 
 signals:

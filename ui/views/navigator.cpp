@@ -13,6 +13,8 @@
 #include <QVBoxLayout>
 #include <QValueAxis>
 
+#include <algorithm>
+
 namespace cellscope::ui {
 
 Navigator::Navigator(QWidget* parent) : QWidget(parent), m_model(new WorldModel(this))
@@ -77,14 +79,26 @@ void Navigator::probeCells()
 
 void Navigator::setSnapshot(const SnapshotPtr& snapshot)
 {
+    // The scope outlives the world by kind and name (cell indexes mean nothing across snapshots):
+    // the live world swapped in for a cached one keeps the person's cell or locality.
+    const QModelIndex scoped = m_tree->currentIndex().siblingAtColumn(0);
+    const QString kind = scoped.data(WorldModel::KindRole).toString();
+    const QString name = scoped.data().toString();
     m_snapshot = snapshot;
     m_probe->setEnabled(true);
-    m_rebuilding = true;
     m_model->setSnapshot(*snapshot);
     m_tree->setCurrentIndex({});
-    m_rebuilding = false;
-    // Cell indexes mean nothing across snapshots: a new world starts unscoped.
-    emit scopeSelected(std::nullopt, std::nullopt, tr("all organizations"));
+    const QModelIndexList same =
+        kind.isEmpty() ? QModelIndexList()
+                       : m_model->match(m_model->index(0, 0), Qt::DisplayRole, name, -1,
+                                        Qt::MatchExactly | Qt::MatchRecursive | Qt::MatchCaseSensitive);
+    const auto again = std::find_if(same.begin(), same.end(), [&](const QModelIndex& index) {
+        return index.data(WorldModel::KindRole).toString() == kind;
+    });
+    if (again != same.end())
+        m_tree->setCurrentIndex(*again); // scopes the table through currentRowChanged
+    else
+        emit scopeSelected(std::nullopt, std::nullopt, tr("all organizations"));
     m_tree->expandAll();
     for (int c = 0; c < WorldModel::ColumnCount - 1; ++c)
         m_tree->resizeColumnToContents(c);

@@ -24,6 +24,7 @@ public:
     explicit Navigator(QWidget* parent = nullptr);
     void setSnapshot(const SnapshotPtr& snapshot);
     WorldModel* model() const { return m_model; }
+    QTreeView* tree() const { return m_tree; }
 
 signals:
     // No cell and no locality: the whole world.
@@ -35,7 +36,6 @@ private:
     void probeCells();
 
     WorldModel* m_model;
-    bool m_rebuilding = false;
     SnapshotPtr m_snapshot;
     QPushButton* m_probe;
     QTreeView* m_tree;
