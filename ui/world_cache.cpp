@@ -6,6 +6,7 @@
 #include "ui/recent_sources.h"
 
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -84,6 +85,38 @@ void writeWorldCache(const Snapshot& snapshot, const QString& path)
     if (std::rename(QFile::encodeName(temporary).constData(), QFile::encodeName(path).constData()) != 0) {
         QFile::remove(temporary);
         fail(ErrorCode::BadInput, "cannot move the cached snapshot into place at " + path.toStdString());
+    }
+    pruneWorldCache(target.absolutePath(), path);
+}
+
+void pruneWorldCache(const QString& directory, const QString& keep)
+{
+    const QDir dir(directory);
+    const QDateTime anHourAgo = QDateTime::currentDateTimeUtc().addSecs(-3600);
+    // Another writer's temporary file is younger than that: a snapshot takes seconds to write.
+    for (const QFileInfo& stale :
+         dir.entryInfoList({QStringLiteral("world-*.tmp"), QStringLiteral("world-*.partial")}, QDir::Files))
+        if (stale.lastModified() < anHourAgo)
+            QFile::remove(stale.absoluteFilePath());
+    const QFileInfoList worlds =
+        dir.entryInfoList({QStringLiteral("world-*.cssnap")}, QDir::Files, QDir::Time);
+    const QString kept = QFileInfo(keep).absoluteFilePath();
+    int count = 0;
+    qint64 bytes = 0;
+    for (const QFileInfo& world : worlds)
+        if (world.absoluteFilePath() == kept) {
+            ++count;
+            bytes += world.size();
+        }
+    for (const QFileInfo& world : worlds) { // newest first
+        if (world.absoluteFilePath() == kept)
+            continue;
+        if (count < kMaxCachedWorlds && bytes + world.size() <= kMaxCachedBytes) {
+            ++count;
+            bytes += world.size();
+        } else {
+            QFile::remove(world.absoluteFilePath());
+        }
     }
 }
 

@@ -26,8 +26,16 @@ QString worldCacheFile(const QString& directory, const sources::SourceOptions& o
 
 // Writes `snapshot` to `path` so that no reader sees half a file, even with other windows or
 // processes writing the same cache: a uniquely named file next to it, renamed over it. Creates the
-// directory; both are readable by their owner only. Error(BadInput) when it cannot.
+// directory; both are readable by their owner only. Then prunes the directory (pruneWorldCache).
+// Error(BadInput) when it cannot write.
 void writeWorldCache(const Snapshot& snapshot, const QString& path);
+
+// The cache stays bounded: of the worlds in `directory`, the most recently written are kept while
+// they number at most kMaxCachedWorlds and weigh at most kMaxCachedBytes together, `keep` always;
+// a temporary file a crashed writer left (older than an hour) goes too. Best effort, never throws.
+inline constexpr int kMaxCachedWorlds = 8;
+inline constexpr qint64 kMaxCachedBytes = qint64{2} << 30;
+void pruneWorldCache(const QString& directory, const QString& keep);
 
 // "45 s ago", "12 min ago", "3 h ago", "2 days ago".
 QString describeAgo(qint64 seconds);

@@ -10,6 +10,7 @@
 #include "ui/world_cache.h"
 
 #include <QAbstractItemModelTester>
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -182,6 +183,42 @@ private slots:
         QCOMPARE(QFileInfo(worldCacheFile(cacheDir, fileSource(world))).permissions() & others,
                  QFileDevice::Permissions());
         QCOMPARE(QFileInfo(cacheDir).permissions() & others, QFileDevice::Permissions());
+    }
+
+    // Writing a world prunes the others: the newest eight stay (the one written among them), and a
+    // crashed writer's temporary file goes once it is an hour old.
+    void theCacheKeepsTheNewestWorldsOnly()
+    {
+        QTemporaryDir dir;
+        const QString cacheDir = dir.filePath(QStringLiteral("cache"));
+        QVERIFY(QDir().mkpath(cacheDir));
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        auto touch = [&](const QString& name, qint64 secondsAgo) {
+            QFile file(cacheDir + QLatin1Char('/') + name);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write("old");
+            QVERIFY(file.flush()); // a write after setFileTime() would make it now again
+            QVERIFY(file.setFileTime(now.addSecs(-secondsAgo), QFileDevice::FileModificationTime));
+        };
+        for (int i = 0; i < 10; ++i)
+            touch(QStringLiteral("world-old%1.cssnap").arg(i), 60 * (i + 1)); // old0 is the newest
+        touch(QStringLiteral("world-x.cssnap.crashed.tmp"), 2 * 3600);
+        touch(QStringLiteral("world-x.cssnap.writing.tmp"), 10);
+        touch(QStringLiteral("notes.txt"), 5 * 3600);
+        if (QTest::currentTestFailed())
+            return;
+        const QString world = dir.filePath(QStringLiteral("world.json"));
+        writeWorld(world, 10);
+        const QString written = worldCacheFile(cacheDir, fileSource(world));
+        writeWorldCache(*loadSnapshotFile(world.toStdString()), written);
+
+        QStringList expected{QFileInfo(written).fileName(), QStringLiteral("notes.txt"),
+                             QStringLiteral("world-x.cssnap.writing.tmp")};
+        for (int i = 0; i < kMaxCachedWorlds - 1; ++i)
+            expected << QStringLiteral("world-old%1.cssnap").arg(i);
+        expected.sort();
+        QCOMPARE(QDir(cacheDir).entryList(QDir::Files, QDir::Name).join(QLatin1Char(' ')),
+                 expected.join(QLatin1Char(' ')));
     }
 
     void aBinarySnapshotSourceIsNotCached()
