@@ -93,6 +93,19 @@ void primeCache(const QString& cacheDir, const QString& path, std::size_t orgs)
     QTRY_VERIFY_WITH_TIMEOUT(cacheHolds(cacheDir, fileSource(path), orgs), 10000);
 }
 
+// A snapshot-file source of `orgs` organizations whose world is already in the cache.
+struct PrimedSource
+{
+    explicit PrimedSource(std::size_t orgs)
+    {
+        writeWorld(world, static_cast<int>(orgs));
+        primeCache(cacheDir, world, orgs);
+    }
+    QTemporaryDir dir;
+    const QString cacheDir = dir.filePath(QStringLiteral("cache"));
+    const QString world = dir.filePath(QStringLiteral("world.json"));
+};
+
 std::int64_t idOfRow(const MainWindow& window, int row)
 {
     return window.snapshot()->organizations()[window.orgModel()->orgAt(row)].id;
@@ -240,11 +253,9 @@ private slots:
     // person searches, selects and scrolls on it; the live world replaces it where they were.
     void theCachedWorldShowsFirstAndTheLiveOneKeepsSelectionScrollAndSearch()
     {
-        QTemporaryDir dir;
-        const QString cacheDir = dir.filePath(QStringLiteral("cache"));
-        const QString world = dir.filePath(QStringLiteral("world.json"));
-        writeWorld(world, 2000);
-        primeCache(cacheDir, world, 2000);
+        const PrimedSource source(2000);
+        const QString& cacheDir = source.cacheDir;
+        const QString& world = source.world;
         writeWorld(world, 2000, 1500); // the live world differs: org 1500 was renamed
         if (QTest::currentTestFailed())
             return;
@@ -298,11 +309,9 @@ private slots:
     // The navigator's scope survives the swap by name: the live world shows the same cell.
     void theLiveWorldKeepsTheNavigatorsCell()
     {
-        QTemporaryDir dir;
-        const QString cacheDir = dir.filePath(QStringLiteral("cache"));
-        const QString world = dir.filePath(QStringLiteral("world.json"));
-        writeWorld(world, 300);
-        primeCache(cacheDir, world, 300);
+        const PrimedSource source(300);
+        const QString& cacheDir = source.cacheDir;
+        const QString& world = source.world;
         if (QTest::currentTestFailed())
             return;
         MainWindow window(fileSource(world));
@@ -343,11 +352,9 @@ private slots:
 
     void aFailedLiveLoadLeavesTheCachedWorldWithTheError()
     {
-        QTemporaryDir dir;
-        const QString cacheDir = dir.filePath(QStringLiteral("cache"));
-        const QString world = dir.filePath(QStringLiteral("world.json"));
-        writeWorld(world, 50);
-        primeCache(cacheDir, world, 50);
+        const PrimedSource source(50);
+        const QString& cacheDir = source.cacheDir;
+        const QString& world = source.world;
         if (QTest::currentTestFailed())
             return;
         QVERIFY(QFile::remove(world)); // the live source is gone
