@@ -482,7 +482,11 @@ void MainWindow::updateCacheBanner()
 {
     if (!m_showingCached)
         return;
-    const QString ago = describeAgo(QDateTime::currentSecsSinceEpoch() - m_cachedSavedAt);
+    // "From" is the data's age — when the snapshot was read from its source, as the status bar
+    // says — and "saved" the cache file's; a world without a time of its own falls back to the file's.
+    const qint64 takenAt =
+        m_snapshot && m_snapshot->info().takenAt > 0 ? m_snapshot->info().takenAt : m_cachedSavedAt;
+    const QString ago = describeAgo(QDateTime::currentSecsSinceEpoch() - takenAt);
     const QString saved =
         QDateTime::fromSecsSinceEpoch(m_cachedSavedAt).toString(QStringLiteral("yyyy-MM-dd HH:mm"));
     if (m_liveError.isEmpty()) {
