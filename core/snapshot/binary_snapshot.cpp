@@ -450,12 +450,13 @@ public:
             std::string_view(header.magic, sizeof header.magic) != kBinarySnapshotMagic)
             refuse("not a binary snapshot (it does not start with the CSSNAP magic bytes)");
         if (got >= offsetof(FileHeader, byteOrder) && header.version != kBinarySnapshotVersion)
-            refuse((header.version > kBinarySnapshotVersion
-                        ? "written by a newer Cellscope in binary snapshot "
-                          "format version "
-                        : "unknown binary snapshot format version ") +
-                   std::to_string(header.version) + ", and this build reads only version " +
-                   std::to_string(kBinarySnapshotVersion));
+            refuse(
+                (header.version > kBinarySnapshotVersion
+                     ? "written by a newer Cellscope in binary snapshot format version " +
+                           std::to_string(header.version) + ", and this build reads only version "
+                     : "written in binary snapshot format version " + std::to_string(header.version) +
+                           ", which this build no longer reads (export the world again); it reads version ") +
+                std::to_string(kBinarySnapshotVersion));
         if (got < sizeof header)
             refuse("the binary snapshot is truncated (" + std::to_string(m_size) +
                    " bytes, shorter than its 64-byte header)");

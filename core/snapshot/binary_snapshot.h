@@ -13,7 +13,9 @@ namespace cellscope {
 // checksum, so loading is reading the sections straight into the arrays and checking them, with no
 // per-record parsing. Only little-endian machines read and write them (the record layout is the
 // in-memory one).
-inline constexpr std::uint32_t kBinarySnapshotVersion = 1;
+// Version 2: the hash indexes use Cellscope's own textHash (version 1's used the standard
+// library's, which need not match between builds).
+inline constexpr std::uint32_t kBinarySnapshotVersion = 2;
 inline constexpr std::string_view kBinarySnapshotMagic{"CSSNAP\0\1", 8};
 
 // True when the first bytes of a file are a binary snapshot's magic.

@@ -2,7 +2,7 @@
 
 #include <bit>
 #include <cstdint>
-#include <functional>
+#include <cstring>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -20,9 +20,24 @@ inline std::uint64_t mixHash(std::uint64_t x) noexcept
     return x;
 }
 
+// Cellscope's own, not std::hash: binary snapshots store the hash indexes as they are, so this
+// function is part of that file format and must give the same values in every build (std::hash
+// is each standard library's choice). Changing it needs a new binary snapshot version; the
+// known-answer test pins it. Words are read in the machine's order: binary snapshots exist only on
+// little-endian machines.
 inline std::uint64_t textHash(std::string_view text) noexcept
 {
-    return mixHash(std::hash<std::string_view>{}(text));
+    std::uint64_t h = 0x243f6a8885a308d3ULL ^ (text.size() * 0x9e3779b97f4a7c15ULL);
+    std::size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, text.data() + i, sizeof word);
+        h = std::rotl((h ^ word) * 0xbf58476d1ce4e5b9ULL, 29);
+    }
+    std::uint64_t tail = 0;
+    for (std::size_t shift = 0; i < text.size(); ++i, shift += 8)
+        tail |= std::uint64_t{static_cast<unsigned char>(text[i])} << shift;
+    return mixHash((h ^ tail) * 0x94d049bb133111ebULL);
 }
 
 // Open-addressing hash set of 32-bit record indexes. The records themselves hold the keys, so the

@@ -119,6 +119,20 @@ TEST(Snapshot, ProjectKeysPackedAndForeign)
     EXPECT_EQ(s->keysOfOrg(*s->findOrg("acme")).size(), 1u);
 }
 
+// textHash is part of the binary snapshot format (its hash indexes are stored as they are), so it
+// must give these values in every build, whatever the standard library. Changing it needs a new
+// format version.
+TEST(TextHash, GivesTheSameValuesInEveryBuild)
+{
+    EXPECT_EQ(textHash(""), 0x143943f99d57eb4dULL);
+    EXPECT_EQ(textHash("acme"), 0x7e5bae58f01b6621ULL);
+    EXPECT_EQ(textHash("org-123456789"), 0xdf353115b04fe2fdULL);            // a word and a tail
+    EXPECT_EQ(textHash("a-slug-of-exactly-24-byt"), 0x8231a8d3e70edd96ULL); // whole words only
+    const char packedKey[] = "\x01\x23\x45\x67\x89\xab\xcd\xef\x01\x23\x45\x67\x89\xab\xcd\xef";
+    EXPECT_EQ(textHash(std::string_view(packedKey, 16)), 0x3e1acf54ba678fdcULL);
+    EXPECT_NE(textHash(std::string_view("a\0", 2)), textHash("a"));
+}
+
 TEST(Snapshot, MembersByOrgAndUser)
 {
     const auto s = smallWorld();
