@@ -1,11 +1,10 @@
 #include "core/routing/access_log.h"
 
+#include "core/routing/byte_scan.h"
 #include "core/util/ascii.h"
 
 #include <algorithm>
-#include <array>
 #include <cstddef>
-#include <cstring>
 
 namespace cellscope::routing {
 
@@ -26,89 +25,21 @@ std::optional<std::uint16_t> parsePortText(std::string_view text) noexcept
     return static_cast<std::uint16_t>(value);
 }
 
-// Byte classes of the splitter: which bytes end a part of a target, and which may not appear at all.
-enum SplitClass : std::uint8_t
-{
-    kInvalid = 1, // <= 0x20 or 0x7F: a log token never holds raw whitespace or controls
-    kSlash = 2,
-    kQuestion = 4,
-    kHash = 8,
-    kColon = 16,
-    kAt = 32,
-    kBracket = 64,
-};
-
-constexpr std::array<std::uint8_t, 256> kSplitClass = [] {
-    std::array<std::uint8_t, 256> table{};
-    for (int c = 0; c <= 0x20; ++c)
-        table[c] = kInvalid;
-    table[0x7F] = kInvalid;
-    table['/'] = kSlash;
-    table['?'] = kQuestion;
-    table['#'] = kHash;
-    table[':'] = kColon;
-    table['@'] = kAt;
-    table['['] = table[']'] = kBracket;
-    return table;
-}();
-
-// Whether one of the 8 bytes of `word` is invalid or of a class in Stop. Each test is the classic
-// "has a byte below n" / "has a zero byte" trick, exact for the word as a whole in any byte order.
-template <std::uint8_t Stop>
-constexpr bool wordHasStop(std::uint64_t word) noexcept
-{
-    constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = kOnes * 0x80;
-    const auto hasByte = [word](unsigned char c) {
-        const std::uint64_t x = word ^ (kOnes * c);
-        return (x - kOnes) & ~x & kHigh;
-    };
-    std::uint64_t hit = ((word - kOnes * 0x21) & ~word & kHigh) | hasByte(0x7F);
-    if constexpr ((Stop & kSlash) != 0)
-        hit |= hasByte('/');
-    if constexpr ((Stop & kQuestion) != 0)
-        hit |= hasByte('?');
-    if constexpr ((Stop & kHash) != 0)
-        hit |= hasByte('#');
-    if constexpr ((Stop & kColon) != 0)
-        hit |= hasByte(':');
-    if constexpr ((Stop & kAt) != 0)
-        hit |= hasByte('@');
-    if constexpr ((Stop & kBracket) != 0)
-        hit |= hasByte('[') | hasByte(']');
-    return hit != 0;
-}
-
-// The first position from `i` whose byte is invalid or of a class in Stop; input.size() if none.
-// Plain bytes are skipped a word at a time, the word that holds a stop is then read byte by byte:
-// this one pass replaces a memchr per byte (find_first_of) plus a separate control-character pass.
-template <std::uint8_t Stop>
-std::size_t scanTo(std::string_view input, std::size_t i) noexcept
-{
-    for (std::uint64_t word = 0; i + 8 <= input.size(); i += 8) {
-        std::memcpy(&word, input.data() + i, sizeof word);
-        if (wordHasStop<Stop>(word))
-            break;
-    }
-    while (i < input.size() && (kSplitClass[static_cast<unsigned char>(input[i])] & (Stop | kInvalid)) == 0)
-        ++i;
-    return i;
-}
-
 // Cuts input[i..] (what follows the authority, or a whole origin-form target) into path, query
 // (after the first '?' before any '#') and fragment (after the first '#'); false on an invalid byte.
 bool splitPathQueryFragment(std::string_view input, std::size_t i, UrlView& out) noexcept
 {
     const std::size_t n = input.size();
-    std::size_t at = scanTo<kQuestion | kHash>(input, i);
+    std::size_t at = scanTo<'?', '#'>(input, i);
     out.path = input.substr(i, at - i);
     if (at < n && input[at] == '?') {
-        const std::size_t queryEnd = scanTo<kHash>(input, at + 1);
+        const std::size_t queryEnd = scanTo<'#'>(input, at + 1);
         out.query = input.substr(at + 1, queryEnd - at - 1);
         at = queryEnd;
     }
     if (at < n && input[at] == '#') {
         out.fragment = input.substr(at + 1);
-        at = scanTo<0>(input, at + 1);
+        at = scanTo<>(input, at + 1);
     }
     return at == n;
 }
@@ -143,7 +74,7 @@ bool splitUrlImpl(std::string_view input, UrlView& out) noexcept
     std::size_t lastAt = npos, firstColon = npos, hostColon = npos, open = npos, close = npos;
     std::size_t end = start;
     for (;; ++end) {
-        end = scanTo<kSlash | kQuestion | kHash | kColon | kAt | kBracket>(input, end);
+        end = scanTo<'/', '?', '#', ':', '@', '[', ']'>(input, end);
         if (end == input.size())
             break;
         const char c = input[end];

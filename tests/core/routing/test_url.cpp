@@ -1,8 +1,10 @@
 #include "core/routing/access_log.h"
+#include "core/routing/byte_scan.h"
 #include "core/routing/url.h"
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -154,6 +156,46 @@ TEST(SplitUrl, RejectsWhatItCannotSplit)
         EXPECT_FALSE(splitUrl(input, view)) << input;
         EXPECT_TRUE(view.host.empty()) << input;
     }
+}
+
+// The 16-bytes-at-a-time scan against the bytewise one, from every start position of inputs of
+// every length up to three blocks, drawn mostly from the bytes that stop it and their neighbours
+// (0x20/0x21, 0x7E/0x7F/0x80, 0xFF) so that stops land at every offset of a block and its tail.
+TEST(ScanTo, FindsWhatTheBytewiseScanFinds)
+{
+    std::mt19937 random(7);
+    const std::string alphabet =
+        "aZ09/?#:@[]._-%"s + '\x00' + '\x09' + '\x20' + '\x21' + '\x7E' + '\x7F' + '\x80' + '\xFF';
+    std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
+    std::uniform_int_distribution<int> plain(0, 3);
+    for (std::size_t length = 0; length <= 48; ++length) {
+        for (int round = 0; round < 200; ++round) {
+            std::string input(length, 'x');
+            for (char& c : input)
+                if (plain(random) == 0)
+                    c = alphabet[pick(random)];
+            for (std::size_t i = 0; i <= length; ++i) {
+                ASSERT_EQ((scanTo<'/', '?', '#', ':', '@', '[', ']'>(input, i)),
+                          (scanToBytewise<'/', '?', '#', ':', '@', '[', ']'>(input, i)))
+                    << "length " << length << " from " << i;
+                ASSERT_EQ((scanTo<'?', '#'>(input, i)), (scanToBytewise<'?', '#'>(input, i)));
+                ASSERT_EQ(scanTo<'#'>(input, i), scanToBytewise<'#'>(input, i));
+                ASSERT_EQ(scanTo<>(input, i), scanToBytewise<>(input, i));
+            }
+        }
+    }
+}
+
+TEST(ScanTo, StopsAtControlBytesAndTheGivenDelimitersOnly)
+{
+    EXPECT_EQ(scanToBytewise<'/'>("abc/def", 0), 3u);
+    EXPECT_EQ(scanToBytewise<'/'>("abc/def", 4), 7u);
+    EXPECT_EQ(scanToBytewise<'?'>("a/b c", 0), 3u);
+    EXPECT_EQ(scanToBytewise<>("a\x7f", 0), 1u);
+    EXPECT_EQ(scanToBytewise<>("\xc3\xa9t\xc3\xa9", 0), 5u); // UTF-8 bytes are not controls
+    const std::string longer = std::string(40, 'a') + "\x7f" + std::string(20, 'b');
+    EXPECT_EQ(scanTo<'/'>(longer, 0), 40u);
+    EXPECT_EQ(scanTo<'/'>(longer, 41), longer.size());
 }
 
 TEST(SplitUrl, HostHelpers)
