@@ -77,7 +77,6 @@ Replayer::Replayer(const Snapshot& snapshot, const Catalog& catalog, ReplayOptio
     if (m_options.defaultHost.empty())
         m_options.defaultHost = snapshot.info().appHost;
     m_scratch.prepare(snapshot);
-    m_carry.reserve(64 * 1024);
     m_byCell.assign(snapshot.cells().size(), 0);
     m_unroutableByEndpoint.assign(catalog.endpoints().size(), 0);
     m_pinnedByEndpoint.assign(catalog.endpoints().size(), 0);

@@ -76,11 +76,13 @@ public:
             std::string block = std::move(m_carry);
             m_carry.clear();
             // Filled piece by piece up to a whole block: a pipe hands over a little at a time, and a
-            // small input should not pay for a block it does not fill.
+            // small input should not pay for a block it does not fill — nor for a whole read: reads
+            // start at 4 KiB and double up to kReadBytes.
             while (!m_atEnd && block.size() < kBlockBytes) {
                 const std::size_t kept = block.size();
-                block.resize(kept + kReadBytes);
-                const std::size_t got = m_input.read(block.data() + kept, kReadBytes);
+                const std::size_t want = std::clamp<std::size_t>(kept, 4 << 10, kReadBytes);
+                block.resize(kept + want);
+                const std::size_t got = m_input.read(block.data() + kept, want);
                 block.resize(kept + got);
                 m_atEnd = got == 0;
             }
