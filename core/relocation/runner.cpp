@@ -315,6 +315,10 @@ private:
         const int before =
             freezeOrganization(source(), specs(), m_relocation.organizationId, m_id, kFreezeLockTimeout);
         m_store->recordFreeze(m_id, before);
+        // Offline, the copy comes next: the target keeps the rows to this relocation from here, as
+        // online from the capture on. A cell the organization once left refuses its rows to anyone else.
+        if (!m_relocation.online)
+            guardTarget(target(), m_relocation.organizationId, m_id);
         return "frozen in cell " + m_relocation.sourceCell + " and marked relocation-pending in the mapping";
     }
 

@@ -1496,17 +1496,29 @@ TEST_F(RelocationWorld, ASupersededRelocationIsHistoryForEveryAction)
 TEST_F(RelocationWorld, TheSwitchRefusesATargetThatLostRowsAfterVerify)
 {
     const Relocations api(config);
+    std::int64_t id = 0;
     Hook hook;
+    // The target keeps the rows to the relocation from the freeze on, offline too: a delete that
+    // passes as the relocation (as a bug in it would) gets through, and the switch must notice.
     hook.onState = [&](std::string_view sentence) {
-        if (sentence.starts_with("switching"))
-            pqxx::nontransaction(*db::connect(config.cellConninfo(kTarget)))
-                .exec_params0("DELETE FROM sentry_groupedmessage WHERE project_id IN "
-                              "(SELECT id FROM sentry_project WHERE organization_id = $1)",
-                              org);
+        if (!sentence.starts_with("switching"))
+            return;
+        const std::string lose = "DELETE FROM sentry_groupedmessage WHERE project_id IN "
+                                 "(SELECT id FROM sentry_project WHERE organization_id = $1)";
+        auto target = db::connect(config.cellConninfo(kTarget));
+        try {
+            pqxx::nontransaction(*target).exec_params0(lose, org);
+            ADD_FAILURE() << "the offline target let a delete through before the switch";
+        } catch (const pqxx::sql_error& e) {
+            EXPECT_EQ(e.sqlstate(), "55000") << e.what();
+        }
+        pqxx::nontransaction tx(*target);
+        tx.exec_params1("SELECT set_config('cellscope.relocation', $1, false)", std::to_string(id));
+        tx.exec_params0(lose, org);
     };
     Request offline = request();
     offline.offline = true;
-    const std::int64_t id = api.start(offline);
+    id = api.start(offline);
     EXPECT_EQ(codeOf([&] { api.run(id, hook); }), ErrorCode::Conflict);
     EXPECT_EQ(routing().orgCell, kSource);
     EXPECT_EQ(switchesCommitted(id), 0);
