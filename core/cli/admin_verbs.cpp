@@ -45,7 +45,7 @@ int runMigrate(Context& context)
         const int applied =
             db::migrate(*connection, name == "control" ? db::SchemaKind::Control : db::SchemaKind::Cell);
         // Sentry's own migrations add org-scoped tables: guard each one the catalog links to an
-        // organization, so a relocation can freeze it.
+        // organization, so a relocation can freeze it and leave it behind.
         int guarded = 0;
         if (name != "control") {
             relocation::CellSession cell(name, conninfo);
@@ -59,7 +59,7 @@ int runMigrate(Context& context)
             context.out() << name << ": " << applied << (applied == 1 ? " migration" : " migrations")
                           << " applied";
             if (guarded > 0)
-                context.out() << "; freeze guard installed on " << guarded
+                context.out() << "; relocation guards installed on " << guarded
                               << (guarded == 1 ? " table" : " tables");
             context.out() << '\n';
         }

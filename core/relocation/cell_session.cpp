@@ -403,6 +403,19 @@ bool freezeGuardInstalled(CellSession& cell, const OrgTable& table)
     return rows.at(0).at(0) == "4";
 }
 
+bool departureGuardInstalled(CellSession& cell, const OrgTable& table)
+{
+    // sentry_organization has only the insert trigger: an update there finds a row that is back.
+    const char* wanted = table.orgColumn.empty() ? "0" : table.depth == 0 ? "1" : "2";
+    const Row held = cell.query("SELECT count(*), count(*) FILTER (WHERE tgenabled <> 'D' AND tgnargs = 1 "
+                                "AND tgargs = convert_to($2, 'UTF8') || '\\x00'::bytea) FROM pg_trigger "
+                                "WHERE tgrelid = to_regclass($1) "
+                                "AND tgfoid = to_regproc('cellscope.refuse_departed_org_rows')",
+                                {table.sqlName, table.orgColumn})
+                         .at(0);
+    return held.at(0) == wanted && held.at(1) == wanted;
+}
+
 std::optional<std::int64_t> frozenBy(CellSession& cell, std::int64_t organizationId)
 {
     const auto rows = cell.query("SELECT relocation_id FROM cellscope.frozen_org WHERE organization_id = $1",
@@ -573,11 +586,23 @@ void dropChangeLog(CellSession& cell, std::int64_t relocationId)
 
 } // namespace
 
-void dropFreeze(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId)
+void leaveCell(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId,
+               const std::string& targetCell)
 {
+    const std::string org = std::to_string(organizationId);
+    const std::string relocation = std::to_string(relocationId);
     cell.exec("BEGIN");
-    cell.query("DELETE FROM cellscope.frozen_org WHERE organization_id = $1 AND relocation_id = $2",
-               {std::to_string(organizationId), std::to_string(relocationId)});
+    const auto dropped = cell.query("DELETE FROM cellscope.frozen_org WHERE organization_id = $1 AND "
+                                    "relocation_id = $2 RETURNING 1",
+                                    {org, relocation});
+    // A second run after the freeze went (a resumed cleanup) must not stamp a departure that a
+    // later relocation back has superseded: only the transaction that ends the freeze records it.
+    if (!dropped.empty())
+        cell.query("INSERT INTO cellscope.departed_org (organization_id, relocation_id, target_cell) "
+                   "VALUES ($1, $2, $3) ON CONFLICT (organization_id) DO UPDATE SET "
+                   "relocation_id = excluded.relocation_id, target_cell = excluded.target_cell, "
+                   "departed_at = excluded.departed_at",
+                   {org, relocation, targetCell});
     dropChangeLog(cell, relocationId);
     cell.exec("COMMIT");
 }

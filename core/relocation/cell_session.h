@@ -155,6 +155,9 @@ std::vector<std::string> publicKeysOfOrganization(CellSession& cell, std::int64_
 
 // True when `table` carries the freeze guard with exactly its org filter.
 bool freezeGuardInstalled(CellSession& cell, const OrgTable& table);
+// True when `table` carries the departure guard of migration cell/0010 on its orgColumn, and no
+// other (none without an orgColumn).
+bool departureGuardInstalled(CellSession& cell, const OrgTable& table);
 
 // The relocation holding the organization frozen in this cell, if any.
 std::optional<std::int64_t> frozenBy(CellSession& cell, std::int64_t organizationId);
@@ -183,8 +186,10 @@ std::optional<std::string> freezePhase(CellSession& cell, std::int64_t organizat
 
 // Lets deletes of the frozen organization through (cleanup after the switch).
 void beginCleanup(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId);
-// Drops the freeze (and the change log) once the organization's rows are gone.
-void dropFreeze(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId);
+// Once the organization's rows are gone: drops the freeze (and the change log) and records the
+// departure to `targetCell`, in one transaction, so the departure guard takes over from the freeze.
+void leaveCell(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId,
+               const std::string& targetCell);
 // Undoes the freeze exactly: the status it replaced comes back (none for a capture, which changed no
 // status); the change log goes. No-op when not frozen by it.
 // Ending a capture waits (up to `lockTimeout`) for the writers in flight on the `guarded` tables.

@@ -149,6 +149,7 @@ private:
             fail(ErrorCode::Conflict, "cell " + m_cell.cell() + " has no sentry_organization table");
         OrgTable organization = scopedTable(root->second, 0);
         organization.orgFilter = "id = $1";
+        organization.orgColumn = "id";
         organization.via = "the organization itself";
         m_scoped.emplace(root->second, std::move(organization));
         std::vector<long long> level{root->second};
@@ -157,6 +158,7 @@ private:
             if (found == m_byName.end() || m_scoped.count(found->second) || excluded(found->first))
                 continue;
             OrgTable declared = scopedTable(found->second, 1);
+            declared.orgColumn = column;
             declared.orgFilter = m_cell.quoteIdentifier(column) + " = $1";
             declared.via = column + " (declared in the settings) → sentry_organization";
             declared.declared = true;
@@ -348,6 +350,43 @@ OrgGraph discoverOrgGraph(CellSession& cell, const db::OrgTableHints& hints)
     return Discovery(cell, hints).run();
 }
 
+namespace {
+
+void installFreezeGuard(CellSession& cell, const OrgTable& table)
+{
+    const std::string call =
+        "EXECUTE FUNCTION cellscope.refuse_frozen_org_writes(" + cell.quoteLiteral(table.orgFilter) + ")";
+    for (const char* name :
+         {"frozen_org_insert", "frozen_org_update", "frozen_org_delete", "frozen_org_truncate"})
+        cell.exec(std::string("DROP TRIGGER IF EXISTS ") + name + " ON " + table.sqlName);
+    cell.exec("CREATE TRIGGER frozen_org_insert AFTER INSERT ON " + table.sqlName +
+              " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT " + call);
+    cell.exec("CREATE TRIGGER frozen_org_update AFTER UPDATE ON " + table.sqlName +
+              " REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT " + call);
+    cell.exec("CREATE TRIGGER frozen_org_delete AFTER DELETE ON " + table.sqlName +
+              " REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT " + call);
+    cell.exec("CREATE TRIGGER frozen_org_truncate BEFORE TRUNCATE ON " + table.sqlName +
+              " FOR EACH STATEMENT " + call);
+}
+
+// None on a table without an orgColumn (one whose declared link became a foreign key loses it).
+void installDepartureGuard(CellSession& cell, const OrgTable& table)
+{
+    for (const char* name : {"departed_org_insert", "departed_org_update"})
+        cell.exec(std::string("DROP TRIGGER IF EXISTS ") + name + " ON " + table.sqlName);
+    if (table.orgColumn.empty())
+        return;
+    const std::string call =
+        "EXECUTE FUNCTION cellscope.refuse_departed_org_rows(" + cell.quoteLiteral(table.orgColumn) + ")";
+    cell.exec("CREATE TRIGGER departed_org_insert AFTER INSERT ON " + table.sqlName +
+              " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT " + call);
+    if (table.depth > 0)
+        cell.exec("CREATE TRIGGER departed_org_update AFTER UPDATE ON " + table.sqlName +
+                  " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT " + call);
+}
+
+} // namespace
+
 int installFreezeGuards(CellSession& cell, const OrgGraph& graph)
 {
     for (const UncoveredTable& table : graph.uncovered)
@@ -355,22 +394,15 @@ int installFreezeGuards(CellSession& cell, const OrgGraph& graph)
     int changed = 0;
     for (const OrgTable& table : graph.tables) {
         grantRelocationRights(cell, table.sqlName, true);
-        if (freezeGuardInstalled(cell, table))
+        const bool frozenOk = freezeGuardInstalled(cell, table);
+        const bool departedOk = departureGuardInstalled(cell, table);
+        if (frozenOk && departedOk)
             continue;
-        const std::string call =
-            "EXECUTE FUNCTION cellscope.refuse_frozen_org_writes(" + cell.quoteLiteral(table.orgFilter) + ")";
         cell.exec("BEGIN");
-        for (const char* name :
-             {"frozen_org_insert", "frozen_org_update", "frozen_org_delete", "frozen_org_truncate"})
-            cell.exec(std::string("DROP TRIGGER IF EXISTS ") + name + " ON " + table.sqlName);
-        cell.exec("CREATE TRIGGER frozen_org_insert AFTER INSERT ON " + table.sqlName +
-                  " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT " + call);
-        cell.exec("CREATE TRIGGER frozen_org_update AFTER UPDATE ON " + table.sqlName +
-                  " REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT " + call);
-        cell.exec("CREATE TRIGGER frozen_org_delete AFTER DELETE ON " + table.sqlName +
-                  " REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT " + call);
-        cell.exec("CREATE TRIGGER frozen_org_truncate BEFORE TRUNCATE ON " + table.sqlName +
-                  " FOR EACH STATEMENT " + call);
+        if (!frozenOk)
+            installFreezeGuard(cell, table);
+        if (!departedOk)
+            installDepartureGuard(cell, table);
         cell.exec("COMMIT");
         ++changed;
     }

@@ -27,6 +27,10 @@ struct OrgTable
     int cycle = 0;      // > 0: its foreign keys form a cycle with the other tables of this number
     bool selfReference = false;
     bool declared = false; // linked by the settings, not by a foreign key
+    // The organization itself and declared links: the column holding the organization's id (as
+    // named, unquoted), which no foreign key checks. The departure guard watches it. Empty for the
+    // other tables.
+    std::string orgColumn;
 };
 
 // A table that may hold an organization's rows without being covered: it has an
@@ -57,8 +61,8 @@ struct OrgGraph
 OrgGraph discoverOrgGraph(CellSession& cell, const db::OrgTableHints& hints);
 
 // Installs (or corrects) the freeze guard of migration cell/0003 on every org-scoped table, with the
-// table's org filter. Needs the tables' owner: run by cellctl db migrate. Returns how many tables
-// it changed.
+// table's org filter, and the departure guard of cell/0010 on those with an orgColumn. Needs the
+// tables' owner: run by cellctl db migrate. Returns how many tables it changed.
 int installFreezeGuards(CellSession& cell, const OrgGraph& graph);
 
 } // namespace cellscope::relocation

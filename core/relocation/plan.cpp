@@ -171,7 +171,9 @@ private:
             if (!there || there->orgFilter != table.orgFilter || there->keyColumns != table.keyColumns ||
                 OrgTableSql(table, source).signature() != OrgTableSql(table, target).signature())
                 differing += (differing.empty() ? "" : ", ") + table.name;
-            if (!freezeGuardInstalled(source, table) || (there && !freezeGuardInstalled(target, *there)))
+            if (!freezeGuardInstalled(source, table) || !departureGuardInstalled(source, table) ||
+                (there &&
+                 (!freezeGuardInstalled(target, *there) || !departureGuardInstalled(target, *there))))
                 unguarded += (unguarded.empty() ? "" : ", ") + table.name;
         }
         for (const OrgTable& table : inTarget.tables)
@@ -189,9 +191,10 @@ private:
                   : "both cells have the same schema and encoding for every org-scoped table");
         check("freeze_guard", unguarded.empty(),
               unguarded.empty()
-                  ? "both cells refuse writes to a frozen organization in every org-scoped table"
-                  : "the freeze guard is missing or differs from the table's org filter for " + unguarded +
-                        " (run cellctl db migrate)");
+                  ? "both cells refuse writes to a frozen organization, and rows of one that left, in every "
+                    "org-scoped table"
+                  : "the freeze or departure guard is missing or differs from the table's org link for " +
+                        unguarded + " (run cellctl db migrate)");
         const bool unchecked = target.mayLoadUnchecked();
         check("unchecked_load", unchecked || !graph.needsUncheckedLoad(),
               unchecked ? "cell " + m_plan.targetCell +

@@ -1125,7 +1125,7 @@ private:
         }
         for (const TableProgress& progress : tables)
             total += progress.cleanedRows;
-        dropFreeze(source(), m_relocation.organizationId, m_id);
+        leaveCell(source(), m_relocation.organizationId, m_id, m_relocation.targetCell);
         return groupedNumber(total) + " rows removed from cell " + m_relocation.sourceCell;
     }
 

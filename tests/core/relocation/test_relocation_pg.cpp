@@ -1831,6 +1831,82 @@ TEST_F(RelocationWorld, PreflightRefusesRowsThePlanCannotMoveOrDoesNotCover)
     EXPECT_EQ(relocationCount(), 0);
 }
 
+// After the cleanup the cell an organization left refuses its rows where no foreign key would: in a
+// table linked by a declared column, and its own row. A relocation back may load them; once it has
+// finished they are welcome again, and a cancelled one leaves the refusal as it was.
+TEST_F(RelocationWorld, TheCellAnOrganizationLeftRefusesItsRowsUntilItComesBack)
+{
+    // A column name that needs quoting: the guard must still find it in every row.
+    inBothCells(config, "CREATE TABLE loose (id bigint PRIMARY KEY, \"Org\" bigint NOT NULL, v text);");
+    config.orgTables.orgColumns.emplace("loose", "Org");
+    guardBothCells(config);
+    const long other = [&] {
+        auto cell = db::connect(config.cellConninfo(kSource));
+        pqxx::nontransaction tx(*cell);
+        tx.exec_params0("INSERT INTO loose VALUES (1, $1, 'moves')", org);
+        return tx.exec_params1("SELECT min(id) FROM sentry_organization WHERE id <> $1", org)[0].as<long>();
+    }();
+    // The SQLSTATE of `sql` in `cell` ($1: the organization, $2: the other one); "" when it succeeds.
+    const auto stateOf = [&](const char* cell, const std::string& sql) -> std::string {
+        auto connection = db::connect(config.cellConninfo(cell));
+        try {
+            pqxx::nontransaction(*connection).exec_params0(sql, org, other);
+            return "";
+        } catch (const pqxx::sql_error& e) {
+            return e.sqlstate() + ": " + e.what();
+        }
+    };
+    const std::string strayRow =
+        "INSERT INTO loose SELECT 100 + count(*), $1::bigint, 'stray' FROM loose WHERE $2::bigint > 0";
+    const std::string itsOwnRow = "INSERT INTO sentry_organization (id, name, slug) "
+                                  "SELECT $1::bigint, 'again', 'again-' || $2::bigint";
+    const Relocations api(config);
+    Hook quiet;
+    ASSERT_EQ(api.run(api.start(request()), quiet), Outcome::Done);
+
+    std::string state = stateOf(kSource, strayRow);
+    EXPECT_EQ(state.substr(0, 5), "55000") << state;
+    EXPECT_NE(state.find("left this cell for cell us2"), std::string::npos) << state;
+    state = stateOf(kSource, itsOwnRow);
+    EXPECT_EQ(state.substr(0, 5), "55000") << state;
+    // Elsewhere a foreign key refuses them, and everyone else writes as before.
+    state = stateOf(kSource, "INSERT INTO sentry_team (id, organization_id, slug, name) "
+                             "SELECT 999999, $1::bigint, 'stray', 'stray' WHERE $2::bigint > 0");
+    EXPECT_EQ(state.substr(0, 5), "23503") << state;
+    EXPECT_EQ(stateOf(kSource, "INSERT INTO loose SELECT 200, $2::bigint, 'other' WHERE $1::bigint > 0"), "");
+    EXPECT_EQ(stateOf(kSource, "UPDATE loose SET v = 'still other' WHERE \"Org\" = $2 AND $1::bigint > 0"),
+              "");
+
+    // The preflight wants the departure guard wherever a relocation may leave.
+    inBothCells(config, "DROP TRIGGER departed_org_insert ON loose");
+    Request back = request("back to us1");
+    back.targetCell = kSource;
+    Plan plan = api.plan(back);
+    ASSERT_NE(plan.firstFailure(), nullptr);
+    EXPECT_EQ(plan.firstFailure()->name, "freeze_guard");
+    EXPECT_NE(plan.firstFailure()->message.find("loose"), std::string::npos);
+    guardBothCells(config);
+
+    const std::int64_t cancelled = startAndStopInTheCopy(back);
+    api.cancel(cancelled, "not yet");
+    EXPECT_EQ(api.run(cancelled, quiet), Outcome::Cancelled);
+    state = stateOf(kSource, strayRow);
+    EXPECT_EQ(state.substr(0, 5), "55000") << state;
+
+    // Without cellscope.load_org_rows the way back loads row by row, through both guards.
+    {
+        auto cell = db::connect(config.cellConninfo(kSource));
+        pqxx::nontransaction(*cell).exec0(
+            "DROP FUNCTION cellscope.load_org_rows(regclass, bigint, regclass, boolean)");
+    }
+    EXPECT_FALSE(api.plan(back).online);
+    ASSERT_EQ(api.run(api.start(back), quiet), Outcome::Done);
+    EXPECT_EQ(routing().orgCell, kSource);
+    EXPECT_EQ(stateOf(kSource, strayRow), "");
+    state = stateOf(kTarget, strayRow);
+    EXPECT_NE(state.find("left this cell for cell us1"), std::string::npos) << state;
+}
+
 // A runner whose control connection dies mid-copy stops; a second runner takes over at once and
 // finishes; the first, waking up, finds its lease gone and does nothing more.
 TEST_F(RelocationWorld, ARunnerThatLostItsControlConnectionStopsAndASecondOneFinishes)
