@@ -10,18 +10,9 @@ seconds=${1:-10}
 runs=${2:-3}
 dir=${CELLSCOPE_BENCH_DEPARTURE_DIR:-/tmp/cellscope-bench-departure}
 port=55611
-bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-as_server() {
-    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-rm -rf "$dir"
-mkdir -p "$dir/data" "$dir/run"
-if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$dir"; fi
-as_server "$bindir/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
-as_server "$bindir/pg_ctl" -D "$dir/data" -l "$dir/run/server.log" -w \
-    -o "-p $port -k $dir/run -c listen_addresses= -c synchronous_commit=off" start >/dev/null
-trap 'as_server "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null; rm -rf "$dir"' EXIT
+# shellcheck source-path=SCRIPTDIR source=throwaway_cluster.sh
+. "$root/tests/bench/throwaway_cluster.sh"
+start_throwaway_cluster "$dir" "$port" synchronous_commit=off
 
 sql() { "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/run" -p "$port" -U postgres -d cell "$@"; }
 "$bindir/createdb" -h "$dir/run" -p "$port" -U postgres cell
