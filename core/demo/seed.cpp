@@ -261,8 +261,10 @@ void seedCell(const std::string& conninfo, const DemoWorld& world, int cellIndex
 {
     const std::string cellName = demoCells()[static_cast<std::size_t>(cellIndex)].name;
     std::vector<std::string> tables(kDemoCellTables.begin(), kDemoCellTables.end());
-    // A relocation caught mid-way in the replaced world must not leave its org frozen in the new one.
+    // A relocation caught mid-way in the replaced world must not leave its org frozen in the new one,
+    // nor one finished there its departure.
     tables.emplace_back("cellscope.frozen_org");
+    tables.emplace_back("cellscope.departed_org");
     LoadTransaction load(conninfo, tables);
     BulkSession& session = load.session();
 

@@ -177,12 +177,22 @@ TEST_F(PgWorld, SnapshotJsonRoundTripEqualsTheDatabaseSnapshot)
 TEST_F(PgWorld, ReseedReplacesTheWorld)
 {
     demo::seedDemoWorld(config, {1, 100});
+    // A relocation's departure in the replaced world must not refuse the new world's rows.
+    for (const auto& cell : demo::demoCells()) {
+        auto connection = db::connect(config.cellConninfo(cell.name));
+        pqxx::nontransaction(*connection)
+            .exec0("INSERT INTO cellscope.departed_org (organization_id, relocation_id, target_cell) "
+                   "SELECT id, 1, 'elsewhere' FROM sentry_organization");
+    }
     demo::seedDemoWorld(config, {1, 60});
     EXPECT_EQ(count(config.control, "SELECT count(*) FROM sentry_organizationmapping"), 60);
     long cellOrgs = 0;
     for (const auto& cell : demo::demoCells())
         cellOrgs += count(config.cellConninfo(cell.name), "SELECT count(*) FROM sentry_organization");
     EXPECT_EQ(cellOrgs, 60);
+    for (const auto& cell : demo::demoCells())
+        EXPECT_EQ(count(config.cellConninfo(cell.name), "SELECT count(*) FROM cellscope.departed_org"), 0)
+            << cell.name;
 }
 
 // The seeder drops indexes, unique constraints and primary keys for the COPY and builds them again
