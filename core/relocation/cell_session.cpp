@@ -398,7 +398,7 @@ bool freezeGuardInstalled(CellSession& cell, const OrgTable& table)
     const auto rows = cell.query(
         "SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass($1) "
         "AND tgfoid = to_regproc('cellscope.refuse_frozen_org_writes') "
-        "AND tgenabled <> 'D' AND tgnargs = 1 AND tgargs = convert_to($2, 'UTF8') || '\\x00'::bytea",
+        "AND tgenabled = 'O' AND tgnargs = 1 AND tgargs = convert_to($2, 'UTF8') || '\\x00'::bytea",
         {table.sqlName, table.orgFilter});
     return rows.at(0).at(0) == "4";
 }
@@ -407,7 +407,7 @@ bool departureGuardInstalled(CellSession& cell, const OrgTable& table)
 {
     // sentry_organization has only the insert trigger: an update there finds a row that is back.
     const char* wanted = table.orgColumn.empty() ? "0" : table.depth == 0 ? "1" : "2";
-    const Row held = cell.query("SELECT count(*), count(*) FILTER (WHERE tgenabled <> 'D' AND tgnargs = 1 "
+    const Row held = cell.query("SELECT count(*), count(*) FILTER (WHERE tgenabled = 'O' AND tgnargs = 1 "
                                 "AND tgargs = convert_to($2, 'UTF8') || '\\x00'::bytea) FROM pg_trigger "
                                 "WHERE tgrelid = to_regclass($1) "
                                 "AND tgfoid = to_regproc('cellscope.refuse_departed_org_rows')",
@@ -605,6 +605,12 @@ void leaveCell(CellSession& cell, std::int64_t organizationId, std::int64_t relo
                    {org, relocation, targetCell});
     dropChangeLog(cell, relocationId);
     cell.exec("COMMIT");
+}
+
+void forgetDeparture(CellSession& cell, std::int64_t organizationId)
+{
+    cell.query("DELETE FROM cellscope.departed_org WHERE organization_id = $1",
+               {std::to_string(organizationId)});
 }
 
 void unfreezeOrganization(CellSession& cell, const std::vector<OrgTable>& guarded,

@@ -190,6 +190,9 @@ void beginCleanup(CellSession& cell, std::int64_t organizationId, std::int64_t r
 // departure to `targetCell`, in one transaction, so the departure guard takes over from the freeze.
 void leaveCell(CellSession& cell, std::int64_t organizationId, std::int64_t relocationId,
                const std::string& targetCell);
+// Once the organization is back in this cell for good (after a switch to it): its departure record
+// no longer refuses anything, and would only cost its writes a lookup. Idempotent.
+void forgetDeparture(CellSession& cell, std::int64_t organizationId);
 // Undoes the freeze exactly: the status it replaced comes back (none for a capture, which changed no
 // status); the change log goes. No-op when not frozen by it.
 // Ending a capture waits (up to `lockTimeout`) for the writers in flight on the `guarded` tables.

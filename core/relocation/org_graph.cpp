@@ -370,18 +370,19 @@ void installFreezeGuard(CellSession& cell, const OrgTable& table)
 }
 
 // None on a table without an orgColumn (one whose declared link became a foreign key loses it).
+// The names sort after the freeze guard's, so its triggers fire after it: see cell/0010.
 void installDepartureGuard(CellSession& cell, const OrgTable& table)
 {
-    for (const char* name : {"departed_org_insert", "departed_org_update"})
+    for (const char* name : {"org_departed_insert", "org_departed_update"})
         cell.exec(std::string("DROP TRIGGER IF EXISTS ") + name + " ON " + table.sqlName);
     if (table.orgColumn.empty())
         return;
     const std::string call =
         "EXECUTE FUNCTION cellscope.refuse_departed_org_rows(" + cell.quoteLiteral(table.orgColumn) + ")";
-    cell.exec("CREATE TRIGGER departed_org_insert AFTER INSERT ON " + table.sqlName +
+    cell.exec("CREATE TRIGGER org_departed_insert AFTER INSERT ON " + table.sqlName +
               " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT " + call);
     if (table.depth > 0)
-        cell.exec("CREATE TRIGGER departed_org_update AFTER UPDATE ON " + table.sqlName +
+        cell.exec("CREATE TRIGGER org_departed_update AFTER UPDATE ON " + table.sqlName +
                   " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT " + call);
 }
 

@@ -1092,6 +1092,7 @@ private:
             fail(ErrorCode::Internal, "the journal has no record of the freeze to undo");
         say("unfreezing organization " + m_relocation.orgSlug + " in cell " + m_relocation.targetCell);
         setOrganizationStatus(target(), m_relocation.organizationId, *m_relocation.cellStatusBefore);
+        forgetDeparture(target(), m_relocation.organizationId);
         m_store->restoreMappingStatus(m_id);
         return "the organization has its previous status again, in cell " + m_relocation.targetCell;
     }

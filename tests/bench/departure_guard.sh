@@ -45,7 +45,7 @@ median_us() {
 measure() { echo "$(median_us single.sql 1) $(median_us bulk.sql 10000)"; }
 
 read -r single_base bulk_base < <(measure)
-sql -c "CREATE TRIGGER departed_org_insert AFTER INSERT ON loose REFERENCING NEW TABLE AS new_rows
+sql -c "CREATE TRIGGER org_departed_insert AFTER INSERT ON loose REFERENCING NEW TABLE AS new_rows
             FOR EACH STATEMENT EXECUTE FUNCTION cellscope.refuse_departed_org_rows('organization_id')"
 read -r single_none bulk_none < <(measure)
 sql -c "INSERT INTO cellscope.departed_org (organization_id, relocation_id, target_cell) VALUES (100001, 1, 'us2')"

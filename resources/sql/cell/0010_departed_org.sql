@@ -12,6 +12,13 @@
 --     the row again, and with it this exception).
 -- One set-based statement per write statement, and none while no organization has departed: the
 -- cost does not grow with the number of departures.
+--
+-- The freeze hands over to the departure in one transaction (the cleanup's last), with no lock on
+-- the tables, and a READ COMMITTED writer's guards read the cell at successive moments. Triggers of
+-- one event fire in name order, and the departure guard's (org_departed_*) sort after the freeze
+-- guard's (frozen_org_*): the departure check reads the cell no earlier than the freeze check did,
+-- so a writer's statement meets the freeze, or else the departure. In the other order a statement
+-- could pass the departure check just before the handover and the freeze check just after it.
 
 CREATE TABLE cellscope.departed_org (
     organization_id  bigint       PRIMARY KEY,
@@ -45,8 +52,8 @@ BEGIN
             RAISE EXCEPTION 'organization % left this cell for cell % (relocation %): % on % refused',
                     gone.organization_id, gone.target_cell, gone.relocation_id, TG_OP, TG_TABLE_NAME
                 USING ERRCODE = 'object_not_in_prerequisite_state',
-                      HINT = format('its rows live in cell %s now: whatever sent this write here has a '
-                                    'stale mapping', gone.target_cell);
+                      HINT = 'whatever sent this write here has a stale mapping: the control silo names '
+                             'the cell the organization lives in now';
         END IF;
     END LOOP;
     RETURN NULL;
@@ -55,5 +62,5 @@ $$;
 REVOKE ALL ON FUNCTION cellscope.refuse_departed_org_rows() FROM PUBLIC;
 
 -- The organization's own row; tables linked by a declared column get theirs from cellctl db migrate.
-CREATE TRIGGER departed_org_insert AFTER INSERT ON sentry_organization
+CREATE TRIGGER org_departed_insert AFTER INSERT ON sentry_organization
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION cellscope.refuse_departed_org_rows('id');

@@ -1876,9 +1876,25 @@ TEST_F(RelocationWorld, TheCellAnOrganizationLeftRefusesItsRowsUntilItComesBack)
     EXPECT_EQ(stateOf(kSource, "INSERT INTO loose SELECT 200, $2::bigint, 'other' WHERE $1::bigint > 0"), "");
     EXPECT_EQ(stateOf(kSource, "UPDATE loose SET v = 'still other' WHERE \"Org\" = $2 AND $1::bigint > 0"),
               "");
+    state = stateOf(kSource, "UPDATE loose SET \"Org\" = $1 WHERE \"Org\" = $2");
+    EXPECT_EQ(state.substr(0, 5), "55000") << state;
+    // Each write meets the freeze guard first, then the departure guard (triggers of one event fire
+    // in name order): a statement during the cleanup's handover sees the freeze or the departure.
+    {
+        auto cell = db::connect(config.cellConninfo(kSource));
+        const auto order = pqxx::nontransaction(*cell).exec(
+            "SELECT c.relname, string_agg(p.proname, ' ' ORDER BY t.tgname) FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid "
+            "WHERE c.relname IN ('loose', 'sentry_organization') AND t.tgtype & 4 <> 0 "
+            "AND p.proname LIKE 'refuse_%' GROUP BY c.relname ORDER BY 1");
+        ASSERT_EQ(order.size(), 2u);
+        for (const auto& row : order)
+            EXPECT_EQ(row[1].as<std::string>(), "refuse_frozen_org_writes refuse_departed_org_rows")
+                << row[0].as<std::string>();
+    }
 
     // The preflight wants the departure guard wherever a relocation may leave.
-    inBothCells(config, "DROP TRIGGER departed_org_insert ON loose");
+    inBothCells(config, "DROP TRIGGER org_departed_insert ON loose");
     Request back = request("back to us1");
     back.targetCell = kSource;
     Plan plan = api.plan(back);
@@ -1905,6 +1921,16 @@ TEST_F(RelocationWorld, TheCellAnOrganizationLeftRefusesItsRowsUntilItComesBack)
     EXPECT_EQ(stateOf(kSource, strayRow), "");
     state = stateOf(kTarget, strayRow);
     EXPECT_NE(state.find("left this cell for cell us1"), std::string::npos) << state;
+    // Back for good, it costs its writes no lookup: the cell forgot the departure.
+    for (const char* cell : {kSource, kTarget}) {
+        auto connection = db::connect(config.cellConninfo(cell));
+        EXPECT_EQ(pqxx::nontransaction(*connection)
+                      .exec_params1("SELECT count(*) FROM cellscope.departed_org WHERE organization_id = $1",
+                                    org)[0]
+                      .as<long>(),
+                  cell == kTarget)
+            << cell;
+    }
 }
 
 // A runner whose control connection dies mid-copy stops; a second runner takes over at once and
