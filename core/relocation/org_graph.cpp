@@ -128,6 +128,25 @@ private:
                parent.orgFilter + ")";
     }
 
+    // A declared link names a column holding the organization's id: both guards compare it with
+    // one, and a missing or non-integer column would fail every write to the table during a
+    // freeze, or after a departure, instead of here.
+    void requireOrgIdColumn(long long oid, const std::string& table, const std::string& column)
+    {
+        const auto rows = m_cell.query("SELECT format_type(atttypid, atttypmod), "
+                                       "atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) "
+                                       "FROM pg_attribute WHERE attrelid = $1::oid AND attname = $2 "
+                                       "AND attnum > 0 AND NOT attisdropped",
+                                       {std::to_string(oid), column});
+        if (rows.empty() || rows[0][1] != "t")
+            fail(ErrorCode::BadInput,
+                 "the settings declare " + table + ":" + column + " as a link to the organization, but " +
+                     (rows.empty() ? "cell " + m_cell.cell() + "'s " + table + " has no column " + column
+                                   : "that column is " + rows[0][0] + " in cell " + m_cell.cell() +
+                                         ", not an integer holding the organization's id") +
+                     " ([relocation] org_columns)");
+    }
+
     OrgTable scopedTable(long long oid, int depth) const
     {
         const CatalogTable& t = m_tables.at(oid);
@@ -157,6 +176,7 @@ private:
             const auto found = m_byName.find(normalized(table));
             if (found == m_byName.end() || m_scoped.count(found->second) || excluded(found->first))
                 continue;
+            requireOrgIdColumn(found->second, table, column);
             OrgTable declared = scopedTable(found->second, 1);
             declared.orgColumn = column;
             declared.orgFilter = m_cell.quoteIdentifier(column) + " = $1";

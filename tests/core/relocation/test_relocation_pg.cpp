@@ -1933,6 +1933,30 @@ TEST_F(RelocationWorld, TheCellAnOrganizationLeftRefusesItsRowsUntilItComesBack)
     }
 }
 
+// A declared link must name an integer column holding the organization's id: the guards compare
+// it with one, so anything else is refused where the settings are read, before any guard is set.
+TEST_F(RelocationWorld, ADeclaredLinkNeedsAnIntegerColumnThatExists)
+{
+    inBothCells(config, "CREATE TABLE tagged (id bigint PRIMARY KEY, org_ref text, org_id integer);");
+    const auto refusal = [&](const char* column) {
+        db::DatabaseConfig declared = config;
+        declared.orgTables.orgColumns.emplace("tagged", column);
+        EXPECT_EQ(codeOf([&] { guardBothCells(declared); }), ErrorCode::BadInput) << column;
+        return messageOf([&] { Relocations(declared).plan(request()); });
+    };
+    EXPECT_NE(refusal("org_ref").find("tagged:org_ref"), std::string::npos);
+    EXPECT_NE(refusal("org_ref").find("that column is text"), std::string::npos);
+    EXPECT_NE(refusal("nope").find("has no column nope"), std::string::npos);
+    config.orgTables.orgColumns.emplace("tagged", "org_id");
+    guardBothCells(config);
+    auto source = db::connect(config.cellConninfo(kSource));
+    EXPECT_EQ(pqxx::nontransaction(*source)
+                  .exec("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'tagged'::regclass "
+                        "AND tgname LIKE 'org_departed_%'")[0][0]
+                  .as<long>(),
+              2);
+}
+
 // A runner whose control connection dies mid-copy stops; a second runner takes over at once and
 // finishes; the first, waking up, finds its lease gone and does nothing more.
 TEST_F(RelocationWorld, ARunnerThatLostItsControlConnectionStopsAndASecondOneFinishes)
