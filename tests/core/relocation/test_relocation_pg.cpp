@@ -206,6 +206,15 @@ protected:
         return pqxx::nontransaction(*c).exec("SELECT count(*) FROM cellscope.frozen_org")[0][0].as<long>();
     }
 
+    // The relocation a cell records as the organization's departure from it; 0: none.
+    std::int64_t departureOf(const std::string& cell) const
+    {
+        auto c = db::connect(config.cellConninfo(cell));
+        const auto rows = pqxx::nontransaction(*c).exec_params(
+            "SELECT relocation_id FROM cellscope.departed_org WHERE organization_id = $1", org);
+        return rows.empty() ? 0 : rows[0][0].as<std::int64_t>();
+    }
+
     // Rows of change capture (logged changes and captured tables) left in a cell.
     long captureRows(const std::string& cell) const
     {
@@ -286,6 +295,8 @@ protected:
         EXPECT_EQ(frozenRows(kTarget), 0);
         EXPECT_EQ(captureRows(kSource), 0);
         EXPECT_EQ(captureRows(kTarget), 0);
+        EXPECT_EQ(departureOf(kSource), id);
+        EXPECT_EQ(departureOf(kTarget), 0);
         EXPECT_EQ(Relocations(config).status(id).relocation.state, State::Done);
     }
 
@@ -302,6 +313,7 @@ protected:
         EXPECT_EQ(switchesCommitted(id), 0);
         EXPECT_EQ(frozenRows(kSource), 0);
         EXPECT_EQ(captureRows(kSource), 0);
+        EXPECT_EQ(departureOf(kSource) + departureOf(kTarget), 0);
         EXPECT_EQ(Relocations(config).status(id).relocation.state, State::Cancelled);
     }
 
@@ -1011,6 +1023,8 @@ TEST_F(RelocationWorld, JepsenStyleRunsWithKillsLoseNothing)
             expectSameIssues(Writer::issuesIn(config, to, org), writer.model());
             EXPECT_EQ(rowsIn(from), 0);
         }
+        EXPECT_EQ(departureOf(from), relocation);
+        EXPECT_EQ(departureOf(to), 0);
         EXPECT_EQ(switchesCommitted(relocation), 1);
         EXPECT_EQ(captureRows(kSource) + captureRows(kTarget), 0);
         EXPECT_EQ(frozenRows(kSource) + frozenRows(kTarget), 0);
